@@ -1,0 +1,131 @@
+"""`sitegen.yaml`: every key declared once, with its default and a line of documentation.
+
+Loading collects every problem (unknown key, wrong type) with its line before failing,
+so a person fixes the file in one go.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from .errors import ConfigError, Problem
+
+CONFIG_NAME = "sitegen.yaml"
+
+
+def _option(default: Any, doc: str) -> Any:
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata={"doc": doc})
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass(frozen=True)
+class Config:
+    """The site's settings. Paths are resolved against the folder of `sitegen.yaml`."""
+
+    title: str = _option("arXiv archive", "Site title, shown in the header, feeds and page titles.")
+    description: str = _option(
+        "Daily arXiv listings, browsable by paper, day, category and author.",
+        "One sentence shown on the home page and in feeds.")
+    base_url: str = _option(
+        "http://localhost:8000/",
+        "Absolute URL the site is published at; used only where absolute URLs are required "
+        "(feeds, sitemap, canonical links).")
+    language: str = _option("en", "Language code of the site's pages (the `lang` attribute).")
+    content_dir: str = _option("content", "Folder of digest files, read recursively (`*.md`).")
+    output_dir: str = _option("output", "Folder the site is written to; replaced whole on success.")
+    theme: str = _option("default", "Theme name: a folder in `themes_dir` that overrides the default theme.")
+    themes_dir: str = _option("themes", "Folder holding user themes.")
+    per_page: int = _option(50, "Papers per page on category listings.")
+    feed_size: int = _option(50, "Entries in each Atom feed.")
+    strict: bool = _option(False, "Treat any problem in the digests as a failure (same as `--strict`).")
+    category_overrides: dict = _option(
+        {}, "Map of content sub-folder to category code, for producers that write a fixed "
+            "category into every heading (e.g. `{cs.CV: cs.CV}`).")
+
+    root: Path = field(default=Path("."), metadata={"doc": None})
+
+    def path(self, value: str) -> Path:
+        """Resolve a configured path against the configuration's folder."""
+        return (self.root / value).resolve()
+
+    @property
+    def content_path(self) -> Path:
+        return self.path(self.content_dir)
+
+    @property
+    def output_path(self) -> Path:
+        return self.path(self.output_dir)
+
+    def with_changes(self, **changes: Any) -> "Config":
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def documented_options() -> list[tuple[str, Any, str]]:
+    """(key, default, doc) for every key a user may set, in declaration order."""
+    defaults = Config()
+    return [(f.name, getattr(defaults, f.name), f.metadata["doc"])
+            for f in dataclasses.fields(Config) if f.metadata.get("doc")]
+
+
+def load_config(path: Path | None) -> Config:
+    """Read `path` (or `./sitegen.yaml` when it exists); defaults where there is no file."""
+    if path is None:
+        path = Path(CONFIG_NAME)
+        if not path.exists():
+            return Config(root=Path.cwd())
+    if not path.is_file():
+        raise ConfigError(f"configuration file not found: {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+    values = parse_config(text, str(path))
+    return Config(root=path.resolve().parent, **values)
+
+
+def parse_config(text: str, source: str) -> dict[str, Any]:
+    """Check `text` against the declared keys; return the values set, or raise with every problem."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise ConfigError("invalid configuration", (Problem(source, line, f"not valid YAML: {exc}"),)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        raise ConfigError("invalid configuration", (Problem(source, 1, "expected a mapping of keys to values"),))
+    lines = {key.value: key.start_mark.line + 1 for key, _ in node.value}
+    types = {f.name: f.type for f in dataclasses.fields(Config) if f.metadata.get("doc")}
+    problems = [problem for key, value in data.items()
+                if (problem := _check_key(key, value, types, source, lines.get(str(key), 1)))]
+    if problems:
+        raise ConfigError(f"{len(problems)} problem(s) in the configuration", tuple(problems))
+    return dict(data)
+
+
+_TYPES: Mapping[str, type] = {"str": str, "int": int, "bool": bool, "dict": dict}
+
+
+def _check_key(key: Any, value: Any, types: Mapping[str, str], source: str, line: int) -> Problem | None:
+    if key not in types:
+        known = ", ".join(sorted(types))
+        return Problem(source, line, f"unknown key '{key}' (known keys: {known})")
+    expected = _TYPES[types[key]]
+    wrong_bool = isinstance(value, bool) and expected is not bool
+    if not isinstance(value, expected) or wrong_bool:
+        return Problem(source, line, f"'{key}' must be {_article(expected)}, got {type(value).__name__} {value!r}")
+    if expected is int and value < 1:
+        return Problem(source, line, f"'{key}' must be a positive number, got {value}")
+    return None
+
+
+def _article(kind: type) -> str:
+    return {"str": "a string", "int": "a whole number", "bool": "true or false", "dict": "a mapping"}[kind.__name__]

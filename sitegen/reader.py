@@ -1,0 +1,80 @@
+"""Read every digest under a content folder: the only place digest files are opened."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from .digest import Digest, parse_digest
+from .errors import Problem, UsageError
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Everything read from a content folder, in a stable order (by path)."""
+
+    digests: tuple[Digest, ...]
+    problems: tuple[Problem, ...]
+    bytes_read: int
+
+
+def digest_paths(content: Path) -> list[Path]:
+    """Every `*.md` file below `content`, sorted, skipping hidden files and folders."""
+    if not content.is_dir():
+        raise UsageError(f"content folder not found: {content}")
+    found: list[Path] = []
+    for folder, subfolders, files in os.walk(content):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        found.extend(Path(folder) / name for name in files
+                     if name.endswith(".md") and not name.startswith("."))
+    return sorted(found)
+
+
+def read_content(content: Path, overrides: Mapping[str, str] | None = None,
+                 display_root: Path | None = None) -> Reading:
+    """Parse every digest below `content`; `overrides` maps sub-folders to a category."""
+    digests: list[Digest] = []
+    problems: list[Problem] = []
+    total = 0
+    for path in digest_paths(content):
+        data = path.read_bytes()
+        total += len(data)
+        source = _display(path, display_root)
+        text, decode_problem = decode(data, source)
+        digest = parse_digest(text, source, _override(path, content, overrides or {}))
+        if decode_problem:
+            problems.append(decode_problem)
+        problems.extend(digest.problems)
+        digests.append(digest)
+    return Reading(tuple(digests), tuple(problems), total)
+
+
+def decode(data: bytes, source: str) -> tuple[str, Problem | None]:
+    """UTF-8 text; undecodable bytes become U+FFFD and are reported at their line."""
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problem = Problem(source, line, f"not UTF-8 text (bad byte at offset {exc.start}); "
+                                        "undecodable bytes replaced")
+        return data.decode("utf-8", errors="replace"), problem
+
+
+def _override(path: Path, content: Path, overrides: Mapping[str, str]) -> str | None:
+    relative = path.relative_to(content).parts[:-1]
+    for depth in range(len(relative), 0, -1):
+        category = overrides.get("/".join(relative[:depth]))
+        if category:
+            return category
+    return overrides.get("") or overrides.get(".")
+
+
+def _display(path: Path, root: Path | None) -> str:
+    """Paths in messages are relative to the working folder where that is shorter."""
+    root = root or Path.cwd()
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
