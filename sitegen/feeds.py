@@ -1,0 +1,99 @@
+"""Atom feeds, the sitemap and robots.txt: the files that need absolute URLs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterable, Iterator
+import re
+from xml.sax.saxutils import escape as _escape, quoteattr as _quoteattr
+
+from . import routes
+from .archive import Archive, newest_first
+from .config import Config
+from .taxonomy import category_name
+
+SITEMAP_LIMIT = 50_000  # URLs per sitemap file, as the protocol allows
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def escape(text: str) -> str:
+    """XML text; characters XML 1.0 cannot carry at all are dropped."""
+    return _escape(NOT_XML.sub("", text))
+
+
+def quoteattr(text: str) -> str:
+    return _quoteattr(NOT_XML.sub("", text))
+
+
+def site_feed(archive: Archive, config: Config) -> bytes:
+    papers = newest_first(archive.papers.values())[: config.feed_size]
+    return _atom(config, config.title, routes.feed(), routes.home(), papers)
+
+
+def category_feed(archive: Archive, config: Config, code: str) -> bytes:
+    ids = archive.categories[code].paper_ids[: config.feed_size]
+    title = f"{config.title}: {category_name(code)} ({code})"
+    return _atom(config, title, routes.category_feed(code), routes.category(code),
+                 [archive.papers[paper_id] for paper_id in ids])
+
+
+def _atom(config: Config, title: str, self_path: str, page_path: str, papers) -> bytes:
+    url = lambda path: routes.absolute(config.base_url, path)  # noqa: E731
+    updated = max((paper.updated for paper in papers), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom">',
+        f"  <title>{escape(title)}</title>",
+        f"  <id>{escape(url(self_path))}</id>",
+        f"  <link rel=\"self\" href={quoteattr(url(self_path))}/>",
+        f"  <link rel=\"alternate\" type=\"text/html\" href={quoteattr(url(page_path))}/>",
+        f"  <updated>{updated.isoformat()}</updated>",
+        "  <generator>sitegen</generator>",
+    ]
+    for paper in papers:
+        lines += [
+            "  <entry>",
+            f"    <title>{escape(paper.title)}</title>",
+            f"    <id>{escape(url(routes.paper(paper.id)))}</id>",
+            f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(url(routes.paper(paper.id)))}/>",
+            f"    <published>{paper.published.isoformat()}</published>",
+            f"    <updated>{paper.updated.isoformat()}</updated>",
+            *(f"    <author><name>{escape(name)}</name></author>" for name in paper.authors),
+            *(f"    <category term={quoteattr(code)} label={quoteattr(category_name(code))}/>"
+              for code in paper.categories),
+            f"    <summary>{escape(paper.summary)}</summary>",
+            "  </entry>",
+        ]
+    lines.append("</feed>\n")
+    return "\n".join(lines).encode("utf-8")
+
+
+def sitemaps(config: Config, pages: Iterable[tuple[str, datetime | None]]) -> Iterator[tuple[str, bytes]]:
+    """`sitemap.xml`, split into `sitemap-N.xml` files under an index past 50,000 URLs."""
+    entries = [_url_entry(config, path, modified) for path, modified in pages]
+    if len(entries) <= SITEMAP_LIMIT:
+        yield "sitemap.xml", _urlset(entries)
+        return
+    parts = [entries[start:start + SITEMAP_LIMIT] for start in range(0, len(entries), SITEMAP_LIMIT)]
+    names = [f"sitemap-{number}.xml" for number in range(1, len(parts) + 1)]
+    for name, part in zip(names, parts):
+        yield name, _urlset(part)
+    index = [f"  <sitemap><loc>{escape(routes.absolute(config.base_url, name))}</loc></sitemap>" for name in names]
+    yield "sitemap.xml", "\n".join(['<?xml version="1.0" encoding="utf-8"?>',
+                                    '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+                                    *index, "</sitemapindex>\n"]).encode("utf-8")
+
+
+def _url_entry(config: Config, path: str, modified: datetime | None) -> str:
+    lastmod = f"<lastmod>{modified.date().isoformat()}</lastmod>" if modified else ""
+    return f"  <url><loc>{escape(routes.absolute(config.base_url, path))}</loc>{lastmod}</url>"
+
+
+def _urlset(entries: list[str]) -> bytes:
+    return "\n".join(['<?xml version="1.0" encoding="utf-8"?>',
+                      '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+                      *entries, "</urlset>\n"]).encode("utf-8")
+
+
+def robots(config: Config) -> bytes:
+    return f"User-agent: *\nAllow: /\nSitemap: {routes.absolute(config.base_url, 'sitemap.xml')}\n".encode("utf-8")

@@ -1,0 +1,74 @@
+"""Themes: a site's theme overrides the default theme one template or static file at a time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config
+from .errors import BuildError, UsageError
+
+PROJECT = Path(__file__).resolve().parent.parent
+DEFAULT_THEME = PROJECT / "themes" / "default"
+NODE_MODULES = PROJECT / "node_modules"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The theme folders in lookup order: the site's theme first, the default theme last."""
+
+    folders: tuple[Path, ...]
+
+    @property
+    def template_folders(self) -> list[str]:
+        return [str(folder / "templates") for folder in self.folders if (folder / "templates").is_dir()]
+
+    def static_files(self) -> dict[str, Path]:
+        """Static file name (relative to `static/`) to the file that wins for it."""
+        found: dict[str, Path] = {}
+        for folder in reversed(self.folders):
+            static = folder / "static"
+            if static.is_dir():
+                found.update({str(path.relative_to(static)): path
+                              for path in sorted(static.rglob("*")) if path.is_file()})
+        return found
+
+
+def load_theme(config: Config) -> Theme:
+    if config.theme == "default":
+        return Theme((DEFAULT_THEME,))
+    folder = config.path(config.themes_dir) / config.theme
+    if not folder.is_dir():
+        raise UsageError(f"theme '{config.theme}' not found: no folder {folder}")
+    return Theme((folder, DEFAULT_THEME))
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file to publish under a content-hashed name, so hosts can cache it forever."""
+
+    source: Path
+    path: str
+
+
+def theme_assets(theme: Theme) -> dict[str, Asset]:
+    """`style.css` -> `assets/style.1a2b3c4d.css`, keyed by the name templates use."""
+    assets = {}
+    for name, source in theme.static_files().items():
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()[:10]
+        stem, dot, suffix = name.rpartition(".")
+        hashed = f"{stem}.{digest}.{suffix}" if dot else f"{name}.{digest}"
+        assets[name] = Asset(source, f"assets/{hashed}")
+    return assets
+
+
+def katex_folder() -> tuple[Path, str]:
+    """KaTeX's distribution from the npm install, and the versioned folder it is published to."""
+    package = NODE_MODULES / "katex"
+    try:
+        version = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError):
+        raise BuildError(f"KaTeX is not installed in {NODE_MODULES}: run `npm ci` (./dev build does)") from None
+    return package / "dist", f"assets/katex-{version}"

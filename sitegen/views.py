@@ -1,0 +1,288 @@
+"""What templates see: plain, read-only views built from the archive, never the model itself.
+
+Every path in a view is relative to the output folder; templates prefix it with `root`,
+the way back from the page being rendered, so links work from `file://` and any host.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+from . import routes
+from .archive import Archive, Paper
+from .config import Config
+from .markup import abstract_html, has_math, math_html, text_html
+from .routes import Page
+from .taxonomy import category_name
+
+AUTHORS_IN_LISTS = 12  # a listing shows this many names, then "and N more"
+CHART_HEIGHT = 60
+
+
+@dataclass(frozen=True)
+class Site:
+    title: str
+    description: str
+    language: str
+    base_url: str
+    papers: int
+    authors: int
+    categories: int
+    days: int
+
+
+class Views:
+    """Builds each page's view on demand; caches what many pages share (paper list items)."""
+
+    def __init__(self, archive: Archive, config: Config):
+        self.archive = archive
+        self.config = config
+        self._items: dict[str, dict[str, Any]] = {}
+
+    @cached_property
+    def site(self) -> Site:
+        archive = self.archive
+        return Site(self.config.title, self.config.description, self.config.language,
+                    self.config.base_url, len(archive.papers), len(archive.authors),
+                    len(archive.categories), len(self.days_with_papers))
+
+    @cached_property
+    def days_with_papers(self) -> list[date]:
+        return [day.date for day in self.archive.days.values() if day.listings]
+
+    # --- planning -----------------------------------------------------------------
+
+    def pages(self) -> Iterator[Page]:
+        """Every page of the site, each with its template kind and output path."""
+        archive = self.archive
+        yield Page("home", None, routes.home())
+        yield Page("archive", None, routes.archive())
+        yield Page("not_found", None, routes.not_found())
+        for paper_id in archive.papers:
+            yield Page("paper", paper_id, routes.paper(paper_id))
+        for day in self.days_with_papers:
+            yield Page("day", day, routes.day(day))
+        for code, category in archive.categories.items():
+            chunks = self.category_chunks(code)
+            yield Page("category", (code, len(chunks)), routes.category(code))
+            for number in range(1, len(chunks)):
+                yield Page("category", (code, number), routes.category(code, number))
+        for name, author in archive.authors.items():
+            yield Page("author", name, routes.author(author.slug))
+
+    def context(self, page: Page) -> dict[str, Any]:
+        """The template variables of a page."""
+        make_view = getattr(self, f"{page.kind}_view")
+        view = make_view() if page.key is None else make_view(page.key)
+        return {"page": view, "site": self.site, "path": page.path, "root": self.root(page),
+                "canonical": routes.absolute(self.config.base_url, page.path)}
+
+    def root(self, page: Page) -> str:
+        """The 404 page is served at any depth, so it links from the site's root path."""
+        if page.kind == "not_found":
+            return urlsplit(self.config.base_url).path.rstrip("/") + "/"
+        return page.root
+
+    # --- shared pieces ------------------------------------------------------------
+
+    def item(self, paper_id: str) -> dict[str, Any]:
+        """A paper as listings show it (cached: one paper appears on many pages)."""
+        cached = self._items.get(paper_id)
+        if cached is None:
+            paper = self.archive.papers[paper_id]
+            title = math_html(paper.title)
+            cached = {
+                "id": paper.id, "path": routes.paper(paper.id), "title": paper.title, "title_html": title,
+                "authors": self.author_links(paper.authors[:AUTHORS_IN_LISTS]),
+                "more_authors": max(len(paper.authors) - AUTHORS_IN_LISTS, 0),
+                "published": paper.published.date(), "primary": self.category_link(paper.primary_category),
+                "has_math": has_math(title),
+            }
+            self._items[paper_id] = cached
+        return cached
+
+    def items(self, paper_ids) -> list[dict[str, Any]]:
+        return [self.item(paper_id) for paper_id in paper_ids]
+
+    def author_links(self, names) -> list[dict[str, str]]:
+        authors = self.archive.authors
+        return [{"name": name, "path": routes.author(authors[name].slug)} for name in names]
+
+    def category_link(self, code: str) -> dict[str, Any]:
+        known = code in self.archive.categories
+        return {"code": code, "name": category_name(code), "path": routes.category(code) if known else None}
+
+    def category_chunks(self, code: str) -> list[tuple[str, ...]]:
+        """Numbered pages hold `per_page` papers counted from the oldest, so they stay put."""
+        oldest_first = self.archive.categories[code].paper_ids[::-1]
+        size = self.config.per_page
+        return [oldest_first[start:start + size] for start in range(0, len(oldest_first), size)] or [()]
+
+    # --- pages --------------------------------------------------------------------
+
+    def paper_view(self, paper_id: str) -> dict[str, Any]:
+        paper = self.archive.papers[paper_id]
+        view = dict(self.item(paper_id))
+        abstract = abstract_html(paper.summary)
+        comment = text_html(paper.comment) if paper.comment else None
+        journal = text_html(paper.journal) if paper.journal else None
+        view.update({
+            "authors": self.author_links(paper.authors),
+            "more_authors": 0,
+            "version": paper.version,
+            "categories": [self.category_link(code) for code in paper.categories],
+            "classifications": paper.classifications,
+            "dois": [{"doi": doi, "url": "https://doi.org/" + doi} for doi in paper.dois],
+            "published_at": paper.published, "updated_at": paper.updated,
+            "days": [{"date": day, "path": routes.day(day)} for day in paper.days],
+            "comment_html": comment, "journal_html": journal, "abstract_html": abstract,
+            "abs_url": f"https://arxiv.org/abs/{paper.id}" + (f"v{paper.version}" if paper.version else ""),
+            "pdf_url": paper.pdf_url or f"https://arxiv.org/pdf/{paper.id}",
+            "bibtex": bibtex(paper),
+            "has_math": any(has_math(html or "") for html in (view["title_html"], abstract, comment, journal)),
+            "journal": paper.journal,
+            "citation_date": f"{paper.published:%Y/%m/%d}",
+        })
+        return view
+
+    def day_view(self, when: date) -> dict[str, Any]:
+        day = self.archive.days[when]
+        listed_under = {code for _, code in day.listings}
+        papers = self.archive.papers
+        new = [pid for pid in day.paper_ids if papers[pid].primary_category in listed_under]
+        cross = [pid for pid in day.paper_ids if papers[pid].primary_category not in listed_under]
+        days = self.days_with_papers
+        index = days.index(when)
+        new_items, cross_items = self.items(new), self.items(cross)
+        return {
+            "date": when, "path": routes.day(when), "listed_under": [self.category_link(code) for code in sorted(listed_under)],
+            "new": new_items, "cross": cross_items,
+            "previous": {"date": days[index - 1], "path": routes.day(days[index - 1])} if index > 0 else None,
+            "next": {"date": days[index + 1], "path": routes.day(days[index + 1])} if index + 1 < len(days) else None,
+            "has_math": any(item["has_math"] for item in new_items + cross_items),
+        }
+
+    def category_view(self, key: tuple[str, int]) -> dict[str, Any]:
+        code, number = key
+        chunks = self.category_chunks(code)
+        items = self.items(chunks[number - 1][::-1])
+        last = len(chunks)
+        return {
+            "code": code, "name": category_name(code), "count": len(self.archive.categories[code].paper_ids),
+            "number": number, "last": last, "front": number == last, "papers": items,
+            "pages": [{"number": n, "path": routes.category(code, None if n == last else n)}
+                      for n in range(last, 0, -1)],
+            "chart": self.chart(code) if number == last else None,
+            "feed": routes.category_feed(code),
+            "has_math": any(item["has_math"] for item in items),
+        }
+
+    def author_view(self, name: str) -> dict[str, Any]:
+        author = self.archive.authors[name]
+        items = self.items(author.paper_ids)
+        coauthors = self.archive.coauthors(name)
+        links = self.author_links(other for other, _ in coauthors)
+        return {
+            "name": name, "papers": items,
+            "coauthors": [dict(link, count=count) for link, (_, count) in zip(links, coauthors)],
+            "categories": [dict(self.category_link(code), count=count)
+                           for code, count in self.archive.author_categories(name)],
+            "has_math": any(item["has_math"] for item in items),
+        }
+
+    def home_view(self) -> dict[str, Any]:
+        days = self.days_with_papers
+        latest = self.day_view(days[-1]) if days else None
+        categories = sorted(self.archive.categories.values(), key=lambda c: (-len(c.paper_ids), c.code))
+        return {
+            "latest": latest,
+            "categories": [dict(self.category_link(c.code), count=len(c.paper_ids)) for c in categories],
+            "has_math": bool(latest and latest["has_math"]),
+        }
+
+    def archive_view(self) -> dict[str, Any]:
+        counts = {day.date: len(day.paper_ids) for day in self.archive.days.values() if day.listings}
+        levels = _levels(counts.values())
+        years = sorted({when.year for when in counts}, reverse=True)
+        return {"years": [{"year": year, "count": sum(c for d, c in counts.items() if d.year == year),
+                           "months": [_month(year, month, counts, levels) for month in range(1, 13)]}
+                          for year in years],
+                "has_math": False}
+
+    def not_found_view(self) -> dict[str, Any]:
+        return {"has_math": False}
+
+    def chart(self, code: str) -> dict[str, Any]:
+        """Papers per month as bars for an inline SVG (no script needed to see it)."""
+        per_month = Counter((p.published.year, p.published.month)
+                            for p in map(self.archive.papers.__getitem__, self.archive.categories[code].paper_ids))
+        first, last = min(per_month), max(per_month)
+        months = [(y, m) for y in range(first[0], last[0] + 1) for m in range(1, 13) if first <= (y, m) <= last]
+        peak = max(per_month.values())
+        width = max(4, 600 // len(months))
+        bars = [{"x": i * width, "height": round(CHART_HEIGHT * per_month[ym] / peak, 1), "count": per_month[ym],
+                 "label": f"{calendar.month_abbr[ym[1]]} {ym[0]}"} for i, ym in enumerate(months)]
+        for bar in bars:
+            bar["y"] = CHART_HEIGHT - bar["height"]
+        return {"bars": bars, "bar_width": width, "width": width * len(months), "height": CHART_HEIGHT,
+                "peak": peak, "first": bars[0]["label"], "last": bars[-1]["label"]}
+
+
+def _levels(counts) -> list[int]:
+    """Quartile thresholds, so shading tells busy days from quiet ones in any archive."""
+    ordered = sorted(counts)
+    if not ordered:
+        return []
+    return [ordered[len(ordered) * q // 4] for q in (1, 2, 3)]
+
+
+def _month(year: int, month: int, counts: dict[date, int], levels: list[int]) -> dict[str, Any]:
+    weeks = []
+    for week in calendar.Calendar().monthdatescalendar(year, month):
+        cells = []
+        for when in week:
+            count = counts.get(when, 0) if when.month == month else 0
+            cells.append(None if when.month != month else {
+                "day": when.day, "date": when, "count": count,
+                "path": routes.day(when) if count else None,
+                "level": 0 if not count else 1 + sum(count > level for level in levels)})
+        weeks.append(cells)
+    return {"name": calendar.month_name[month], "anchor": f"m{year}-{month:02d}",
+            "count": sum(counts.get(date(year, month, d), 0) for d in range(1, calendar.monthrange(year, month)[1] + 1)),
+            "weeks": weeks}
+
+
+STOP_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "towards", "toward"}
+
+
+def bibtex(paper: Paper) -> str:
+    """An entry in arXiv's own style (`@misc` with eprint, archivePrefix, primaryClass)."""
+    first = paper.authors[0] if paper.authors else "anonymous"
+    surname = re.sub(r"\(.*?\)", "", first).split()[-1:] or ["anonymous"]
+    words = [w for w in re.findall(r"[A-Za-z0-9]+", paper.title.lower()) if w not in STOP_WORDS]
+    key = re.sub(r"[^a-z0-9]", "", surname[0].lower()) + f"{paper.published.year}" + (words[0] if words else "")
+    fields = [
+        ("title", _bibtex_text(paper.title)),
+        ("author", " and ".join(_bibtex_text(name) for name in paper.authors)),
+        ("year", str(paper.published.year)),
+        ("eprint", paper.id),
+        ("archivePrefix", "arXiv"),
+        ("primaryClass", paper.primary_category),
+    ]
+    if paper.dois:
+        fields.append(("doi", paper.dois[0]))
+    fields.append(("url", f"https://arxiv.org/abs/{paper.id}"))
+    body = ",\n".join(f"      {name}={{{value}}}" for name, value in fields)
+    return f"@misc{{{key},\n{body},\n}}"
+
+
+def _bibtex_text(text: str) -> str:
+    """Escape what BibTeX would read as syntax; TeX math and commands pass through."""
+    return re.sub(r"(?<!\\)([&%#])", r"\\\1", text)
