@@ -6,7 +6,6 @@ feeds, sitemap and assets → swap the finished folder in. Each stage reports it
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import time
@@ -19,20 +18,23 @@ from . import feeds, publish, routes
 from .archive import Archive, build_archive
 from .config import Config
 from .errors import BuildError, UsageError
+from .parallel import fork_map
 from .reader import read_content
 from .render import Renderer, environment
 from .routes import Page
-from .themes import katex_folder, load_theme, theme_assets
+from .search import build_search
+from .themes import Vendor, load_theme, theme_assets, vendor_assets
 from .views import Views
 
-PROGRESS_EVERY = 2000  # pages between progress reports from a worker
+BATCH = 250  # pages a worker renders between reports
+PROGRESS_BATCHES = 8  # batches between progress lines
 
 
 @dataclass
 class Report:
     """What the build prints as it goes: stage timings and a closing summary."""
 
-    out: TextIO = sys.stderr
+    out: TextIO = field(default_factory=lambda: sys.stderr)
     timings: list[tuple[str, float]] = field(default_factory=list)
 
     @contextmanager
@@ -58,6 +60,7 @@ class BuildResult:
 def build_site(config: Config, jobs: int | None = None, report: Report | None = None) -> BuildResult:
     """Build the whole site into `config.output_path`; the old output stays until the end."""
     report = report or Report()
+    jobs = jobs or os.cpu_count() or 1
     started = time.perf_counter()
     content = config.content_path
     if not content.is_dir():
@@ -78,12 +81,15 @@ def build_site(config: Config, jobs: int | None = None, report: Report | None = 
     staging = publish.staging_folder(config.output_path)
     try:
         with report.stage("assets"):
-            katex_source, katex_path = katex_folder()
+            vendor = vendor_assets()
             assets = theme_assets(theme)
-            _copy_assets(staging, assets, katex_source, katex_path)
-        renderer = Renderer(views, environment(theme, assets, katex_path))
+            _copy_assets(staging, assets, vendor)
+        renderer = Renderer(views, environment(theme, assets, vendor))
         with report.stage("render"):
-            render_all(renderer, pages, staging, jobs or os.cpu_count() or 1, report)
+            render_all(renderer, pages, staging, jobs, report)
+        with report.stage("search"):
+            for search_file in build_search(archive, jobs):
+                publish.write(staging, search_file.path, search_file.data)
         with report.stage("feeds"):
             _write_feeds(staging, archive, config, pages)
         with report.stage("publish"):
@@ -110,67 +116,29 @@ def check_unique_paths(paths) -> None:
 
 
 def render_all(renderer: Renderer, pages: Sequence[Page], staging: Path, jobs: int, report: Report) -> None:
-    """Render every page straight to disk, in `jobs` forked workers sharing the model."""
-    if jobs <= 1 or len(pages) < 2 * PROGRESS_EVERY:
-        for done in _render_slice(renderer, pages, staging):
+    """Render every page straight to disk, in batches spread over `jobs` forked workers."""
+    batches = [pages[start:start + BATCH] for start in range(0, len(pages), BATCH)]
+    done = 0
+
+    def render_batch(batch: Sequence[Page]) -> int:
+        for page in batch:
+            publish.write(staging, page.path, renderer.render(page))
+        return len(batch)
+
+    def progress(index: int, count: int) -> None:
+        nonlocal done
+        done += count
+        if done == len(pages) or (done // BATCH) % PROGRESS_BATCHES == 0:
             report.say(f"rendered {done}/{len(pages)} pages")
-        return
-    context = multiprocessing.get_context("fork")
-    messages = context.SimpleQueue()
-    workers = [context.Process(target=_worker, args=(renderer, pages[index::jobs], staging, messages), daemon=True)
-               for index in range(jobs)]
-    for worker in workers:
-        worker.start()
-    _follow(workers, messages, len(pages), report)
+
+    fork_map(render_batch, batches, jobs, progress)
 
 
-def _follow(workers, messages, total: int, report: Report) -> None:
-    done = {}
-    finished = 0
-    while finished < len(workers):
-        kind, worker_id, value = messages.get()
-        if kind == "error":
-            for worker in workers:
-                worker.terminate()
-            raise BuildError(value)
-        if kind == "done":
-            finished += 1
-            continue
-        done[worker_id] = value
-        report.say(f"rendered {sum(done.values())}/{total} pages")
-    for worker in workers:
-        worker.join()
-        if worker.exitcode:
-            raise BuildError(f"a rendering worker died (exit code {worker.exitcode})")
-
-
-def _worker(renderer: Renderer, pages: Sequence[Page], staging: Path, messages) -> None:
-    """Runs in a forked process: the model came with the fork, nothing was pickled."""
-    worker_id = os.getpid()
-    try:
-        for done in _render_slice(renderer, pages, staging):
-            messages.put(("progress", worker_id, done))
-        messages.put(("done", worker_id, len(pages)))
-    except BuildError as exc:
-        messages.put(("error", worker_id, str(exc)))
-    except BaseException as exc:  # report, never hang the parent
-        messages.put(("error", worker_id, f"{type(exc).__name__}: {exc}"))
-
-
-def _render_slice(renderer: Renderer, pages: Sequence[Page], staging: Path) -> Iterator[int]:
-    for done, page in enumerate(pages, start=1):
-        publish.write(staging, page.path, renderer.render(page))
-        if done % PROGRESS_EVERY == 0 or done == len(pages):
-            yield done
-
-
-def _copy_assets(staging: Path, assets, katex_source: Path, katex_path: str) -> None:
+def _copy_assets(staging: Path, assets, vendor: Vendor) -> None:
     for asset in assets.values():
         publish.copy(staging, asset.path, asset.source)
-    for name in ("katex.min.css", "katex.min.js"):
-        publish.copy(staging, f"{katex_path}/{name}", katex_source / name)
-    for font in sorted((katex_source / "fonts").glob("*.woff2")):
-        publish.copy(staging, f"{katex_path}/fonts/{font.name}", font)
+    for source, path in vendor.files:
+        publish.copy(staging, path, source)
 
 
 def _write_feeds(staging: Path, archive: Archive, config: Config, pages: Sequence[Page]) -> None:

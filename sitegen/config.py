@@ -91,24 +91,33 @@ def load_config(path: Path | None) -> Config:
 
 def parse_config(text: str, source: str) -> dict[str, Any]:
     """Check `text` against the declared keys; return the values set, or raise with every problem."""
+    loader = yaml.SafeLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        pairs = [(key_node, loader.construct_object(key_node, deep=True),
+                  loader.construct_object(value_node, deep=True))
+                 for key_node, value_node in getattr(node, "value", [])] if isinstance(node, yaml.MappingNode) else []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         raise ConfigError("invalid configuration", (Problem(source, line, f"not valid YAML: {exc}"),)) from None
-    if data is None:
+    finally:
+        loader.dispose()
+    if node is None or node.tag == "tag:yaml.org,2002:null":
         return {}
-    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+    if not isinstance(node, yaml.MappingNode):
         raise ConfigError("invalid configuration", (Problem(source, 1, "expected a mapping of keys to values"),))
-    lines = {key.value: key.start_mark.line + 1 for key, _ in node.value}
     types = {f.name: f.type for f in dataclasses.fields(Config) if f.metadata.get("doc")}
-    problems = [problem for key, value in data.items()
-                if (problem := _check_key(key, value, types, source, lines.get(str(key), 1)))]
+    problems = []
+    for key_node, key, value in pairs:
+        # The key as written: YAML 1.1 reads `on` or `yes` as booleans.
+        name = key if isinstance(key, str) else key_node.value
+        problem = _check_key(name, value, types, source, key_node.start_mark.line + 1)
+        if problem:
+            problems.append(problem)
     if problems:
         raise ConfigError(f"{len(problems)} problem(s) in the configuration", tuple(problems))
-    return dict(data)
+    return {key: value for _, key, value in pairs}
 
 
 _TYPES: Mapping[str, type] = {"str": str, "int": int, "bool": bool, "dict": dict}
@@ -122,6 +131,8 @@ def _check_key(key: Any, value: Any, types: Mapping[str, str], source: str, line
     wrong_bool = isinstance(value, bool) and expected is not bool
     if not isinstance(value, expected) or wrong_bool:
         return Problem(source, line, f"'{key}' must be {_article(expected)}, got {type(value).__name__} {value!r}")
+    if expected is dict and not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return Problem(source, line, f"'{key}' must map folder names to category codes (strings), got {value!r}")
     if expected is int and value < 1:
         return Problem(source, line, f"'{key}' must be a positive number, got {value}")
     return None

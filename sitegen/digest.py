@@ -23,8 +23,8 @@ HEADING = re.compile(r"# Arxiv Papers in (?P<category>\S+) on (?P<day>\d{4}-\d{2
 FIELD_LINE = re.compile(r"- \*\*(?P<name>[^*]+)\*\*:(?: (?P<value>.*))?")
 ARXIV_ID = re.compile(
     r"(?:https?://(?:www\.|export\.)?arxiv\.org/abs/)?"
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Za-z-]+)?/\d{7})(?:v(?P<version>\d+))?")
-DOI = re.compile(r"10\.\d{4,9}/.+?(?=10\.\d{4,9}/|$)")
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Za-z-]+)?/\d{7})(?:v(?P<version>\d{1,6}))?", re.ASCII)
+DOI = re.compile(r"10\.\d{4,9}/.+?(?=10\.\d{4,9}/|$)", re.ASCII)
 LINK = re.compile(r"\[(?P<label>[^\]]*)\]\((?P<url>[^)\s]+)\)")
 ENTRY_START = re.compile(r"^(?=### )", re.MULTILINE)
 WHOLE_ENTRY = re.compile(r"### ([^\n]*)\n" + "".join(
@@ -100,7 +100,7 @@ def parse_digest(text: str, source: str, category: str | None = None) -> Digest:
             problems.append(Problem(source, exc.line, f"{exc.message}; entry skipped"))
             skipped += 1
     return Digest(source, category or heading.group("category"), day,
-                  tuple(entries), tuple(problems), skipped)
+                  tuple(entries), tuple(sorted(problems, key=lambda problem: problem.line)), skipped)
 
 
 def _heading_problem(text: str, first: str, source: str) -> Problem:
@@ -227,6 +227,10 @@ def _field_values(block: _Block) -> dict[str, str]:
             raise EntryError(last, f"entry ends before its '{expected}' field (truncated?)")
         if names[position] != expected:
             found = names[position]
+            if expected not in names:
+                raise EntryError(block.fields[position][0],
+                                 f"missing field '{expected}' (found '{found}' where it belongs; "
+                                 f"fields must be {', '.join(FIELDS)})")
             why = "unknown field" if found not in FIELDS else "field out of order"
             raise EntryError(block.fields[position][0],
                              f"{why} '{found}': expected '{expected}' (fields must be {', '.join(FIELDS)})")

@@ -1,8 +1,8 @@
 """Turn the digests' free text into safe HTML: math kept for KaTeX, links only where safe.
 
-Nothing from the data ever becomes markup by itself: markdown-it runs with raw HTML off,
-entities are not decoded (`&amp;` reads as written), and only http, https and mailto
-URLs become links. Math is left as escaped TeX in `<span class="math">` for KaTeX.
+Nothing from the data ever becomes markup by itself: markdown-it runs with raw HTML off
+and only its text, linkify and math rules on, entities are not decoded (`&amp;` reads as
+written), and only http, https and mailto URLs become links. Math is left as escaped TeX in `<span class="math">` for KaTeX.
 """
 
 from __future__ import annotations
@@ -25,25 +25,23 @@ def _display_math_inline(self, tokens, index, options, env) -> str:
     return f'<span class="math display">{escape(tokens[index].content)}</span>'
 
 
-def _markdown(preset: str, disabled: tuple[str, ...]) -> MarkdownIt:
+def _markdown(preset: str) -> MarkdownIt:
     md = MarkdownIt(preset, {"html": False, "linkify": True, "typographer": False})
     md.use(dollarmath_plugin, allow_space=True, double_inline=True).enable("linkify")
-    md.disable(list(disabled), ignoreInvalid=True)
     md.validateLink = _safe_link
     md.add_render_rule("math_inline_double", _display_math_inline)
     return md
 
 
-# Abstracts: CommonMark emphasis, code spans and links, but none of the block syntax a
-# one-paragraph abstract would trip over ("1. " lists, "# " headings), and no entities.
-_ABSTRACT = _markdown("commonmark", ("entity", "heading", "lheading", "code", "hr", "list",
-                                     "blockquote", "html_block", "html_inline", "reference"))
-# Comments and journal references: plain text with math and links.
-_PLAIN = _markdown("zero", ())
+# Abstracts, comments and journal references are text with math and links: arXiv
+# metadata is not Markdown (`tight' is a LaTeX quote, not a code span; L*a*b* is a colour
+# space, not emphasis), so only markdown-it's text, linkify and math rules run.
+_PLAIN = _markdown("zero")
 
 
 def abstract_html(text: str) -> Markup:
-    return Markup(_ABSTRACT.render(text))
+    """An abstract as one paragraph."""
+    return Markup("<p>%s</p>") % text_html(text)
 
 
 def text_html(text: str) -> Markup:

@@ -39,9 +39,13 @@ def read_content(content: Path, overrides: Mapping[str, str] | None = None,
     problems: list[Problem] = []
     total = 0
     for path in digest_paths(content):
-        data = path.read_bytes()
-        total += len(data)
         source = _display(path, display_root)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(source, 1, f"cannot read file: {exc.strerror or exc}; file skipped"))
+            continue
+        total += len(data)
         text, decode_problem = decode(data, source)
         digest = parse_digest(text, source, _override(path, content, overrides or {}))
         if decode_problem:

@@ -12,11 +12,11 @@ import jinja2
 
 from .errors import BuildError
 from .routes import Page
-from .themes import Asset, Theme
+from .themes import Asset, Theme, Vendor
 from .views import Views
 
 
-def environment(theme: Theme, assets: Mapping[str, Asset], katex: str) -> jinja2.Environment:
+def environment(theme: Theme, assets: Mapping[str, Asset], vendor: Vendor) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(theme.template_folders),
         autoescape=True,
@@ -26,7 +26,8 @@ def environment(theme: Theme, assets: Mapping[str, Asset], katex: str) -> jinja2
         keep_trailing_newline=True,
     )
     env.globals["asset"] = lambda name: _asset_path(assets, name)
-    env.globals["katex"] = katex
+    env.globals["katex"] = vendor.katex
+    env.globals["lunr"] = vendor.lunr
     env.filters["longdate"] = _long_date
     env.filters["isodate"] = lambda value: value.isoformat()
     return env

@@ -218,8 +218,9 @@ def category_name(code: str) -> str:
 
 
 def is_arxiv_category(token: str) -> bool:
-    """True when `token` is shaped like an arXiv category code, whether known or not."""
-    return _CATEGORY_SHAPE.fullmatch(token) is not None
+    """True for a code shaped like an arXiv category in a known archive, known or not
+    itself (`cs.XY`), so a stray keyword (`robotics`) is not taken for a category."""
+    return _CATEGORY_SHAPE.fullmatch(token) is not None and group_of(token) in ARXIV_GROUPS
 
 
 def group_of(code: str) -> str:

@@ -64,11 +64,28 @@ def theme_assets(theme: Theme) -> dict[str, Asset]:
     return assets
 
 
-def katex_folder() -> tuple[Path, str]:
-    """KaTeX's distribution from the npm install, and the versioned folder it is published to."""
-    package = NODE_MODULES / "katex"
+@dataclass(frozen=True)
+class Vendor:
+    """Browser libraries from the npm install, published under versioned folders."""
+
+    katex: str
+    lunr: str
+    files: tuple[tuple[Path, str], ...]
+
+
+def vendor_assets() -> Vendor:
+    """KaTeX (script, stylesheet, fonts) and lunr.js, from `node_modules`."""
+    katex_dist = NODE_MODULES / "katex" / "dist"
+    katex = f"assets/katex-{_npm_version('katex')}"
+    lunr = f"assets/lunr-{_npm_version('lunr')}"
+    files = [(katex_dist / name, f"{katex}/{name}") for name in ("katex.min.css", "katex.min.js")]
+    files += [(font, f"{katex}/fonts/{font.name}") for font in sorted((katex_dist / "fonts").glob("*.woff2"))]
+    files.append((NODE_MODULES / "lunr" / "lunr.min.js", f"{lunr}/lunr.min.js"))
+    return Vendor(katex, lunr, tuple(files))
+
+
+def _npm_version(package: str) -> str:
     try:
-        version = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
+        return json.loads((NODE_MODULES / package / "package.json").read_text(encoding="utf-8"))["version"]
     except (OSError, ValueError, KeyError):
-        raise BuildError(f"KaTeX is not installed in {NODE_MODULES}: run `npm ci` (./dev build does)") from None
-    return package / "dist", f"assets/katex-{version}"
+        raise BuildError(f"{package} is not installed in {NODE_MODULES}: run `npm ci` (./dev build does)") from None

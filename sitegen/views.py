@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -65,6 +66,7 @@ class Views:
         yield Page("home", None, routes.home())
         yield Page("archive", None, routes.archive())
         yield Page("not_found", None, routes.not_found())
+        yield Page("search", None, routes.search())
         for paper_id in archive.papers:
             yield Page("paper", paper_id, routes.paper(paper_id))
         for day in self.days_with_papers:
@@ -208,16 +210,20 @@ class Views:
         }
 
     def archive_view(self) -> dict[str, Any]:
-        counts = {day.date: len(day.paper_ids) for day in self.archive.days.values() if day.listings}
+        listed = {day.date: day.paper_ids for day in self.archive.days.values() if day.listings}
+        counts = {when: len(ids) for when, ids in listed.items()}
         levels = _levels(counts.values())
         years = sorted({when.year for when in counts}, reverse=True)
-        return {"years": [{"year": year, "count": sum(c for d, c in counts.items() if d.year == year),
-                           "months": [_month(year, month, counts, levels) for month in range(1, 13)]}
+        return {"years": [{"year": year, "count": _distinct(listed, lambda d: d.year == year),
+                           "months": [_month(year, month, listed, levels) for month in range(1, 13)]}
                           for year in years],
                 "has_math": False}
 
     def not_found_view(self) -> dict[str, Any]:
         return {"has_math": False}
+
+    def search_view(self) -> dict[str, Any]:
+        return {"has_math": True}
 
     def chart(self, code: str) -> dict[str, Any]:
         """Papers per month as bars for an inline SVG (no script needed to see it)."""
@@ -243,19 +249,24 @@ def _levels(counts) -> list[int]:
     return [ordered[len(ordered) * q // 4] for q in (1, 2, 3)]
 
 
-def _month(year: int, month: int, counts: dict[date, int], levels: list[int]) -> dict[str, Any]:
+def _distinct(listed: dict[date, tuple[str, ...]], chosen) -> int:
+    """Papers listed on the chosen days, each counted once (a paper can be listed twice)."""
+    return len({paper_id for when, ids in listed.items() if chosen(when) for paper_id in ids})
+
+
+def _month(year: int, month: int, listed: dict[date, tuple[str, ...]], levels: list[int]) -> dict[str, Any]:
     weeks = []
     for week in calendar.Calendar().monthdatescalendar(year, month):
         cells = []
         for when in week:
-            count = counts.get(when, 0) if when.month == month else 0
+            count = len(listed.get(when, ())) if when.month == month else 0
             cells.append(None if when.month != month else {
                 "day": when.day, "date": when, "count": count,
                 "path": routes.day(when) if count else None,
                 "level": 0 if not count else 1 + sum(count > level for level in levels)})
         weeks.append(cells)
     return {"name": calendar.month_name[month], "anchor": f"m{year}-{month:02d}",
-            "count": sum(counts.get(date(year, month, d), 0) for d in range(1, calendar.monthrange(year, month)[1] + 1)),
+            "count": _distinct(listed, lambda d: (d.year, d.month) == (year, month)),
             "weeks": weeks}
 
 
@@ -265,6 +276,7 @@ STOP_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "t
 def bibtex(paper: Paper) -> str:
     """An entry in arXiv's own style (`@misc` with eprint, archivePrefix, primaryClass)."""
     first = paper.authors[0] if paper.authors else "anonymous"
+    first = unicodedata.normalize("NFKD", first).encode("ascii", "ignore").decode("ascii")
     surname = re.sub(r"\(.*?\)", "", first).split()[-1:] or ["anonymous"]
     words = [w for w in re.findall(r"[A-Za-z0-9]+", paper.title.lower()) if w not in STOP_WORDS]
     key = re.sub(r"[^a-z0-9]", "", surname[0].lower()) + f"{paper.published.year}" + (words[0] if words else "")

@@ -1,0 +1,431 @@
+// sitegen search: lunr.js over term-range shards loaded on demand with <script> tags,
+// so it works on a static host and from file:// alike (no fetch, no XHR, no workers).
+//
+// The index is cut by term range (search/shards/N.js); a query loads only the shards that
+// hold its terms, assembles a lunr.Index from them and lets lunr score it. Every weight was
+// computed over the whole archive at build time, so the scores equal the full index's.
+// Display records come in small chunks (search/docs/N.js) for the results shown.
+(function () {
+  "use strict";
+
+  var PAGE = 20;
+  var WORD = /[\p{L}\p{N}]+(?:\.[\p{L}\p{N}]+)*/gu;
+  var ARXIV_ID = /^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z-]+)?\/\d{7})(?:v\d+)?$/i;
+  var FIELD_PREFIX = /^(title|author|authors|abstract|id|year|category|cat):(.*)$/i;
+  var TEXT_FIELDS = ["title", "abstract"];
+
+  var state = {
+    root: "", manifest: null, stopWords: null, shards: {}, docs: {}, loading: {},
+    index: null, indexedShards: "", results: [], shown: 0, query: "", generation: 0,
+  };
+
+  // --- data files: each one is a classic script that calls back into this object ---------
+
+  window.sitegenSearch = {
+    setManifest: function (_, manifest) { state.manifest = manifest; },
+    addShard: function (number, data) { state.shards[number] = data; },
+    addDocs: function (number, records) { state.docs[number] = records; },
+  };
+
+  function loadScript(path) {
+    if (!state.loading[path]) {
+      state.loading[path] = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = state.root + path;
+        script.async = true;
+        script.onload = function () { resolve(); };
+        script.onerror = function () {
+          delete state.loading[path];
+          reject(new Error("could not load " + path));
+        };
+        document.head.appendChild(script);
+      });
+    }
+    return state.loading[path];
+  }
+
+  // --- terms: the same folding, words, stop words and stemmer as sitegen/search.py --------
+
+  function fold(text) {
+    return text.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "");
+  }
+
+  function words(text) {
+    return fold(text).match(WORD) || [];
+  }
+
+  function stem(word) {
+    if (state.stopWords.has(word)) return null;
+    return lunr.stemmer(new lunr.Token(word)).toString();
+  }
+
+  // --- query: filters, field prefixes, ids, names, phrases --------------------------------
+
+  function parseQuery(text) {
+    var query = { clauses: [], years: null, categories: [], stems: [], words: [] };
+    var plain = [];
+    text.split(/\s+/).forEach(function (raw) {
+      if (!raw) return;
+      var field = null;
+      var prefixed = FIELD_PREFIX.exec(raw);
+      if (prefixed) {
+        field = prefixed[1].toLowerCase();
+        raw = prefixed[2];
+        if (field === "year") { query.years = parseYears(raw); return; }
+        if (field === "category" || field === "cat") {
+          if (raw) query.categories.push(raw.toLowerCase());
+          return;
+        }
+      }
+      var id = ARXIV_ID.exec(raw);
+      if (id) {
+        query.clauses.push({ term: id[1].toLowerCase(), fields: ["id"] });
+        query.words.push(id[1].toLowerCase());
+        return;
+      }
+      var wildcard = /\*$/.test(raw);
+      words(raw).forEach(function (word, position, all) {
+        var prefix = wildcard && position === all.length - 1;
+        addWordClauses(query, word, field, prefix);
+        if (!field) plain.push(word);
+      });
+    });
+    addPhraseClauses(query, plain);
+    return query;
+  }
+
+  function parseYears(text) {
+    var match = /^(\d{4})(?:-(\d{4}))?$/.exec(text);
+    if (!match) return null;
+    return [Number(match[1]), Number(match[2] || match[1])];
+  }
+
+  function addWordClauses(query, word, field, prefix) {
+    var stemmed = stem(word);
+    query.words.push(word);
+    if (stemmed) query.stems.push(stemmed);
+    var wildcard = prefix ? lunr.Query.wildcard.TRAILING : lunr.Query.wildcard.NONE;
+    var textFields = field === "title" ? ["title"] : field === "abstract" ? ["abstract"] : TEXT_FIELDS;
+    var onlyAuthors = field === "author" || field === "authors";
+    var onlyText = field === "title" || field === "abstract";
+    if (field === "id") {
+      query.clauses.push({ term: word, fields: ["id"], wildcard: wildcard });
+      return;
+    }
+    if (!onlyAuthors && (stemmed || prefix)) {
+      query.clauses.push({ term: prefix ? word : stemmed, fields: textFields, wildcard: wildcard });
+    }
+    if (!onlyText) {
+      query.clauses.push({ term: word, fields: ["authors"], wildcard: wildcard });
+    }
+    if (!field && word.indexOf(".") > 0) {
+      query.clauses.push({ term: word, fields: ["categories"] });
+    }
+  }
+
+  function addPhraseClauses(query, plain) {
+    if (plain.length < 2) return;
+    query.clauses.push({ term: plain.join(" "), fields: ["name"] });
+    var stems = [];
+    for (var i = 0; i + 1 < plain.length; i++) {
+      query.clauses.push({ term: plain[i] + " " + plain[i + 1], fields: ["name"] });
+    }
+    plain.forEach(function (word) {
+      var stemmed = stem(word);
+      if (stemmed) stems.push(stemmed);
+    });
+    for (var j = 0; j + 1 < stems.length; j++) {
+      query.clauses.push({ term: stems[j] + " " + stems[j + 1], fields: ["phrase"] });
+    }
+  }
+
+  // --- shards: which ones a query needs, and a lunr.Index assembled from the loaded ones ---
+
+  function shardOf(term) {
+    var firsts = state.manifest.shards;
+    var low = 0;
+    var high = firsts.length - 1;
+    while (low < high) {
+      var middle = (low + high + 1) >> 1;
+      if (firsts[middle] <= term) low = middle; else high = middle - 1;
+    }
+    return low;
+  }
+
+  function shardsFor(query) {
+    var needed = {};
+    query.clauses.forEach(function (clause) {
+      var first = shardOf(clause.term);
+      var last = clause.wildcard ? shardOf(clause.term + "\uffff") : first;
+      for (var number = first; number <= last; number++) needed[number] = true;
+    });
+    return Object.keys(needed).map(Number).sort(function (a, b) { return a - b; });
+  }
+
+  function assembleIndex() {
+    var numbers = Object.keys(state.shards).map(Number).sort(function (a, b) { return a - b; });
+    var key = numbers.join(",");
+    if (state.index && state.indexedShards === key) return state.index;
+    var fields = state.manifest.fields;
+    var invertedIndex = Object.create(null);
+    var elements = Object.create(null);
+    var terms = [];
+    numbers.forEach(function (number) {
+      state.shards[number].forEach(function (entry) {
+        var term = entry[0];
+        var termIndex = entry[1];
+        var posting = { _index: termIndex };
+        fields.forEach(function (field) { posting[field] = Object.create(null); });
+        Object.keys(entry[2]).forEach(function (field) {
+          var documents = entry[2][field][0];
+          var weights = entry[2][field][1];
+          for (var i = 0; i < documents.length; i++) {
+            var ref = String(documents[i]);
+            posting[field][ref] = {};
+            var vectorKey = field + "/" + ref;
+            (elements[vectorKey] || (elements[vectorKey] = [])).push(termIndex, weights[i]);
+          }
+        });
+        invertedIndex[term] = posting;
+        terms.push(term);
+      });
+    });
+    var fieldVectors = Object.create(null);
+    Object.keys(elements).forEach(function (vectorKey) {
+      fieldVectors[vectorKey] = new lunr.Vector(elements[vectorKey]);
+    });
+    state.index = new lunr.Index({
+      invertedIndex: invertedIndex,
+      fieldVectors: fieldVectors,
+      tokenSet: lunr.TokenSet.fromArray(terms),
+      fields: fields,
+      pipeline: new lunr.Pipeline(),
+    });
+    state.indexedShards = key;
+    return state.index;
+  }
+
+  function run(query) {
+    var index = assembleIndex();
+    var results = index.query(function (builder) {
+      query.clauses.forEach(function (clause) {
+        builder.term(clause.term, {
+          fields: clause.fields, usePipeline: false, wildcard: clause.wildcard || lunr.Query.wildcard.NONE,
+        });
+      });
+    });
+    return results.filter(function (result) { return passesFilters(query, Number(result.ref)); });
+  }
+
+  function inRanges(number, ranges) {
+    for (var i = 0; i < ranges.length; i++) {
+      if (number >= ranges[i][0] && number <= ranges[i][1]) return true;
+    }
+    return false;
+  }
+
+  function passesFilters(query, number) {
+    if (query.years) {
+      var inYear = false;
+      for (var year = query.years[0]; year <= query.years[1]; year++) {
+        var range = state.manifest.years[year];
+        if (range && number >= range[0] && number <= range[1]) inYear = true;
+      }
+      if (!inYear) return false;
+    }
+    if (query.categories.length) {
+      return query.categories.some(function (code) {
+        return inRanges(number, state.manifest.categories[code] || []);
+      });
+    }
+    return true;
+  }
+
+  function filterOnly(query) {
+    var matches = [];
+    for (var number = state.manifest.documents - 1; number >= 0 && matches.length < 500; number--) {
+      if (passesFilters(query, number)) matches.push({ ref: String(number), score: 0 });
+    }
+    return matches;
+  }
+
+  // --- results --------------------------------------------------------------------------
+
+  function recordOf(ref) {
+    var number = Number(ref);
+    var size = state.manifest.docsPerChunk;
+    var chunk = state.docs[Math.floor(number / size)];
+    return chunk ? chunk[number % size] : null;
+  }
+
+  function loadRecords(results) {
+    var size = state.manifest.docsPerChunk;
+    var chunks = {};
+    results.forEach(function (result) { chunks[Math.floor(Number(result.ref) / size)] = true; });
+    return Promise.all(Object.keys(chunks).map(function (chunk) {
+      return loadScript("search/docs/" + chunk + ".js");
+    }));
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function appendWithMath(parent, text) {
+    var pattern = /(^|[^\\])\$((?:\\.|[^$\\])+?)\$/g;
+    var last = 0;
+    var match;
+    while ((match = pattern.exec(text))) {
+      var start = match.index + match[1].length;
+      parent.appendChild(document.createTextNode(text.slice(last, start)));
+      parent.appendChild(element("span", "math inline", match[2]));
+      last = start + match[2].length + 2;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function snippet(abstract, query) {
+    var wanted = {};
+    query.stems.concat(query.words).forEach(function (word) { wanted[word] = true; });
+    var tokens = abstract.split(/(\s+)/);
+    var matches = [];
+    tokens.forEach(function (token, position) {
+      var tokenWords = words(token);
+      var hit = tokenWords.some(function (word) { return wanted[word] || wanted[stem(word) || ""]; });
+      if (hit) matches.push(position);
+    });
+    var start = matches.length ? Math.max(0, matches[0] - 24) : 0;
+    var end = Math.min(tokens.length, start + 70);
+    var paragraph = element("p", "snippet");
+    if (start > 0) paragraph.appendChild(document.createTextNode("… "));
+    for (var i = start; i < end; i++) {
+      if (matches.indexOf(i) >= 0) paragraph.appendChild(element("mark", null, tokens[i]));
+      else paragraph.appendChild(document.createTextNode(tokens[i]));
+    }
+    if (end < tokens.length) paragraph.appendChild(document.createTextNode(" …"));
+    return paragraph;
+  }
+
+  function resultItem(record, query) {
+    var id = record[0], path = record[1], title = record[2], authors = record[3], more = record[4];
+    var date = record[5], categories = record[6], abstract = record[7];
+    var item = element("li", "paper-item");
+    var link = element("a", "paper-title");
+    link.href = state.root + path;
+    appendWithMath(link, title);
+    item.appendChild(link);
+    var names = authors.join(", ") + (more ? " and " + more + " more" : "");
+    item.appendChild(element("div", "meta authors", names));
+    var meta = element("div", "meta small");
+    meta.appendChild(element("span", "id", "arXiv:" + id));
+    categories.slice(0, 4).forEach(function (code, position) {
+      meta.appendChild(element("span", position === 0 ? "tag primary" : "tag", code));
+    });
+    var time = element("time", null, date);
+    time.setAttribute("datetime", date);
+    meta.appendChild(time);
+    item.appendChild(meta);
+    item.appendChild(snippet(abstract, query));
+    return item;
+  }
+
+  function showMore(query, generation) {
+    var batch = state.results.slice(state.shown, state.shown + PAGE);
+    return loadRecords(batch).then(function () {
+      if (generation !== state.generation) return;
+      var list = document.getElementById("search-results");
+      batch.forEach(function (result) {
+        var record = recordOf(result.ref);
+        if (record) list.appendChild(resultItem(record, query));
+      });
+      state.shown += batch.length;
+      document.getElementById("search-more").hidden = state.shown >= state.results.length;
+      if (window.sitegen) window.sitegen.typesetMath(list);
+    });
+  }
+
+  function setStatus(text) {
+    document.getElementById("search-status").textContent = text;
+  }
+
+  function search(text) {
+    var generation = ++state.generation;
+    var list = document.getElementById("search-results");
+    var started = performance.now();
+    state.query = text;
+    list.textContent = "";
+    state.results = [];
+    state.shown = 0;
+    document.getElementById("search-more").hidden = true;
+    if (!text.trim()) {
+      setStatus("Type to search. The index loads only the parts a query needs.");
+      return Promise.resolve();
+    }
+    var query = parseQuery(text);
+    var hasFilter = query.years || query.categories.length;
+    if (!query.clauses.length && !hasFilter) {
+      setStatus("Nothing to search for in “" + text + "”: try a word from a title, an author's name or an arXiv id.");
+      return Promise.resolve();
+    }
+    return Promise.all(shardsFor(query).map(function (number) {
+      return loadScript("search/shards/" + number + ".js");
+    })).then(function () {
+      if (generation !== state.generation) return;
+      state.results = query.clauses.length ? run(query) : filterOnly(query);
+      if (!state.results.length) {
+        setStatus("No papers match “" + text + "”. Try fewer or different words, or check the spelling.");
+        return;
+      }
+      return showMore(query, generation).then(function () {
+        if (generation !== state.generation) return;
+        var count = state.results.length;
+        setStatus(count.toLocaleString("en") + (count === 1 ? " paper" : " papers") + " found in " +
+                  Math.max(1, Math.round(performance.now() - started)) + " ms.");
+        document.body.dataset.searchDone = String(generation);
+      });
+    }).catch(function (error) {
+      if (generation !== state.generation) return;
+      setStatus("Search data could not be loaded (" + error.message + "). Rebuild the site and try again.");
+    });
+  }
+
+  function start() {
+    var form = document.querySelector("form[data-search-root]");
+    if (!form) return;
+    state.root = form.getAttribute("data-search-root");
+    var input = document.getElementById("search-query");
+    var timer = null;
+    loadScript("search/manifest.js").then(function () {
+      state.stopWords = new Set(state.manifest.stopWords);
+      var initial = new URLSearchParams(window.location.search).get("q") || "";
+      input.value = initial;
+      search(initial);
+    }, function () {
+      setStatus("The search index is missing: build the site with `sitegen build`.");
+    });
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        if (!state.manifest) return;
+        search(input.value);
+        try {
+          var url = new URL(window.location.href);
+          url.searchParams.set("q", input.value);
+          window.history.replaceState(null, "", url.toString());
+        } catch (error) { /* some file:// contexts refuse history changes: the search still runs */ }
+      }, 120);
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (state.manifest) search(input.value);
+    });
+    document.getElementById("search-more").addEventListener("click", function () {
+      showMore(parseQuery(state.query), state.generation);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();
