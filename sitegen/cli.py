@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build the site into the output folder")
     build.add_argument("--content", type=Path, help="content folder (default: content_dir)")
     build.add_argument("--output", type=Path, help="output folder (default: output_dir)")
+    build.add_argument("--jobs", type=_positive, help="worker processes (default: one per core)")
     _common(build)
     build.set_defaults(run=_build)
 
@@ -80,8 +81,14 @@ def _build(args: argparse.Namespace) -> int:
     config = config.with_changes(
         content_dir=str(args.content.resolve()) if args.content else None,
         output_dir=str(args.output.resolve()) if args.output else None)
-    build_site(config)
+    build_site(config, jobs=args.jobs)
     return EXIT_OK
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def _config(args: argparse.Namespace) -> int:
