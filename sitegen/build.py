@@ -1,7 +1,8 @@
 """`sitegen build`: the pipeline, top to bottom.
 
-read digests → model the archive → plan pages → render (in worker processes) → write
-feeds, sitemap and assets → swap the finished folder in. Each stage reports its time.
+read digests → model the archive → plan pages (and which changed) → render them (in
+worker processes) → search data, feeds, sitemap and assets → swap the finished folder in.
+Each stage reports its time.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from typing import Iterator, Sequence, TextIO
 
 from . import feeds, publish, routes
 from .archive import Archive, build_archive
+from .cache import BuildState, Cache
 from .config import Config
+from .dependencies import KINDS, Fingerprints, digest_of, site_fingerprint, template_fingerprints
 from .errors import BuildError, UsageError
 from .parallel import fork_map
 from .reader import read_content
 from .render import Renderer, environment
 from .routes import Page
 from .search import build_search
-from .themes import Vendor, load_theme, theme_assets, vendor_assets
+from .themes import Theme, Vendor, load_theme, theme_assets, vendor_assets
 from .views import Views
 
 BATCH = 250  # pages a worker renders between reports
@@ -51,59 +54,94 @@ class Report:
 
 @dataclass(frozen=True)
 class BuildResult:
-    archive: Archive
-    pages: dict[str, int]
+    pages: dict[str, int]  # pages of each kind; empty when nothing had changed
+    rendered: int
     problems: int
     timings: list[tuple[str, float]]
 
 
 def build_site(config: Config, jobs: int | None = None, report: Report | None = None) -> BuildResult:
-    """Build the whole site into `config.output_path`; the old output stays until the end."""
+    """Build the site into `config.output_path`, redoing only what changed since the last
+    build (the cache beside the output remembers it); the old output stays until the end."""
     report = report or Report()
     jobs = jobs or os.cpu_count() or 1
-    started = time.perf_counter()
-    content = config.content_path
-    if not content.is_dir():
-        raise UsageError(f"content folder not found: {content}")
+    if not config.content_path.is_dir():
+        raise UsageError(f"content folder not found: {config.content_path}")
     theme = load_theme(config)
+    cache = Cache(config.path(config.cache_dir))
+    with cache.lock():
+        return _build(config, theme, cache, jobs, report)
+
+
+def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report) -> BuildResult:
+    started = time.perf_counter()
+    state = cache.load()
     with report.stage("read"):
-        reading = read_content(content, config.category_overrides)
+        reading = read_content(config.content_path, config.category_overrides, known=state.digests)
     for problem in reading.problems:
         report.say(str(problem))
     if config.strict and reading.problems:
         raise BuildError(f"strict: {len(reading.problems)} problem(s) in the digests; nothing written")
+    vendor, assets = vendor_assets(), theme_assets(theme)
+    env = environment(theme, assets, vendor)
+    site = site_fingerprint(config, assets, vendor)
+    inputs = digest_of(site, template_fingerprints(env, KINDS), sorted(reading.parsed))
+    output = config.output_path
+    served = state.manifests.get(publish.folder_key(output) or "")
+    if served is not None and state.inputs == inputs:
+        report.say(f"nothing changed since the last build: {output} is up to date "
+                   f"({time.perf_counter() - started:.2f} s)")
+        return BuildResult({}, 0, len(reading.problems), report.timings)
     with report.stage("model"):
         archive = build_archive(reading.digests)
     with report.stage("plan"):
         views = Views(archive, config)
         pages = list(views.pages())
         check_unique_paths(page.path for page in pages)
-    staging = publish.staging_folder(config.output_path)
-    try:
-        with report.stage("assets"):
-            vendor = vendor_assets()
-            assets = theme_assets(theme)
-            _copy_assets(staging, assets, vendor)
-        renderer = Renderer(views, environment(theme, assets, vendor))
-        with report.stage("render"):
-            render_all(renderer, pages, staging, jobs, report)
-        with report.stage("search"):
-            for search_file in build_search(archive, jobs):
-                publish.write(staging, search_file.path, search_file.data)
-        with report.stage("feeds"):
-            _write_feeds(staging, archive, config, pages)
-        with report.stage("publish"):
-            publish.swap_in(staging, config.output_path)
-    except BaseException:
-        publish.discard(staging)
-        raise
+        fingerprints = Fingerprints(views, site, template_fingerprints(env, KINDS))
+        wanted = {page.path: fingerprints.of(page) for page in pages}
+        stale = [page for page in pages if served is None or page.path not in served
+                 or state.fingerprints.get(page.path) != wanted[page.path]]
+    spare = _claim_spare(cache, state, output)
+    manifest: dict[str, str] = {}
+    with report.stage("assets"):
+        for source, path in _asset_files(assets, vendor):
+            manifest[path] = spare.write(path, source.read_bytes())
+    with report.stage("render"):
+        manifest.update(render_all(Renderer(views, env), stale, spare, jobs, report))
+        for page in pages:
+            if page.path not in manifest:
+                spare.copy_from(output, page.path, served[page.path])
+                manifest[page.path] = served[page.path]
+    with report.stage("search"):
+        for search_file in build_search(archive, jobs):
+            manifest[search_file.path] = spare.write(search_file.path, search_file.data)
+    with report.stage("feeds"):
+        for path, data in _feed_files(archive, config, pages):
+            manifest[path] = spare.write(path, data)
+    with report.stage("publish"):
+        spare.remove_all_but(manifest)
+        publish.swap_in(spare.folder, output)
+        state.manifests = {publish.folder_key(output): manifest}
+        if served is not None:
+            state.manifests[publish.folder_key(spare.folder)] = served
+        state.fingerprints, state.inputs, state.digests = wanted, inputs, dict(reading.parsed)
+        cache.save(state)
     counts = _count_kinds(pages)
     skipped = sum(digest.skipped for digest in reading.digests)
-    report.say(f"\n{len(pages)} pages ({', '.join(f'{n} {kind}' for kind, n in counts.items())}) "
-               f"from {len(archive.papers)} papers in {len(reading.digests)} files")
+    report.say(f"\n{len(pages)} pages ({', '.join(f'{n} {kind}' for kind, n in counts.items())}), "
+               f"{len(stale)} rendered, from {len(archive.papers)} papers in {len(reading.digests)} files")
     report.say(f"{archive.merged} merged duplicates, {skipped} skipped entries, {len(reading.problems)} problems; "
-               f"built {config.output_path} in {time.perf_counter() - started:.2f} s")
-    return BuildResult(archive, counts, len(reading.problems), report.timings)
+               f"built {output} in {time.perf_counter() - started:.2f} s")
+    return BuildResult(counts, len(stale), len(reading.problems), report.timings)
+
+
+def _claim_spare(cache: Cache, state: BuildState, output: Path) -> publish.Spare:
+    """The spare folder is about to change: forget what it held before touching it, so a
+    build killed halfway makes the next one start that folder afresh."""
+    holds = state.manifests.pop(publish.folder_key(publish.spare_folder(output)) or "", None)
+    cache.save(state)
+    return publish.prepare_spare(output, holds)
 
 
 def check_unique_paths(paths) -> None:
@@ -115,41 +153,39 @@ def check_unique_paths(paths) -> None:
             raise BuildError(f"two pages claim the same output path: {other} and {path}")
 
 
-def render_all(renderer: Renderer, pages: Sequence[Page], staging: Path, jobs: int, report: Report) -> None:
-    """Render every page straight to disk, in batches spread over `jobs` forked workers."""
+def render_all(renderer: Renderer, pages: Sequence[Page], spare: publish.Spare, jobs: int,
+               report: Report) -> dict[str, str]:
+    """Render pages straight to disk in batches spread over `jobs` forked workers;
+    returns each page's content hash."""
     batches = [pages[start:start + BATCH] for start in range(0, len(pages), BATCH)]
     done = 0
 
-    def render_batch(batch: Sequence[Page]) -> int:
-        for page in batch:
-            publish.write(staging, page.path, renderer.render(page))
-        return len(batch)
+    def render_batch(batch: Sequence[Page]) -> list[tuple[str, str]]:
+        return [(page.path, spare.write(page.path, renderer.render(page))) for page in batch]
 
-    def progress(index: int, count: int) -> None:
+    def progress(index: int, rendered: list) -> None:
         nonlocal done
-        done += count
+        done += len(rendered)
         if done == len(pages) or (done // BATCH) % PROGRESS_BATCHES == 0:
             report.say(f"rendered {done}/{len(pages)} pages")
 
-    fork_map(render_batch, batches, jobs, progress)
+    return dict(pair for batch in fork_map(render_batch, batches, jobs, progress) for pair in batch)
 
 
-def _copy_assets(staging: Path, assets, vendor: Vendor) -> None:
+def _asset_files(assets, vendor: Vendor) -> Iterator[tuple[Path, str]]:
     for asset in assets.values():
-        publish.copy(staging, asset.path, asset.source)
-    for source, path in vendor.files:
-        publish.copy(staging, path, source)
+        yield asset.source, asset.path
+    yield from vendor.files
 
 
-def _write_feeds(staging: Path, archive: Archive, config: Config, pages: Sequence[Page]) -> None:
-    publish.write(staging, routes.feed(), feeds.site_feed(archive, config))
+def _feed_files(archive: Archive, config: Config, pages: Sequence[Page]) -> Iterator[tuple[str, bytes]]:
+    yield routes.feed(), feeds.site_feed(archive, config)
     for code in archive.categories:
-        publish.write(staging, routes.category_feed(code), feeds.category_feed(archive, config, code))
+        yield routes.category_feed(code), feeds.category_feed(archive, config, code)
     modified = {routes.paper(paper.id): paper.updated for paper in archive.papers.values()}
     listed = [(page.path, modified.get(page.path)) for page in pages if page.kind != "not_found"]
-    for name, data in feeds.sitemaps(config, listed):
-        publish.write(staging, name, data)
-    publish.write(staging, "robots.txt", feeds.robots(config))
+    yield from feeds.sitemaps(config, listed)
+    yield "robots.txt", feeds.robots(config)
 
 
 def _count_kinds(pages: Sequence[Page]) -> dict[str, int]:

@@ -39,6 +39,8 @@ class Config:
     language: str = _option("en", "Language code of the site's pages (the `lang` attribute).")
     content_dir: str = _option("content", "Folder of digest files, read recursively (`*.md`).")
     output_dir: str = _option("output", "Folder the site is written to; replaced whole on success.")
+    cache_dir: str = _option(".sitegen-cache", "Folder remembering the last build, so the next one redoes "
+                                               "only what changed; safe to delete.")
     theme: str = _option("default", "Theme name: a folder in `themes_dir` that overrides the default theme.")
     themes_dir: str = _option("themes", "Folder holding user themes.")
     per_page: int = _option(50, "Papers per page on category listings.")

@@ -1,8 +1,8 @@
 """Turn the digests' free text into safe HTML: math kept for KaTeX, links only where safe.
 
 Nothing from the data ever becomes markup by itself: markdown-it runs with raw HTML off
-and only its text, linkify and math rules on, entities are not decoded (`&amp;` reads as
-written), and only http, https and mailto URLs become links. Math is left as escaped TeX in `<span class="math">` for KaTeX.
+and only its text and math rules on, entities are not decoded (`&amp;` reads as written),
+and only http, https and e-mail addresses become links. Math is left as escaped TeX in `<span class="math">` for KaTeX.
 """
 
 from __future__ import annotations
@@ -13,29 +13,53 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-SAFE_SCHEMES = ("http://", "https://", "mailto:")
 INLINE_MATH = re.compile(r"(?<!\\)\$(?!\s)((?:\\.|[^$\\])+?)(?<!\s)\$")
-
-
-def _safe_link(url: str) -> bool:
-    return url.strip().lower().startswith(SAFE_SCHEMES)
+# Links are found by one expression rather than linkify-it, which costs ~0.7 ms an abstract.
+# Only http(s) URLs, `www.` hosts and e-mail addresses: no other scheme ever becomes a link.
+# A URL ends before trailing punctuation, and before a `)` it did not open.
+LINK = re.compile(
+    r"(?P<url>\b(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?\]}])"
+    r"|(?P<email>\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b)")
 
 
 def _display_math_inline(self, tokens, index, options, env) -> str:
     return f'<span class="math display">{escape(tokens[index].content)}</span>'
 
 
+def _text_with_links(self, tokens, index, options, env) -> str:
+    return str(linked_text(tokens[index].content))
+
+
+def linked_text(text: str) -> Markup:
+    """Escaped text with its web and e-mail addresses as links."""
+    if "://" not in text and "www." not in text and "@" not in text:
+        return escape(text)
+    parts = []
+    last = 0
+    for match in LINK.finditer(text):
+        parts.append(escape(text[last:match.start()]))
+        address = match.group()
+        while address.endswith(")") and address.count(")") > address.count("("):
+            address = address[:-1]  # "(see https://x.org/a)": that ")" belongs to the text
+        href = ("mailto:" + address if match.group("email")
+                else address if address.lower().startswith("http") else "http://" + address)
+        parts.append(Markup('<a href="%s">%s</a>') % (href, address))
+        last = match.start() + len(address)
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
 def _markdown(preset: str) -> MarkdownIt:
-    md = MarkdownIt(preset, {"html": False, "linkify": True, "typographer": False})
-    md.use(dollarmath_plugin, allow_space=True, double_inline=True).enable("linkify")
-    md.validateLink = _safe_link
+    md = MarkdownIt(preset, {"html": False, "typographer": False})
+    md.use(dollarmath_plugin, allow_space=True, double_inline=True)
     md.add_render_rule("math_inline_double", _display_math_inline)
+    md.add_render_rule("text", _text_with_links)
     return md
 
 
 # Abstracts, comments and journal references are text with math and links: arXiv
 # metadata is not Markdown (`tight' is a LaTeX quote, not a code span; L*a*b* is a colour
-# space, not emphasis), so only markdown-it's text, linkify and math rules run.
+# space, not emphasis), so only markdown-it's text and math rules run.
 _PLAIN = _markdown("zero")
 
 

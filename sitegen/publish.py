@@ -1,7 +1,10 @@
 """The one place bytes reach the output folder.
 
-A build writes into a fresh folder beside the output and swaps it in only when complete,
-so a failed or killed build leaves the previous site untouched and no stale file survives.
+Two folders take turns: `output/` is the site being served, `.output.next/` holds an older
+build. A build brings the spare folder up to date (writing only files whose content
+changed, deleting those that no longer belong) and then exchanges the two folders in one
+atomic rename. A failed or killed build leaves `output/` untouched; the spare folder it
+was writing is marked unknown in the cache beforehand, so the next build starts it afresh.
 """
 
 from __future__ import annotations
@@ -10,34 +13,23 @@ import ctypes
 import ctypes.util
 import os
 import shutil
-import tempfile
 from pathlib import Path, PurePosixPath
+from typing import Iterable, Mapping
 
+from .cache import content_hash
 from .errors import BuildError
 
 RENAME_EXCHANGE = 2
+AT_FDCWD = -100
 
 
-def staging_folder(output: Path) -> Path:
-    """A new empty folder on the output's file system, so the final swap is a rename."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; a published site is not
-    return staging
-
-
-def write(root: Path, path: str, data: bytes) -> None:
-    """Write `data` at `path` below `root`, refusing any path that would leave it."""
-    target = root / safe_relative(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "xb") as handle:  # "x": two pages on one path is a bug, never an overwrite
-        handle.write(data)
-
-
-def copy(root: Path, path: str, source: Path) -> None:
-    target = root / safe_relative(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+def folder_key(folder: Path) -> str | None:
+    """Identifies a folder's state: inode and change time (a recreated folder differs)."""
+    try:
+        status = folder.stat()
+    except FileNotFoundError:
+        return None
+    return f"{status.st_ino}:{status.st_ctime_ns}"
 
 
 def safe_relative(path: str) -> PurePosixPath:
@@ -47,33 +39,83 @@ def safe_relative(path: str) -> PurePosixPath:
     return relative
 
 
-def swap_in(staging: Path, output: Path) -> None:
-    """Make `staging` the output folder; the old output is removed after the swap."""
+class Spare:
+    """The folder a build writes into, with what it is known to hold (path -> content hash)."""
+
+    def __init__(self, folder: Path, holds: Mapping[str, str]):
+        self.folder = folder
+        self.holds = holds
+
+    def write(self, path: str, data: bytes) -> str:
+        """Write `data` at `path` unless the folder holds it already; returns its hash."""
+        digest = content_hash(data)
+        if self.holds.get(path) != digest:
+            target = self.folder / safe_relative(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "wb") as handle:
+                handle.write(data)
+        return digest
+
+    def copy_from(self, source_folder: Path, path: str, digest: str) -> None:
+        """Bring an unchanged file over from the served folder, unless it is here already."""
+        if self.holds.get(path) != digest:
+            target = self.folder / safe_relative(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source_folder / path, target)
+
+    def remove_all_but(self, keep: Iterable[str]) -> None:
+        """Delete what the folder holds that the new build does not have."""
+        stale = set(self.holds) - set(keep)
+        for path in sorted(stale, reverse=True):
+            target = self.folder / safe_relative(path)
+            target.unlink(missing_ok=True)
+            _remove_empty_parents(target.parent, self.folder)
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    while folder != root:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def spare_folder(output: Path) -> Path:
+    return output.with_name(f".{output.name}.next")
+
+
+def prepare_spare(output: Path, holds: Mapping[str, str] | None) -> Spare:
+    """The spare folder, emptied first when nothing is known of what it holds."""
+    folder = spare_folder(output)
     if output.exists() and not output.is_dir():
         raise BuildError(f"output path exists and is not a folder: {output}")
-    if output.exists() and _exchange(staging, output):
-        shutil.rmtree(staging)
+    if holds is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        holds = {}
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)
+    return Spare(folder, holds)
+
+
+def swap_in(spare: Path, output: Path) -> None:
+    """Exchange the spare folder and the output folder atomically (Linux renameat2);
+    elsewhere, or on the first build, by renames."""
+    if not output.exists():
+        os.rename(spare, output)
         return
-    retired = output.with_name(f".{output.name}.old-{os.getpid()}")
-    if output.exists():
-        os.rename(output, retired)
-    os.rename(staging, output)
+    if _exchange(spare, output):
+        return
+    retired = output.with_name(f".{output.name}.old")
     shutil.rmtree(retired, ignore_errors=True)
+    os.rename(output, retired)
+    os.rename(spare, output)
+    os.rename(retired, spare)
 
 
 def _exchange(first: Path, second: Path) -> bool:
-    """Atomically exchange two folders (Linux renameat2); False where that is not available."""
     libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
+    renameat2 = getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None) if libc_name else None
     if renameat2 is None:
         return False
-    at_fdcwd = -100
-    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), RENAME_EXCHANGE)
-    return result == 0
-
-
-def discard(staging: Path) -> None:
-    shutil.rmtree(staging, ignore_errors=True)
+    return renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0

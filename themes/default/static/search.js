@@ -13,6 +13,8 @@
   var ARXIV_ID = /^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z-]+)?\/\d{7})(?:v\d+)?$/i;
   var FIELD_PREFIX = /^(title|author|authors|abstract|id|year|category|cat):(.*)$/i;
   var TEXT_FIELDS = ["title", "abstract"];
+  var MIN_PREFIX = 2; // a shorter `x*` would load a big part of the index
+  var MAX_PREFIX_SHARDS = 4; // and a prefix reads at most this many shards
 
   var state = {
     root: "", manifest: null, stopWords: null, shards: {}, docs: {}, loading: {},
@@ -79,15 +81,15 @@
       }
       var id = ARXIV_ID.exec(raw);
       if (id) {
-        query.clauses.push({ term: id[1].toLowerCase(), fields: ["id"] });
+        addClause(query, id[1].toLowerCase(), ["id"]);
         query.words.push(id[1].toLowerCase());
         return;
       }
       var wildcard = /\*$/.test(raw);
       words(raw).forEach(function (word, position, all) {
-        var prefix = wildcard && position === all.length - 1;
-        addWordClauses(query, word, field, prefix);
-        if (!field) plain.push(word);
+        var prefix = wildcard && position === all.length - 1 && word.length >= MIN_PREFIX;
+        var stemmed = addWordClauses(query, word, field, prefix);
+        if (!field) plain.push({ token: stemmed || word, stem: stemmed });
       });
     });
     addPhraseClauses(query, plain);
@@ -100,43 +102,54 @@
     return [Number(match[1]), Number(match[2] || match[1])];
   }
 
+  // One clause per term: fields asking for the same term share it.
+  function addClause(query, term, fields, wildcard) {
+    wildcard = wildcard || lunr.Query.wildcard.NONE;
+    for (var i = 0; i < query.clauses.length; i++) {
+      var clause = query.clauses[i];
+      if (clause.term === term && clause.wildcard === wildcard) {
+        fields.forEach(function (field) {
+          if (clause.fields.indexOf(field) < 0) clause.fields.push(field);
+        });
+        return;
+      }
+    }
+    query.clauses.push({ term: term, fields: fields.slice(), wildcard: wildcard });
+  }
+
+  // The index holds stems, and author names as stems too (stop words as they are), so
+  // one term serves title, abstract and authors. Returns the word's stem.
   function addWordClauses(query, word, field, prefix) {
     var stemmed = stem(word);
     query.words.push(word);
     if (stemmed) query.stems.push(stemmed);
     var wildcard = prefix ? lunr.Query.wildcard.TRAILING : lunr.Query.wildcard.NONE;
-    var textFields = field === "title" ? ["title"] : field === "abstract" ? ["abstract"] : TEXT_FIELDS;
-    var onlyAuthors = field === "author" || field === "authors";
-    var onlyText = field === "title" || field === "abstract";
     if (field === "id") {
-      query.clauses.push({ term: word, fields: ["id"], wildcard: wildcard });
-      return;
+      addClause(query, word, ["id"], wildcard);
+      return stemmed;
     }
-    if (!onlyAuthors && (stemmed || prefix)) {
-      query.clauses.push({ term: prefix ? word : stemmed, fields: textFields, wildcard: wildcard });
+    var fields = [];
+    if (field !== "author" && field !== "authors" && (stemmed || prefix)) {
+      fields = field === "title" ? ["title"] : field === "abstract" ? ["abstract"] : TEXT_FIELDS.slice();
     }
-    if (!onlyText) {
-      query.clauses.push({ term: word, fields: ["authors"], wildcard: wildcard });
-    }
-    if (!field && word.indexOf(".") > 0) {
-      query.clauses.push({ term: word, fields: ["categories"] });
-    }
+    if (field !== "title" && field !== "abstract") fields.push("authors");
+    // a prefix is searched as the prefix of its stem, if that is one: `learning*` finds `learn`
+    var term = stemmed || word;
+    if (prefix && term !== word && word.indexOf(term) !== 0) term = word;
+    if (fields.length) addClause(query, term, fields, wildcard);
+    if (!field && word.indexOf(".") > 0) addClause(query, word, ["categories"]);
+    return stemmed;
   }
 
+  // Whole names and adjacent title words are terms too: `name` joins a name's terms,
+  // `phrase` two adjacent title stems (stop words left out).
   function addPhraseClauses(query, plain) {
     if (plain.length < 2) return;
-    query.clauses.push({ term: plain.join(" "), fields: ["name"] });
-    var stems = [];
-    for (var i = 0; i + 1 < plain.length; i++) {
-      query.clauses.push({ term: plain[i] + " " + plain[i + 1], fields: ["name"] });
-    }
-    plain.forEach(function (word) {
-      var stemmed = stem(word);
-      if (stemmed) stems.push(stemmed);
-    });
-    for (var j = 0; j + 1 < stems.length; j++) {
-      query.clauses.push({ term: stems[j] + " " + stems[j + 1], fields: ["phrase"] });
-    }
+    var tokens = plain.map(function (word) { return word.token; });
+    var stems = plain.filter(function (word) { return word.stem; }).map(function (word) { return word.stem; });
+    addClause(query, tokens.join(" "), ["name"]);
+    for (var i = 0; i + 1 < tokens.length; i++) addClause(query, tokens[i] + " " + tokens[i + 1], ["name"]);
+    for (var j = 0; j + 1 < stems.length; j++) addClause(query, stems[j] + " " + stems[j + 1], ["phrase"]);
   }
 
   // --- shards: which ones a query needs, and a lunr.Index assembled from the loaded ones ---
@@ -156,7 +169,7 @@
     var needed = {};
     query.clauses.forEach(function (clause) {
       var first = shardOf(clause.term);
-      var last = clause.wildcard ? shardOf(clause.term + "\uffff") : first;
+      var last = clause.wildcard ? Math.min(shardOf(clause.term + "\uffff"), first + MAX_PREFIX_SHARDS - 1) : first;
       for (var number = first; number <= last; number++) needed[number] = true;
     });
     return Object.keys(needed).map(Number).sort(function (a, b) { return a - b; });
@@ -171,21 +184,25 @@
     var elements = Object.create(null);
     var terms = [];
     numbers.forEach(function (number) {
-      state.shards[number].forEach(function (entry) {
+      // [first term's index, [[term, field, [document gap, weight in thousandths, …], …], …]]
+      var shard = state.shards[number];
+      shard[1].forEach(function (entry, position) {
         var term = entry[0];
-        var termIndex = entry[1];
+        var termIndex = shard[0] + position;
         var posting = { _index: termIndex };
         fields.forEach(function (field) { posting[field] = Object.create(null); });
-        Object.keys(entry[2]).forEach(function (field) {
-          var documents = entry[2][field][0];
-          var weights = entry[2][field][1];
-          for (var i = 0; i < documents.length; i++) {
-            var ref = String(documents[i]);
+        for (var k = 1; k < entry.length; k += 2) {
+          var field = fields[entry[k]];
+          var flat = entry[k + 1];
+          var doc = 0;
+          for (var i = 0; i < flat.length; i += 2) {
+            doc += flat[i];
+            var ref = String(doc);
             posting[field][ref] = {};
             var vectorKey = field + "/" + ref;
-            (elements[vectorKey] || (elements[vectorKey] = [])).push(termIndex, weights[i]);
+            (elements[vectorKey] || (elements[vectorKey] = [])).push(termIndex, flat[i + 1] / 1000);
           }
-        });
+        }
         invertedIndex[term] = posting;
         terms.push(term);
       });
@@ -400,8 +417,10 @@
     var timer = null;
     loadScript("search/manifest.js").then(function () {
       state.stopWords = new Set(state.manifest.stopWords);
-      var initial = new URLSearchParams(window.location.search).get("q") || "";
+      // what the reader typed while the manifest loaded wins over the address's ?q=
+      var initial = input.value || new URLSearchParams(window.location.search).get("q") || "";
       input.value = initial;
+      document.body.dataset.searchReady = "1";
       search(initial);
     }, function () {
       setStatus("The search index is missing: build the site with `sitegen build`.");

@@ -1,0 +1,147 @@
+"""What each page depends on, as a fingerprint computed from the model alone.
+
+An incremental build renders a page only when its fingerprint changed: the fingerprint
+covers every piece of the archive that the page's view reads (see views.py), so two
+builds with equal fingerprints give the same page. Computing them is cheap next to
+rendering: no markup, no templates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections import Counter
+from functools import cached_property
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import jinja2
+from jinja2 import meta
+
+from .archive import Archive
+from .config import Config
+from .routes import Page
+from .themes import Asset, Vendor
+from .views import AUTHORS_IN_LISTS, Views
+
+KINDS = ("home", "archive", "search", "not_found", "paper", "day", "category", "author")
+PACKAGE = Path(__file__).resolve().parent
+
+
+def digest_of(*parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def site_fingerprint(config: Config, assets: Mapping[str, Asset], vendor: Vendor) -> str:
+    """What every page depends on: settings, asset names (they carry content hashes), the
+    browser libraries' versions and sitegen's own code."""
+    settings = {key: value for key, value in dataclasses.asdict(config).items() if key != "root"}
+    code = [(path.name, path.read_bytes()) for path in sorted(PACKAGE.glob("*.py"))]
+    return digest_of(sorted(settings.items()), sorted((n, a.path) for n, a in assets.items()),
+                     vendor.katex, vendor.lunr, digest_of(code))
+
+
+def template_fingerprints(env: jinja2.Environment, kinds: Iterable[str]) -> dict[str, str]:
+    """Per page kind, the sources of its template and of every template it extends,
+    includes or imports: editing one template re-renders only the pages that use it."""
+    return {kind: digest_of(sorted(_template_sources(env, f"{kind}.html", {}).items())) for kind in kinds}
+
+
+def _template_sources(env: jinja2.Environment, name: str, found: dict[str, str]) -> dict[str, str]:
+    if name in found:
+        return found
+    try:
+        source, _, _ = env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound:
+        found[name] = ""  # the render reports it
+        return found
+    found[name] = source
+    try:
+        references = meta.find_referenced_templates(env.parse(source))
+    except jinja2.TemplateSyntaxError:
+        return found  # the render reports it, with file and line
+    for reference in references:
+        if reference is None:  # a name computed at render time: depend on every template
+            for other in env.list_templates(extensions=["html"]):
+                _template_sources(env, other, found)
+        else:
+            _template_sources(env, reference, found)
+    return found
+
+
+class Fingerprints:
+    """Fingerprint of every page of a build: the site's, its template's and its data's."""
+
+    def __init__(self, views: Views, site: str, templates: Mapping[str, str]):
+        self.views = views
+        self.archive: Archive = views.archive
+        self.site = site
+        self.templates = templates
+        self._items: dict[str, str] = {}
+
+    def of(self, page: Page) -> str:
+        return digest_of(self.site, self.templates[page.kind], page.kind, page.path,
+                         getattr(self, f"_{page.kind}")(page.key))
+
+    def _slugs(self, names) -> tuple[str, ...]:
+        authors = self.archive.authors
+        return tuple(authors[name].slug for name in names)
+
+    def item(self, paper_id: str) -> str:
+        """A paper's entry in lists: title, first authors and their pages, date, primary."""
+        found = self._items.get(paper_id)
+        if found is None:
+            paper = self.archive.papers[paper_id]
+            shown = paper.authors[:AUTHORS_IN_LISTS]
+            found = self._items[paper_id] = digest_of(
+                paper.title, shown, self._slugs(shown), len(paper.authors), paper.published.date(),
+                paper.primary_category, paper.primary_category in self.archive.categories)
+        return found
+
+    def _items_of(self, paper_ids) -> tuple[str, ...]:
+        return tuple(self.item(paper_id) for paper_id in paper_ids)
+
+    def _paper(self, paper_id: str) -> object:
+        paper = self.archive.papers[paper_id]
+        return paper, self._slugs(paper.authors)
+
+    def _author(self, name: str) -> object:
+        archive = self.archive
+        coauthors = archive.coauthors(name)
+        return (self._items_of(archive.authors[name].paper_ids), coauthors,
+                self._slugs(other for other, _ in coauthors), archive.author_categories(name))
+
+    def _day(self, when) -> object:
+        days = self.views.days_with_papers
+        index = days.index(when)
+        neighbours = (days[index - 1] if index > 0 else None, days[index + 1] if index + 1 < len(days) else None)
+        listings = self.archive.days[when].listings
+        return neighbours, listings, tuple((self.item(paper_id), self.archive.papers[paper_id].primary_category)
+                                           for paper_id, _ in listings)
+
+    def _category(self, key: tuple[str, int]) -> object:
+        code, number = key
+        chunks = self.views.category_chunks(code)
+        last = len(chunks)
+        front = number == last
+        shape = (len(self.archive.categories[code].paper_ids), last) if front else (number + 1 >= last,)
+        chart = self._chart(code) if front else None
+        return shape, self._items_of(chunks[number - 1]), chart
+
+    def _chart(self, code: str) -> object:
+        papers = self.archive.papers
+        months = Counter((p.published.year, p.published.month)
+                         for p in map(papers.__getitem__, self.archive.categories[code].paper_ids))
+        return tuple(sorted(months.items()))
+
+    @cached_property
+    def _everything(self) -> str:
+        """Pages that summarise the whole archive depend on all of it."""
+        archive = self.archive
+        return digest_of(self._items_of(archive.papers), tuple(archive.days.values()),
+                         tuple((c.code, len(c.paper_ids)) for c in archive.categories.values()), len(archive.authors))
+
+    def _home(self, key: None) -> object:
+        return self._everything
+
+    _archive = _search = _not_found = _home
