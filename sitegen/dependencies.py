@@ -18,11 +18,11 @@ from typing import Iterable, Mapping
 import jinja2
 from jinja2 import meta
 
-from .archive import Archive
+from .archive import Archive, slugify
 from .config import Config
 from .routes import Page
 from .themes import Asset, Vendor
-from .views import AUTHORS_IN_LISTS, Views
+from .views import Views
 
 KINDS = ("home", "archive", "search", "not_found", "paper", "day", "category", "author")
 PACKAGE = Path(__file__).resolve().parent
@@ -70,46 +70,42 @@ def _template_sources(env: jinja2.Environment, name: str, found: dict[str, str])
 
 
 class Fingerprints:
-    """Fingerprint of every page of a build: the site's, its template's and its data's."""
+    """Fingerprint of every page of a build: the site's, its template's and its data's.
+
+    Author URLs are a function of the name, except where two names share a slug; those
+    few are part of the site's fingerprint, so pages need only names, not slugs.
+    """
 
     def __init__(self, views: Views, site: str, templates: Mapping[str, str]):
         self.views = views
         self.archive: Archive = views.archive
-        self.site = site
         self.templates = templates
+        self.site = digest_of(site, sorted((author.name, author.slug) for author in self.archive.authors.values()
+                                           if author.slug != slugify(author.name)))
         self._items: dict[str, str] = {}
 
     def of(self, page: Page) -> str:
         return digest_of(self.site, self.templates[page.kind], page.kind, page.path,
                          getattr(self, f"_{page.kind}")(page.key))
 
-    def _slugs(self, names) -> tuple[str, ...]:
-        authors = self.archive.authors
-        return tuple(authors[name].slug for name in names)
-
     def item(self, paper_id: str) -> str:
-        """A paper's entry in lists: title, first authors and their pages, date, primary."""
+        """A paper in lists, and what author pages derive from it (co-authors, categories)."""
         found = self._items.get(paper_id)
         if found is None:
             paper = self.archive.papers[paper_id]
-            shown = paper.authors[:AUTHORS_IN_LISTS]
             found = self._items[paper_id] = digest_of(
-                paper.title, shown, self._slugs(shown), len(paper.authors), paper.published.date(),
-                paper.primary_category, paper.primary_category in self.archive.categories)
+                paper.title, paper.authors, paper.categories, paper.published.date(),
+                paper.primary_category in self.archive.categories)
         return found
 
     def _items_of(self, paper_ids) -> tuple[str, ...]:
         return tuple(self.item(paper_id) for paper_id in paper_ids)
 
     def _paper(self, paper_id: str) -> object:
-        paper = self.archive.papers[paper_id]
-        return paper, self._slugs(paper.authors)
+        return self.archive.papers[paper_id]
 
     def _author(self, name: str) -> object:
-        archive = self.archive
-        coauthors = archive.coauthors(name)
-        return (self._items_of(archive.authors[name].paper_ids), coauthors,
-                self._slugs(other for other, _ in coauthors), archive.author_categories(name))
+        return self._items_of(self.archive.authors[name].paper_ids)
 
     def _day(self, when) -> object:
         days = self.views.days_with_papers

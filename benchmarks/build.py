@@ -1,0 +1,163 @@
+"""Build benchmark: clean, no-change, add-one-day and one-template-edit builds, beside Hugo.
+
+    python benchmarks/build.py [CORPUS] [--repeat N] [--jobs N]
+
+Each scenario runs `sitegen build` in its own process and reports wall time and peak
+memory of the whole process tree (sum of PSS, sampled every 20 ms, so memory shared by
+forked workers counts once). Hugo (Debian's `hugo`) builds the same content through
+`../shared/bench/to_hugo.py` in the same run; ratios are sitegen / Hugo. Skips cleanly
+where the corpus, or Hugo, is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+SITEGEN = [sys.executable, "-m", "sitegen.cli"]
+
+
+def tree_pss_kb(root_pid: int) -> int:
+    """Proportional set size of a process and all its descendants, in KiB."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    total, pending = 0, [root_pid]
+    while pending:
+        pid = pending.pop()
+        pending.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
+                total += next(int(line.split()[1]) for line in handle if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            pass
+    return total
+
+
+def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak memory (MiB) of a command's process tree."""
+    peak = 0
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_pss_kb(process.pid))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, errors = process.communicate()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if process.returncode:
+        raise SystemExit(f"failed: {' '.join(command)}\n{errors[-2000:]}")
+    return elapsed, peak / 1024
+
+
+def write_config(folder: Path, content: Path, theme: str = "default") -> Path:
+    config = folder / "sitegen.yaml"
+    config.write_text(f"content_dir: {content}\noutput_dir: {folder / 'output'}\n"
+                      f"theme: {theme}\nthemes_dir: {folder / 'themes'}\n", encoding="utf-8")
+    return config
+
+
+def link_digests(files: list[Path], corpus: Path, content: Path) -> None:
+    for source in files:
+        target = content / source.relative_to(corpus)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(source)
+
+
+def sitegen_scenarios(corpus: Path, work: Path, jobs: int | None) -> list[tuple[str, float, float]]:
+    files = sorted(corpus.rglob("*.md"))
+    content = work / "content"
+    link_digests(files[:-1], corpus, content)
+    config = write_config(work, content)
+    build = SITEGEN + ["build", "--config", str(config)] + (["--jobs", str(jobs)] if jobs else [])
+    results = []
+    link_digests(files[-1:], corpus, content)
+    results.append(("clean full build", *measure(build, REPO)))
+    results.append(("no-change rebuild", *measure(build, REPO)))
+    (content / files[-1].relative_to(corpus)).unlink()
+    measure(build, REPO)  # the archive without its last day
+    link_digests(files[-1:], corpus, content)
+    results.append(("add one day", *measure(build, REPO)))
+    theme = work / "themes" / "edited" / "templates"
+    theme.mkdir(parents=True)
+    day = (REPO / "themes/default/templates/day.html").read_text(encoding="utf-8")
+    (theme / "day.html").write_text(day.replace("<h1>", '<h1 class="edited">'), encoding="utf-8")
+    config = write_config(work, content, theme="edited")
+    edited = SITEGEN + ["build", "--config", str(config)] + (["--jobs", str(jobs)] if jobs else [])
+    results.append(("one template edited", *measure(edited, REPO)))
+    return results
+
+
+def hugo_build(corpus: Path, work: Path) -> tuple[float, float] | None:
+    if not shutil.which("hugo") or not (SHARED / "bench" / "to_hugo.py").exists():
+        return None
+    site = work / "hugo"
+    depth = len(next(corpus.rglob("*.md")).relative_to(corpus).parts)
+    pattern = str(corpus) + "/*" * (depth - 1) + "/*.md"  # to_hugo.py's glob does not recurse
+    subprocess.run([sys.executable, str(SHARED / "bench" / "to_hugo.py"), pattern, str(site)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return measure(["hugo", "--quiet", "-d", "public"], site)
+
+
+def run(corpus: Path, repeat: int = 1, jobs: int | None = None) -> list[dict]:
+    rows: dict[str, list[tuple[float, float]]] = {}
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(prefix="sitegen-bench-") as folder:
+            for name, seconds, mib in sitegen_scenarios(corpus, Path(folder), jobs):
+                rows.setdefault(name, []).append((seconds, mib))
+            hugo = hugo_build(corpus, Path(folder))
+            if hugo:
+                rows.setdefault("hugo (same pages)", []).append(hugo)
+    return [{"scenario": name, "seconds": statistics.median(s for s, _ in runs),
+             "peak_mib": statistics.median(m for _, m in runs), "runs": len(runs)} for name, runs in rows.items()]
+
+
+def print_table(rows: list[dict]) -> None:
+    hugo = next((row for row in rows if row["scenario"].startswith("hugo")), None)
+    print(f"{'scenario':<22} {'wall s':>8} {'peak MiB':>9} {'time/hugo':>10} {'mem/hugo':>9}")
+    for row in rows:
+        time_ratio = f"{row['seconds'] / hugo['seconds']:.2f}" if hugo else "-"
+        memory_ratio = f"{row['peak_mib'] / hugo['peak_mib']:.2f}" if hugo else "-"
+        print(f"{row['scenario']:<22} {row['seconds']:>8.2f} {row['peak_mib']:>9.0f} {time_ratio:>10} {memory_ratio:>9}")
+    if not hugo:
+        print("hugo: not installed (apt-get install hugo), no ratios")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=SHARED / "corpus")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--jobs", type=int)
+    args = parser.parse_args()
+    if not args.corpus.is_dir():
+        print(f"skip: no corpus at {args.corpus}")
+        return
+    print_table(run(args.corpus.resolve(), args.repeat, args.jobs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Incremental builds: a rebuild redoes only what changed and gives exactly what a clean
+build of the same input gives."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import SITE_CONTENT, make_config, quiet_build
+from sitegen.errors import BuildError
+
+DAY = Path("cs.CV/2022/09/20220929.md")  # the fixture day that holds most papers
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    folder = tmp_path / "content"
+    shutil.copytree(SITE_CONTENT, folder)
+    return folder
+
+
+def clean_build(tmp_path: Path, content: Path, name: str = "clean", **changes) -> dict[str, bytes]:
+    config = make_config(tmp_path / name, content=content, **changes)
+    quiet_build(config)
+    return snapshot(config.output_path)
+
+
+def test_a_rebuild_with_nothing_changed_renders_nothing(tmp_path: Path, content: Path):
+    config = make_config(tmp_path / "site", content=content)
+    first = quiet_build(config)
+    before = snapshot(config.output_path)
+    second = quiet_build(config)
+    assert first.rendered == sum(first.pages.values()) > 0
+    assert second.rendered == 0
+    assert snapshot(config.output_path) == before
+
+
+def test_adding_a_day_renders_only_what_it_touches_and_matches_a_clean_build(tmp_path: Path, content: Path):
+    held_back = tmp_path / "held-back.md"
+    shutil.move(content / DAY, held_back)
+    config = make_config(tmp_path / "site", content=content)
+    before = quiet_build(config)
+    shutil.move(held_back, content / DAY)
+    after = quiet_build(config)
+    assert 0 < after.rendered < sum(after.pages.values())
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)
+
+
+def test_deleting_a_digest_removes_exactly_its_pages(tmp_path: Path, content: Path):
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    assert (config.output_path / "days/2022/09/29/index.html").exists()
+    for digest in content.rglob("20220929.md"):  # that day's cs.CV and cs.LG listings
+        digest.unlink()
+    quiet_build(config)
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)
+    assert not (config.output_path / "days/2022/09/29/index.html").exists()
+
+
+def test_editing_one_template_renders_only_the_pages_that_use_it(tmp_path: Path, content: Path):
+    themes = tmp_path / "themes"
+    config = make_config(tmp_path / "site", content=content, theme="mine", themes_dir=str(themes))
+    (themes / "mine" / "templates").mkdir(parents=True)
+    first = quiet_build(config)
+    day = (Path(__file__).parent.parent / "themes/default/templates/day.html").read_text(encoding="utf-8")
+    (themes / "mine" / "templates" / "day.html").write_text(day.replace("<h1>", '<h1 class="edited">'))
+    second = quiet_build(config)
+    assert second.rendered == first.pages["day"]
+    output = snapshot(config.output_path)
+    assert b'class="edited"' in output["days/2022/09/29/index.html"]
+    assert output == clean_build(tmp_path, content, theme="mine", themes_dir=str(themes))
+
+
+def test_a_build_that_fails_halfway_leaves_the_next_one_correct(tmp_path: Path, content: Path, monkeypatch):
+    """The spare folder is forgotten before it is written, so a half-written one is never trusted."""
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    (content / DAY).unlink()
+
+    def fail(*args, **kwargs):
+        raise BuildError("stopped halfway")
+
+    monkeypatch.setattr("sitegen.build.build_search", fail)
+    with pytest.raises(BuildError):
+        quiet_build(config)
+    monkeypatch.undo()
+    quiet_build(config)
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)
+
+
+def test_a_deleted_cache_gives_a_full_and_identical_build(tmp_path: Path, content: Path):
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    before = snapshot(config.output_path)
+    shutil.rmtree(config.path(config.cache_dir))
+    result = quiet_build(config)
+    assert result.rendered == sum(result.pages.values())
+    assert snapshot(config.output_path) == before
