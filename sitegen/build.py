@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator, Sequence, TextIO
 
 from . import feeds, publish, routes
-from .archive import Archive, build_archive
+from .archive import build_archive
 from .cache import BuildState, Cache
 from .config import Config
 from .dependencies import KINDS, Fingerprints, digest_of, site_fingerprint, template_fingerprints
@@ -117,7 +117,7 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
         for search_file in build_search(archive, jobs):
             manifest[search_file.path] = spare.write(search_file.path, search_file.data)
     with report.stage("feeds"):
-        for path, data in _feed_files(archive, config, pages):
+        for path, data in feeds.feed_files(archive, config, pages):
             manifest[path] = spare.write(path, data)
     with report.stage("publish"):
         spare.remove_all_but(manifest)
@@ -176,16 +176,6 @@ def _asset_files(assets, vendor: Vendor) -> Iterator[tuple[Path, str]]:
     for asset in assets.values():
         yield asset.source, asset.path
     yield from vendor.files
-
-
-def _feed_files(archive: Archive, config: Config, pages: Sequence[Page]) -> Iterator[tuple[str, bytes]]:
-    yield routes.feed(), feeds.site_feed(archive, config)
-    for code in archive.categories:
-        yield routes.category_feed(code), feeds.category_feed(archive, config, code)
-    modified = {routes.paper(paper.id): paper.updated for paper in archive.papers.values()}
-    listed = [(page.path, modified.get(page.path)) for page in pages if page.kind != "not_found"]
-    yield from feeds.sitemaps(config, listed)
-    yield "robots.txt", feeds.robots(config)
 
 
 def _count_kinds(pages: Sequence[Page]) -> dict[str, int]:

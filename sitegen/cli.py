@@ -43,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     _common(build)
     build.set_defaults(run=_build)
 
+    serve = commands.add_parser("serve", help="preview the site in a browser, reloading as you edit")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--config", type=Path, help="configuration file (default: ./sitegen.yaml)")
+    serve.set_defaults(run=_serve)
+
     config = commands.add_parser("config", help="list every configuration key with its default")
     config.set_defaults(run=_config)
     return parser
@@ -89,6 +96,17 @@ def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return int(text)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    try:
+        serve(args.config, args.host, args.port)
+    except KeyboardInterrupt:
+        pass
+    print("sitegen serve: stopped", file=sys.stderr)
+    return EXIT_OK
 
 
 def _config(args: argparse.Namespace) -> int:

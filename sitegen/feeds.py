@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 import re
 from xml.sax.saxutils import escape as _escape, quoteattr as _quoteattr
 
 from . import routes
 from .archive import Archive, newest_first
 from .config import Config
+from .routes import Page
 from .taxonomy import category_name
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file, as the protocol allows
@@ -23,6 +24,17 @@ def escape(text: str) -> str:
 
 def quoteattr(text: str) -> str:
     return _quoteattr(NOT_XML.sub("", text))
+
+
+def feed_files(archive: Archive, config: Config, pages: Sequence[Page]) -> Iterator[tuple[str, bytes]]:
+    """Every feed, the sitemap (listing `pages`) and robots.txt, as (path, bytes)."""
+    yield routes.feed(), site_feed(archive, config)
+    for code in archive.categories:
+        yield routes.category_feed(code), category_feed(archive, config, code)
+    modified = {routes.paper(paper.id): paper.updated for paper in archive.papers.values()}
+    listed = [(page.path, modified.get(page.path)) for page in pages if page.kind != "not_found"]
+    yield from sitemaps(config, listed)
+    yield "robots.txt", robots(config)
 
 
 def site_feed(archive: Archive, config: Config) -> bytes:

@@ -23,6 +23,7 @@ from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, Fi
                              FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileSystemEvent,
                              FileSystemEventHandler)
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 QUIET = 0.1  # seconds without events before a batch is handed on
@@ -39,6 +40,7 @@ EDITOR_TEMP = re.compile(
           | .*___jb_(?:tmp|old)___                # JetBrains safe write
           | .*\.kate-swp | .*\.crswap             # Kate, Chromium's File System Access
           | \.goutputstream-.* | \.DS_Store       # GNOME (gedit) safe write, macOS Finder
+          | sed[A-Za-z0-9]{6}                     # `sed -i`
         )$""", re.VERBOSE)
 
 
@@ -78,7 +80,7 @@ class Sources:
     def classify(self, path: str, is_directory: bool) -> ChangeKind | None:
         """What kind of source `path` is, or None when no page depends on it."""
         target = PurePath(path)
-        if is_editor_temp(target.name):
+        if not is_directory and is_editor_temp(target.name):
             return None
         if target == self.config:
             return ChangeKind.CONFIG
@@ -95,8 +97,9 @@ class Sources:
         """The changes one watchdog event makes (a move touches two paths)."""
         if not isinstance(event, WRITES):
             return []
-        paths = [event.src_path, event.dest_path] if isinstance(event, (FileMovedEvent, DirMovedEvent)) else [
-            event.src_path]
+        paths = [event.src_path]
+        if isinstance(event, (FileMovedEvent, DirMovedEvent)):
+            paths.append(event.dest_path)
         found = []
         for path in map(str, paths):
             kind = self.classify(path, event.is_directory)
@@ -195,51 +198,54 @@ class Watcher:
     polling, with a warning (the usual cause is the inotify watch limit)."""
 
     def __init__(self, sources: Sources, on_change: Callable[[Change], None], warn: Callable[[str], None],
-                 native: Callable[[], Observer] = Observer,
-                 polling: Callable[[], Observer] = lambda: PollingObserver(timeout=POLL_INTERVAL)):
+                 native: Callable[[], BaseObserver] = Observer,
+                 polling: Callable[[], BaseObserver] = lambda: PollingObserver(timeout=POLL_INTERVAL)):
         self.sources = sources
         self.on_change = on_change
         self._warn = warn
         self._native = native
         self._polling = polling
         self._handler = _Forward(self)
-        self._observer: Observer | None = None
+        self._observer: BaseObserver | None = None
 
     @property
     def polling(self) -> bool:
         return isinstance(self._observer, PollingObserver)
 
     def start(self) -> None:
-        try:
-            self._observer = self._started(self._native())
-        except OSError as exc:
-            self._warn(f"warning: cannot watch files natively ({exc.strerror or exc}); polling every "
-                       f"{POLL_INTERVAL} s instead (on Linux, raise fs.inotify.max_user_watches to fix it)")
-            self._observer = self._started(self._polling())
+        self._observer = self._observe(self.sources)
 
     def watch(self, sources: Sources) -> None:
         """Follow new sources (the configuration moved the content folder or changed theme)."""
-        if sources == self.sources:
-            return
-        self.sources = sources
-        self._observer.unschedule_all()
-        self._schedule(self._observer, sources.watches())
+        if sources != self.sources:
+            self.stop()
+            self._observer = self._observe(sources)
+            self.sources = sources
 
     def stop(self) -> None:
         if self._observer is not None:
             self._observer.stop()
             self._observer.join()
+            self._observer = None
 
-    def _started(self, observer: Observer) -> Observer:
+    def _observe(self, sources: Sources) -> BaseObserver:
         try:
-            self._schedule(observer, self.sources.watches())
+            return self._started(self._native(), sources)
+        except OSError as exc:
+            self._warn(f"warning: cannot watch files natively ({exc.strerror or exc}); polling every "
+                       f"{POLL_INTERVAL} s instead (on Linux, raise fs.inotify.max_user_watches to fix it)")
+            return self._started(self._polling(), sources)
+
+    def _started(self, observer: BaseObserver, sources: Sources) -> BaseObserver:
+        try:
+            self._schedule(observer, sources.watches())
             observer.start()
         except OSError:
             observer.unschedule_all()
             raise
         return observer
 
-    def _schedule(self, observer: Observer, folders: Iterable[tuple[str, bool]]) -> None:
+    def _schedule(self, observer: BaseObserver, folders: Iterable[tuple[str, bool]]) -> None:
         for folder, recursive in folders:
             if os.path.isdir(folder):
                 observer.schedule(self._handler, folder, recursive=recursive, event_filter=list(WRITES))
