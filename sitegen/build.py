@@ -77,7 +77,7 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
     started = time.perf_counter()
     state = cache.load()
     with report.stage("read"):
-        reading = read_content(config.content_path, config.category_overrides, known=state.digests)
+        reading = read_content(config.content_path, config.category_overrides, known=cache.digest)
     for problem in reading.problems:
         report.say(str(problem))
     if config.strict and reading.problems:
@@ -125,8 +125,9 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
         state.manifests = {publish.folder_key(output): manifest}
         if served is not None:
             state.manifests[publish.folder_key(spare.folder)] = served
-        state.fingerprints, state.inputs, state.digests = wanted, inputs, dict(reading.parsed)
+        state.fingerprints, state.inputs = wanted, inputs
         cache.save(state)
+        cache.keep_digests(reading.parsed)
     counts = _count_kinds(pages)
     skipped = sum(digest.skipped for digest in reading.digests)
     report.say(f"\n{len(pages)} pages ({', '.join(f'{n} {kind}' for kind, n in counts.items())}), "

@@ -1,8 +1,9 @@
 """The build cache: what the last build read and wrote, so the next one redoes only what changed.
 
 It lives in a folder beside the output (`.sitegen-cache/`), is safe to delete (the next
-build is then a full one), and holds one pickle: parsed digests by content hash, each
-page's fingerprint, and the manifest (path -> content hash) of both output folders.
+build is then a full one), and holds a pickle of each page's fingerprint and of the
+manifest (path -> content hash) of both output folders, and one pickle per parsed digest,
+named by its content key, so a build loads and writes only the digests it needs.
 """
 
 from __future__ import annotations
@@ -14,23 +15,30 @@ import pickle
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from . import __version__
 from .digest import Digest
 from .errors import BuildError
 
-FORMAT = 1  # bump when the pickle's shape changes
+FORMAT = 2  # bump when the pickle's shape changes
 
 
 @dataclass
 class BuildState:
     """Everything the cache remembers from one build to the next."""
 
-    digests: dict[str, Digest] = field(default_factory=dict)  # content hash -> parsed digest
     fingerprints: dict[str, str] = field(default_factory=dict)  # output path -> page fingerprint
     manifests: dict[int, dict[str, str]] = field(default_factory=dict)  # folder inode -> path -> hash
     inputs: str = ""  # fingerprint of everything the last build read
+
+
+def _write_atomically(path: Path, value: object) -> None:
+    """Written to a temporary file and renamed: a killed build never leaves half a file."""
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    with open(partial, "wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, path)
 
 
 def content_hash(data: bytes) -> str:
@@ -41,6 +49,25 @@ class Cache:
     def __init__(self, folder: Path):
         self.folder = folder
         self.file = folder / "state.pickle"
+        self.digests = folder / "digests"
+
+    def digest(self, key: str) -> Digest | None:
+        """A digest parsed by an earlier build, by content key; None when there is none."""
+        try:
+            with open(self.digests / f"{key}.pickle", "rb") as handle:
+                stamp, digest = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            return None
+        return digest if stamp == (FORMAT, __version__) and isinstance(digest, Digest) else None
+
+    def keep_digests(self, parsed: Mapping[str, Digest]) -> None:
+        """Store the digests not stored yet; forget those no longer read."""
+        self.digests.mkdir(parents=True, exist_ok=True)
+        stored = {path.stem for path in self.digests.glob("*.pickle")}
+        for key in parsed.keys() - stored:
+            _write_atomically(self.digests / f"{key}.pickle", ((FORMAT, __version__), parsed[key]))
+        for key in stored - parsed.keys():
+            (self.digests / f"{key}.pickle").unlink(missing_ok=True)
 
     def load(self) -> BuildState:
         """The last build's state, or an empty one (first build, other version, damaged file)."""
@@ -52,12 +79,8 @@ class Cache:
         return state if stamp == (FORMAT, __version__) and isinstance(state, BuildState) else BuildState()
 
     def save(self, state: BuildState) -> None:
-        """Written to a temporary file and renamed: a killed build never leaves half a cache."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        partial = self.file.with_suffix(f".{os.getpid()}.partial")
-        with open(partial, "wb") as handle:
-            pickle.dump(((FORMAT, __version__), state), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, self.file)
+        _write_atomically(self.file, ((FORMAT, __version__), state))
 
     @contextmanager
     def lock(self) -> Iterator[None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .cache import content_hash
 from .digest import Digest, parse_digest
@@ -35,16 +35,16 @@ def digest_paths(content: Path) -> list[Path]:
 
 
 def read_content(content: Path, overrides: Mapping[str, str] | None = None,
-                 display_root: Path | None = None, known: Mapping[str, Digest] | None = None) -> Reading:
+                 display_root: Path | None = None,
+                 known: Callable[[str], Digest | None] | None = None) -> Reading:
     """Parse every digest below `content`; `overrides` maps sub-folders to a category.
 
-    `known` holds digests parsed before, by content key: a file whose bytes, name and
-    category are unchanged is not parsed again.
+    `known(key)` gives a digest parsed before, by content key: a file whose bytes, name
+    and category are unchanged is not parsed again.
     """
     digests: list[Digest] = []
     problems: list[Problem] = []
     parsed: dict[str, Digest] = {}
-    known = known or {}
     total = 0
     for path in digest_paths(content):
         source = _display(path, display_root)
@@ -56,7 +56,7 @@ def read_content(content: Path, overrides: Mapping[str, str] | None = None,
         total += len(data)
         category = _override(path, content, overrides or {})
         key = content_hash(b"\0".join((source.encode("utf-8"), (category or "").encode("utf-8"), data)))
-        digest = known.get(key)
+        digest = known(key) if known else None
         if digest is None:
             text, decode_problem = decode(data, source)
             digest = parse_digest(text, source, category)

@@ -285,7 +285,7 @@ class LiveSite:
         """Every digest; with `known`, only those whose bytes changed are parsed again."""
         if not config.content_path.is_dir():
             raise UsageError(f"content folder not found: {config.content_path}")
-        return read_content(config.content_path, config.category_overrides, known=known.parsed if known else None)
+        return read_content(config.content_path, config.category_overrides, known=known.parsed.get if known else None)
 
     # --- following changes --------------------------------------------------------------
 
