@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Iterable, Mapping
 
 from .digest import Digest, Entry
-from .taxonomy import category_name
+from .taxonomy import category_name, is_arxiv_category
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,11 +142,16 @@ def newest_first(papers: Iterable[Paper]) -> list[Paper]:
 
 
 def _categories(ordered: list[Paper]) -> dict[str, Category]:
-    """Every category a paper carries or was listed under; `ordered` is newest first."""
+    """Every category a paper carries or was listed under; `ordered` is newest first.
+
+    A digest's heading names the category it lists, and it is data like the rest: only a
+    code shaped like an arXiv category gets a page (`<script>` or `../x` never become paths).
+    """
     members: dict[str, list[str]] = defaultdict(list)
     for paper in ordered:
         codes = dict.fromkeys(paper.categories)
-        codes.update(dict.fromkeys(listed_under for _, listed_under in paper.listings))
+        codes.update(dict.fromkeys(listed_under for _, listed_under in paper.listings
+                                   if is_arxiv_category(listed_under)))
         for code in codes:
             members[code].append(paper.id)
     return {code: Category(code, category_name(code), tuple(members[code])) for code in sorted(members)}

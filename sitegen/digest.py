@@ -91,6 +91,10 @@ def parse_digest(text: str, source: str, category: str | None = None) -> Digest:
         return Digest(source, category, None, (), (_heading_problem(text, first, source),), 0)
     problems: list[Problem] = []
     _check_file_date(source, day, problems)
+    if category is None and not is_arxiv_category(heading.group("category")):
+        problems.append(Problem(source, 1, f"heading category {_shorten(heading.group('category'))!r} is not an "
+                                           "arXiv category; its papers are listed under it, without a category page "
+                                           "(set category_overrides in sitegen.yaml to name the right one)"))
     entries: list[Entry] = []
     skipped = 0
     for block in _blocks(body, source, problems):

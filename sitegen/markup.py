@@ -19,7 +19,11 @@ INLINE_MATH = re.compile(r"(?<!\\)\$(?!\s)((?:\\.|[^$\\])+?)(?<!\s)\$")
 # A URL ends before trailing punctuation, and before a `)` it did not open.
 LINK = re.compile(
     r"(?P<url>\b(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?\]}])"
-    r"|(?P<email>\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b)")
+    r"|(?P<email>(?:\bmailto:)?\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b)", re.IGNORECASE)
+# What a URL may not carry as it is (WHATWG URL: not a valid URL code point); each is
+# percent-encoded in an href, as is a `%` that starts no escape.
+UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f\"<>\\^`{|}]|%(?![0-9A-Fa-f]{2})")
+SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 
 def _display_math_inline(self, tokens, index, options, env) -> str:
@@ -41,12 +45,25 @@ def linked_text(text: str) -> Markup:
         address = match.group()
         while address.endswith(")") and address.count(")") > address.count("("):
             address = address[:-1]  # "(see https://x.org/a)": that ")" belongs to the text
-        href = ("mailto:" + address if match.group("email")
-                else address if address.lower().startswith("http") else "http://" + address)
-        parts.append(Markup('<a href="%s">%s</a>') % (href, address))
+        if match.group("email"):
+            href = address if address.lower().startswith("mailto:") else "mailto:" + address
+        else:
+            href = address if address.lower().startswith("http") else "http://" + address
+        parts.append(Markup('<a href="%s">%s</a>') % (safe_href(href), address))
         last = match.start() + len(address)
     parts.append(escape(text[last:]))
     return Markup("").join(parts)
+
+
+def safe_href(url: str) -> str | None:
+    """`url` ready for an href, or None unless it is http, https or mailto.
+
+    Characters a URL cannot hold are percent-encoded (non-ASCII letters stay: an href may
+    be an IRI), so a link from the data is a valid URL and never breaks out of it.
+    """
+    if not url.lower().startswith(SAFE_SCHEMES):
+        return None
+    return UNSAFE_IN_URL.sub(lambda match: "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8")), url)
 
 
 def _markdown(preset: str) -> MarkdownIt:

@@ -6,8 +6,14 @@ so a link made as `root + path` works from `file://` as well as on a static host
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
+
+# arXiv's own spelling of a category or an old-style archive: lowercase archive, then a
+# subject class of two capitals (`cs.CV`, `math.GT`) or of lowercase words other than two
+# letters (`physics.ao-ph`, `cond-mat.stat-mech`). No two such codes differ only in case.
+CANONICAL_CODE = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.(?:[A-Z]{2}|(?![a-z]{2}$)[a-z]+(?:-[a-z]+)*))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +48,8 @@ def not_found() -> str:
 
 def paper(paper_id: str) -> str:
     """`2209.14475` and old-style `math.GT/0309136` (the slash makes a folder)."""
-    return f"papers/{paper_id}/index.html"
+    archive, slash, number = paper_id.rpartition("/")
+    return f"papers/{code_segment(archive)}{slash}{number}/index.html"
 
 
 def day(when: date) -> str:
@@ -58,8 +65,8 @@ def category(code: str, page_number: int | None = None) -> str:
     """Page None is the category's front page (its newest papers); older pages are numbered
     from the oldest, so adding papers never moves a paper to another numbered page."""
     if page_number is None:
-        return f"categories/{code}/index.html"
-    return f"categories/{code}/page/{page_number}/index.html"
+        return f"categories/{code_segment(code)}/index.html"
+    return f"categories/{code_segment(code)}/page/{page_number}/index.html"
 
 
 def author(slug: str) -> str:
@@ -71,7 +78,21 @@ def feed() -> str:
 
 
 def category_feed(code: str) -> str:
-    return f"categories/{code}/feed.xml"
+    return f"categories/{code_segment(code)}/feed.xml"
+
+
+def code_segment(code: str) -> str:
+    """A category code or old-style archive as a path segment that no other code's
+    segment equals when letter case is ignored (a case-insensitive disk or host).
+
+    Codes in arXiv's spelling are their own segment (`cs.CV`); any other spelling gets
+    `~` and the bit mask of its capitals in hex (`cs.cv` -> `cs.cv~0`, `cs.Cv` -> `cs.Cv~8`),
+    so `cs.CV` and `cs.cv` never share a folder, whichever of them the archive holds.
+    """
+    if not code or CANONICAL_CODE.fullmatch(code):
+        return code
+    capitals = sum(1 << position for position, char in enumerate(code) if char.isupper())
+    return f"{code}~{capitals:x}"
 
 
 def absolute(base_url: str, path: str) -> str:

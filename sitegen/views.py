@@ -7,6 +7,7 @@ the way back from the page being rendered, so links work from `file://` and any 
 from __future__ import annotations
 
 import calendar
+import heapq
 import re
 import unicodedata
 from collections import Counter
@@ -14,16 +15,17 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from typing import Any, Iterator
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from . import routes
 from .archive import Archive, Paper
 from .config import Config
-from .markup import abstract_html, has_math, math_html, text_html
+from .markup import abstract_html, has_math, math_html, safe_href, text_html
 from .routes import Page
 from .taxonomy import category_name
 
 AUTHORS_IN_LISTS = 12  # a listing shows this many names, then "and N more"
+COAUTHORS_SHOWN = 60  # an author page names this many co-authors, then "and N more"
 CHART_HEIGHT = 60
 
 
@@ -45,6 +47,7 @@ class Views:
         self.archive = archive
         self.config = config
         self._items: dict[str, dict[str, Any]] = {}
+        self._sorted: dict[str, tuple[str, ...]] = {}
 
     @cached_property
     def site(self) -> Site:
@@ -137,12 +140,12 @@ class Views:
             "version": paper.version,
             "categories": [self.category_link(code) for code in paper.categories],
             "classifications": paper.classifications,
-            "dois": [{"doi": doi, "url": "https://doi.org/" + doi} for doi in paper.dois],
+            "dois": [{"doi": doi, "url": doi_url(doi)} for doi in paper.dois],
             "published_at": paper.published, "updated_at": paper.updated,
             "days": [{"date": day, "path": routes.day(day)} for day in paper.days],
             "comment_html": comment, "journal_html": journal, "abstract_html": abstract,
             "abs_url": f"https://arxiv.org/abs/{paper.id}" + (f"v{paper.version}" if paper.version else ""),
-            "pdf_url": paper.pdf_url or f"https://arxiv.org/pdf/{paper.id}",
+            "pdf_url": safe_href(paper.pdf_url or "") or f"https://arxiv.org/pdf/{paper.id}",
             "bibtex": bibtex(paper),
             "has_math": any(has_math(html or "") for html in (view["title_html"], abstract, comment, journal)),
             "journal": paper.journal,
@@ -187,15 +190,37 @@ class Views:
     def author_view(self, name: str) -> dict[str, Any]:
         author = self.archive.authors[name]
         items = self.items(author.paper_ids)
-        coauthors = self.archive.coauthors(name)
+        coauthors, total = self.top_coauthors(name, COAUTHORS_SHOWN)
         links = self.author_links(other for other, _ in coauthors)
         return {
             "name": name, "papers": items,
             "coauthors": [dict(link, count=count) for link, (_, count) in zip(links, coauthors)],
+            "more_coauthors": total - len(coauthors),
             "categories": [dict(self.category_link(code), count=count)
                            for code, count in self.archive.author_categories(name)],
             "has_math": any(item["has_math"] for item in items),
         }
+
+    def top_coauthors(self, name: str, limit: int) -> tuple[list[tuple[str, int]], int]:
+        """The `limit` most frequent co-authors of `name` (ties by name), and how many there are.
+
+        A paper with thousands of authors would otherwise put every co-author on every one of
+        their pages: output quadratic in the author count. Most authors have one paper, whose
+        co-authors (each shared once) are its names in order, sorted once per paper.
+        """
+        paper_ids = self.archive.authors[name].paper_ids
+        if len(paper_ids) == 1:
+            names = self._sorted_authors(paper_ids[0])
+            return [(other, 1) for other in names[:limit + 1] if other != name][:limit], len(names) - 1
+        counts = Counter(other for paper_id in paper_ids
+                         for other in self.archive.papers[paper_id].authors if other != name)
+        return heapq.nsmallest(limit, counts.items(), key=lambda item: (-item[1], item[0])), len(counts)
+
+    def _sorted_authors(self, paper_id: str) -> tuple[str, ...]:
+        names = self._sorted.get(paper_id)
+        if names is None:
+            names = self._sorted[paper_id] = tuple(sorted(self.archive.papers[paper_id].authors))
+        return names
 
     def home_view(self) -> dict[str, Any]:
         days = self.days_with_papers
@@ -269,6 +294,12 @@ def _month(year: int, month: int, listed: dict[date, tuple[str, ...]], levels: l
     return {"name": calendar.month_name[month], "anchor": f"m{year}-{month:02d}",
             "count": _distinct(listed, lambda d: (d.year, d.month) == (year, month)),
             "weeks": weeks}
+
+
+def doi_url(doi: str) -> str:
+    """The doi.org link of a DOI, percent-encoded as the DOI Handbook asks (`#`, `?`, `%`,
+    `<`, `>`, quotes and spaces would otherwise end or break the URL)."""
+    return "https://doi.org/" + quote(doi, safe="/:;()[]._-,=+@!$'*~&")
 
 
 STOP_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "towards", "toward"}

@@ -39,6 +39,10 @@ UNSAFE = re.compile(r"[\\%\x00-\x1f\x7f]")
 HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
 CLOSED = None  # the message that ends every event stream
 
+# The same policy netlify.toml sends: the preview behaves as the published site will.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; object-src 'none'; base-uri 'self'; "
+                           "form-action 'self'; frame-ancestors 'none'")
+
 
 def site_path(target: str) -> str | None:
     """The site path a request target asks for (`/papers/x/` -> `papers/x/index.html`),
@@ -197,6 +201,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "public, max-age=31536000, immutable" if response.immutable else "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        self.send_header("Referrer-Policy", "strict-origin-when-cross-origin")
         if response.location:
             self.send_header("Location", response.location)
         self.end_headers()
