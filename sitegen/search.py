@@ -1,30 +1,33 @@
 """The search index: lunr's scoring, cut into term-range shards a browser loads on demand.
 
 One global index is computed with lunr's own weights (BM25 as `lunr.Builder` computes
-them: k1 = 1.2, b = 0.75, idf over (field, document) pairs, rounded to 3 decimals) and
-lunr's stemmer and stop words (from the `lunr` package). It is then cut by term range:
-a query needs only the shards holding its terms, and because every weight comes from
-the global build, the shards a query loads score exactly like the whole index would.
-In the browser, lunr.js queries a `lunr.Index` assembled from the loaded shards.
+them: k1 = 1.2, b = 0.75, idf over (field, document) pairs, rounded to 3 decimals),
+lunr's stop words (from the `lunr` package) and lunr.js's stemmer (ported: lunr.py's
+differs). It is then cut by term range: a query needs only the shards holding its
+terms, and because every weight comes from the global build, the shards a query loads
+score exactly like the whole index would. In the browser, lunr.js queries a
+`lunr.Index` assembled from the entries of the loaded shards that the query uses.
 
 Documents are numbered oldest year first, and within a year by primary category, so a
-year or category filter is a range check on the document number and costs no download.
+year filter, and a category filter for the category's own papers, is a range check on the
+document number; the papers cross-listed to a category come in a file per category.
 Very common terms keep only their `MAX_POSTINGS` best-weighted postings per field.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import re
 import unicodedata
+from array import array
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator, Mapping, Sequence
 
-from lunr.stemmer import stemmer
 from lunr.stop_word_filter import WORDS as STOP_WORDS
-from lunr.token import Token
 
 from . import routes
 from .archive import Archive, Paper
@@ -38,10 +41,18 @@ FIELDS: Mapping[str, int] = {
     "id": 50, "name": 15, "phrase": 10, "title": 10, "authors": 4, "categories": 2, "abstract": 1,
 }
 MAX_POSTINGS = 1500  # per term and field: the best-weighted ones, so common words stay small
-SHARD_BYTES = 48_000  # target size of one term-range shard
-DOCS_PER_CHUNK = 4  # display records per file: a page of results loads only what it shows
+SHARD_BYTES = 16_000  # target size of a term-range shard: a query loads about one per word
+DOCS_PER_CHUNK = 2  # display records per file: results are scattered, so few per file load least
 ABSTRACT_CHARS = 1200  # of the abstract kept for result snippets
 WORD = re.compile(r"[^\W_]+(?:\.[^\W_]+)*")
+ASCII_WORD = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
+
+
+# Latin letters that carry no separable accent, so NFKD keeps them: `Łukasz` and
+# `Đorđević` are found as `Lukasz` and `Dordevic` (the same table is in search.js).
+LETTERS = {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ŀ": "l", "ŧ": "t",
+           "æ": "ae", "œ": "oe", "ß": "ss", "þ": "th"}
+_LETTERS = str.maketrans(LETTERS)
 
 
 def fold(text: str) -> str:
@@ -50,12 +61,110 @@ def fold(text: str) -> str:
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(char for char in decomposed
-                   if char.isascii() or not unicodedata.category(char).startswith("M"))
+                   if char.isascii() or not unicodedata.category(char).startswith("M")).translate(_LETTERS)
 
 
 def words(text: str) -> list[str]:
     """Folded words; dots stay inside words so `2209.14475` and `cs.cv` are single words."""
+    if text.isascii():  # the same words, found faster
+        return ASCII_WORD.findall(text.lower())
     return WORD.findall(fold(text))
+
+
+class _Porter:
+    """lunr.js 2.3.9's Porter stemmer (`lunr.stemmer`), line for line.
+
+    lunr.py's stemmer is a different Porter implementation: it turns a final `y` after a
+    vowel into `i` (`survey` -> `survei`, `day` -> `dai`) where lunr.js keeps it, and
+    keeps `try` where lunr.js gives `tri`. The index must hold the stems the browser
+    makes of a query, so this is lunr.js's code. Like JavaScript, it works on UTF-16 code
+    units (a character beyond U+FFFF counts twice).
+    """
+
+    C = "[^aeiou][^aeiouy]*"  # consonant sequence
+    V = "[aeiouy][aeiou]*"  # vowel sequence
+    MGR0 = re.compile(f"^({C})?{V}{C}")  # [C]VC... is m>0
+    MEQ1 = re.compile(f"^({C})?{V}{C}({V})?\\Z")  # [C]VC[V] is m=1
+    MGR1 = re.compile(f"^({C})?{V}{C}{V}{C}")  # [C]VCVC... is m>1
+    S_V = re.compile(f"^({C})?[aeiouy]")  # vowel in stem
+    STEP1A = re.compile(r"^(.+?)(ss|i)es\Z")
+    STEP1A_2 = re.compile(r"^(.+?)([^s])s\Z")
+    STEP1B = re.compile(r"^(.+?)eed\Z")
+    STEP1B_2 = re.compile(r"^(.+?)(ed|ing)\Z")
+    STEP1B_AT = re.compile(r"(at|bl|iz)\Z")
+    STEP1B_DOUBLE = re.compile(r"([^aeiouylsz])\1\Z")
+    CVC = re.compile(f"^{C}[aeiouy][^aeiouwxy]\\Z")
+    STEP1C = re.compile(r"^(.+?[^aeiou])y\Z")
+    STEP2 = re.compile(r"^(.+?)(ational|tional|enci|anci|izer|bli|alli|entli|eli|ousli|ization|ation|ator|alism"
+                       r"|iveness|fulness|ousness|aliti|iviti|biliti|logi)\Z")
+    STEP2_LIST = {"ational": "ate", "tional": "tion", "enci": "ence", "anci": "ance", "izer": "ize", "bli": "ble",
+                  "alli": "al", "entli": "ent", "eli": "e", "ousli": "ous", "ization": "ize", "ation": "ate",
+                  "ator": "ate", "alism": "al", "iveness": "ive", "fulness": "ful", "ousness": "ous",
+                  "aliti": "al", "iviti": "ive", "biliti": "ble", "logi": "log"}
+    STEP3 = re.compile(r"^(.+?)(icate|ative|alize|iciti|ical|ful|ness)\Z")
+    STEP3_LIST = {"icate": "ic", "ative": "", "alize": "al", "iciti": "ic", "ical": "ic", "ful": "", "ness": ""}
+    STEP4 = re.compile(r"^(.+?)(al|ance|ence|er|ic|able|ible|ant|ement|ment|ent|ou|ism|ate|iti|ous|ive|ize)\Z")
+    STEP4_2 = re.compile(r"^(.+?)(s|t)(ion)\Z")
+    STEP5 = re.compile(r"^(.+?)e\Z")
+    STEP5_LL = re.compile(r"ll\Z")
+    LINE_BREAKS = re.compile("[\n\r\u2028\u2029]")  # JavaScript's `.` matches none of them
+
+    @classmethod
+    def stem(cls, word: str) -> str:
+        if word.isascii():
+            return cls._stem(word)
+        if cls.LINE_BREAKS.search(word):
+            raise ValueError(f"a word has no line breaks: {word!r}")
+        units = word.encode("utf-16-be", "surrogatepass")
+        coded = "".join(chr(int.from_bytes(units[i:i + 2], "big")) for i in range(0, len(units), 2))
+        stemmed = cls._stem(coded)
+        return stemmed.encode("utf-16-be", "surrogatepass").decode("utf-16-be", "surrogatepass")
+
+    @classmethod
+    def _stem(cls, w: str) -> str:
+        if len(w) < 3:
+            return w
+        first = w[0]
+        if first == "y":
+            w = "Y" + w[1:]
+        if cls.STEP1A.search(w):
+            w = cls.STEP1A.sub(r"\1\2", w, count=1)
+        elif cls.STEP1A_2.search(w):
+            w = cls.STEP1A_2.sub(r"\1\2", w, count=1)
+        if match := cls.STEP1B.search(w):
+            if cls.MGR0.search(match[1]):
+                w = w[:-1]
+        elif match := cls.STEP1B_2.search(w):
+            stem = match[1]
+            if cls.S_V.search(stem):
+                w = stem
+                if cls.STEP1B_AT.search(w):
+                    w += "e"
+                elif cls.STEP1B_DOUBLE.search(w):
+                    w = w[:-1]
+                elif cls.CVC.search(w):
+                    w += "e"
+        if match := cls.STEP1C.search(w):
+            w = match[1] + "i"
+        if (match := cls.STEP2.search(w)) and cls.MGR0.search(match[1]):
+            w = match[1] + cls.STEP2_LIST[match[2]]
+        if (match := cls.STEP3.search(w)) and cls.MGR0.search(match[1]):
+            w = match[1] + cls.STEP3_LIST[match[2]]
+        if match := cls.STEP4.search(w):
+            if cls.MGR1.search(match[1]):
+                w = match[1]
+        elif match := cls.STEP4_2.search(w):
+            if cls.MGR1.search(match[1] + match[2]):
+                w = match[1] + match[2]
+        if match := cls.STEP5.search(w):
+            stem = match[1]
+            if cls.MGR1.search(stem) or (cls.MEQ1.search(stem) and not cls.CVC.search(stem)):
+                w = stem
+        if cls.STEP5_LL.search(w) and cls.MGR1.search(w):
+            w = w[:-1]
+        if first == "y":
+            w = "y" + w[1:]
+        return w
 
 
 def js_order(term: str) -> bytes:
@@ -76,16 +185,12 @@ class Terms:
         self._stems = _StemCache(self.stem)
 
     def stem(self, word: str) -> str | None:
-        """lunr's stemmer, or None for a stop word."""
-        return None if word in STOP_WORDS else str(stemmer(Token(word)))
-
-    def token(self, word: str) -> str:
-        """The stem, or the word itself if it is a stop word."""
-        return self.stem(word) or word
+        """lunr.js's stemmer, or None for one of lunr's stop words."""
+        return None if word in STOP_WORDS else _Porter.stem(word)
 
     def stems(self, text: str) -> list[str]:
         """Stemmed words without stop words (stems cached: the vocabulary is small)."""
-        return [stem for stem in map(self._stems.__getitem__, words(text)) if stem]
+        return list(filter(None, map(self._stems.__getitem__, words(text))))
 
     def tokens(self, text: str) -> list[str]:
         """Stemmed words, stop words kept as they are."""
@@ -131,43 +236,78 @@ def document_order(archive: Archive) -> list[Paper]:
                   key=lambda p: (p.published.year, p.primary_category, p.published, p.id))
 
 
-Postings = dict[str, dict[str, tuple[list[int], list[int]]]]  # field -> term -> (documents, term counts)
+Postings = dict[str, dict[str, list[int]]]  # field -> term -> [document, term count, document, …]
+Packed = dict[str, dict[str, bytes]]  # the same as bytes of 32-bit numbers
 
 
 def build_search(archive: Archive, jobs: int = 1) -> Iterator[SearchFile]:
     """Every file of the search data: term shards, display chunks and the manifest."""
     papers = document_order(archive)
-    postings, lengths = _tokenize_all(papers, jobs)
-    weights = Weights(postings, lengths, len(papers))
-    plan = _plan_shards(weights)
-    numbered = list(enumerate(plan))
-    yield from fork_map(weights.shard_file, numbered, jobs)
-    for number, start in enumerate(range(0, len(papers), DOCS_PER_CHUNK)):
-        records = [_display(paper) for paper in papers[start:start + DOCS_PER_CHUNK]]
-        yield SearchFile(f"search/docs/{number}.js", _script("addDocs", number, records))
+    with _collector_paused():
+        postings, lengths = _tokenize_all(papers, jobs)
+        weights = Weights(postings, lengths, len(papers))
+        plan = _plan_shards(weights)
+        shards = fork_map(weights.shard_file, list(enumerate(plan)), jobs)
+        del postings, lengths, weights  # freed now, before the collector is back
+    yield from shards
+    chunks = range(0, len(papers), DOCS_PER_CHUNK)
+    batches = [chunks[start:start + 1000] for start in range(0, len(chunks), 1000)]
+    for batch in fork_map(lambda starts: [_docs_file(papers, start) for start in starts], batches, jobs):
+        yield from batch
+    cross_lists = _cross_lists(papers)
+    for number, documents in enumerate(cross_lists.values()):
+        gaps = [b - a for a, b in zip([0, *documents], documents)]
+        yield SearchFile(f"search/categories/{number}.js", _script("addCrossList", number, gaps))
     firsts = [terms[0] for terms in plan]
-    yield SearchFile("search/manifest.js", _script("setManifest", 0, _manifest(papers, firsts)))
+    yield SearchFile("search/manifest.js", _script("setManifest", 0, _manifest(papers, firsts, list(cross_lists))))
 
 
-def _tokenize_all(papers: Sequence[Paper], jobs: int) -> tuple[Postings, dict[str, list[int]]]:
-    """Postings and field lengths for every document, tokenized in slices in parallel."""
-    size = max(1, -(-len(papers) // max(jobs * 4, 1)))
+def _docs_file(papers: Sequence[Paper], start: int) -> SearchFile:
+    number = start // DOCS_PER_CHUNK
+    records = [_display(paper) for paper in papers[start:start + DOCS_PER_CHUNK]]
+    return SearchFile(f"search/docs/{number}.js", _script("addDocs", number, records))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while millions of small lists are made.
+
+    Postings are lists of numbers and strings, which form no cycles; left on, the
+    collector keeps rescanning them and more than doubles the index build time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _tokenize_all(papers: Sequence[Paper], jobs: int) -> tuple[Packed, dict[str, list[int]]]:
+    """Postings and field lengths for every document, a slice of documents per process."""
+    size = max(1, -(-len(papers) // max(jobs, 1)))
     slices = [range(start, min(start + size, len(papers))) for start in range(0, len(papers), size)]
-    parts = fork_map(lambda numbers: _tokenize(papers, numbers), slices, jobs)
-    postings: Postings = {field: {} for field in FIELDS}
-    lengths: dict[str, list[int]] = {field: [] for field in FIELDS}
-    for part_postings, part_lengths in parts:  # slices are in document order: lists stay sorted
+    parts = fork_map(lambda numbers: _packed(*_tokenize(papers, numbers)), slices, jobs)
+    if not parts:
+        return {field: {} for field in FIELDS}, {field: [] for field in FIELDS}
+    postings, lengths = parts[0]
+    for part_postings, part_lengths in parts[1:]:  # slices are in document order: lists stay sorted
         for field in FIELDS:
-            lengths[field].extend(part_lengths[field])
+            lengths[field] += part_lengths[field]
             merged = postings[field]
-            for term, (documents, counts) in part_postings[field].items():
-                entry = merged.get(term)
-                if entry is None:
-                    merged[term] = (documents, counts)
+            for term, entry in part_postings[field].items():
+                if term in merged:
+                    merged[term] += entry
                 else:
-                    entry[0].extend(documents)
-                    entry[1].extend(counts)
+                    merged[term] = entry
     return postings, lengths
+
+
+def _packed(postings: Postings, lengths: dict[str, list[int]]) -> tuple[Packed, dict[str, list[int]]]:
+    """Postings as bytes of 32-bit numbers: they travel between processes far faster."""
+    return {field: {term: array("i", entry).tobytes() for term, entry in field_postings.items()}
+            for field, field_postings in postings.items()}, lengths
 
 
 def _tokenize(papers: Sequence[Paper], numbers: range) -> tuple[Postings, dict[str, list[int]]]:
@@ -178,39 +318,51 @@ def _tokenize(papers: Sequence[Paper], numbers: range) -> tuple[Postings, dict[s
         for field, values in terms.fields(papers[number]).items():
             lengths[field].append(len(values))
             field_postings = postings[field]
-            counts = dict.fromkeys(values, 0)  # a Counter costs more for these short lists
-            for value in values:
-                counts[value] += 1
-            for term, count in counts.items():
-                entry = field_postings.get(term)
+            get = field_postings.get
+            if len(values) < 2 or len(set(values)) == len(values):  # names, ids, most titles
+                once = (number, 1)
+                for term in values:
+                    entry = get(term)
+                    if entry is None:
+                        field_postings[term] = [number, 1]
+                    else:
+                        entry += once
+                continue
+            for term, count in Counter(values).items():
+                entry = get(term)
                 if entry is None:
-                    field_postings[term] = ([number], [count])
+                    field_postings[term] = [number, count]
                 else:
-                    entry[0].append(number)
-                    entry[1].append(count)
+                    entry += (number, count)
     return postings, lengths
 
 
 class Weights:
     """lunr's weight for every posting, computed per term when its shard is encoded."""
 
-    def __init__(self, postings: Postings, lengths: Mapping[str, list[int]], documents: int):
-        self.postings = postings
-        frequency: Counter = Counter()
-        kept: Counter = Counter()
-        for field_postings in postings.values():
-            for term, entry in field_postings.items():
-                frequency[term] += len(entry[0])
-                kept[term] += min(len(entry[0]), MAX_POSTINGS)
-        self.terms = sorted(frequency, key=js_order)
+    def __init__(self, postings: Packed, lengths: Mapping[str, list[int]], documents: int):
+        # term -> [documents with it (over fields, as lunr counts), postings kept, (field, boost, postings), …]
+        terms: dict[str, list] = {}
+        for field, boost in FIELDS.items():
+            for term, entry in postings[field].items():
+                count = len(entry) >> 3
+                found = terms.get(term)
+                if found is None:
+                    terms[term] = [count, min(count, MAX_POSTINGS), (field, boost, entry)]
+                else:
+                    found[0] += count
+                    found[1] += min(count, MAX_POSTINGS)
+                    found.append((field, boost, entry))
+        self.term_fields = terms
+        self.terms = sorted(terms, key=js_order)
         self.index = {term: number for number, term in enumerate(self.terms)}
-        self.idf = {term: math.log(1 + abs((documents - df + 0.5) / (df + 0.5))) for term, df in frequency.items()}
-        self.kept = kept
+        self.idf = {term: math.log(1 + abs((documents - found[0] + 0.5) / (found[0] + 0.5)))
+                    for term, found in terms.items()}
         self.norms = {field: _length_norms(lengths[field]) for field in FIELDS}
 
     def size(self, term: str) -> int:
         """About how many bytes the term takes in a shard."""
-        return len(term) + 8 + 8 * self.kept[term]
+        return len(term) + 8 + 8 * self.term_fields[term][1]
 
     def shard_file(self, numbered: tuple[int, Sequence[str]]) -> SearchFile:
         """A shard: `[first term's index, entries]`, an entry `[term, field, postings, …]`.
@@ -218,33 +370,38 @@ class Weights:
         Terms are consecutive, so a term's index is the first one's plus its position.
         `field` is the field's position in FIELDS; `postings` is `[document, weight, …]`
         with each document number given as the gap from the one before and each weight
-        (lunr's, rounded to 3 decimals) in thousandths, which keeps shards small.
+        in thousandths (lunr rounds weights to 3 decimals), which keeps shards small.
         """
         number, terms = numbered
-        numbers = {field: position for position, field in enumerate(FIELDS)}
+        positions = {field: position for position, field in enumerate(FIELDS)}
         entries = []
         for term in terms:
             entry: list = [term]
             for field, (documents, weights) in self.fields(term).items():
                 flat = [0] * (2 * len(documents))
                 flat[0::2] = [b - a for a, b in zip([0, *documents], documents)]
-                flat[1::2] = [round(weight * 1000) for weight in weights]
-                entry += [numbers[field], flat]
+                flat[1::2] = weights
+                entry += [positions[field], flat]
             entries.append(entry)
         return SearchFile(f"search/shards/{number}.js", _script("addShard", number, [self.index[terms[0]], entries]))
 
-    def fields(self, term: str) -> dict[str, tuple[list[int], list[float]]]:
-        """field -> (documents, lunr's weights), at most MAX_POSTINGS of them: the best."""
+    def fields(self, term: str) -> dict[str, tuple[list[int], list[int]]]:
+        """field -> (documents, lunr's weights in thousandths), at most MAX_POSTINGS: the best.
+
+        The weight is lunr's BM25 in lunr's order of operations, rounded the way lunr.js
+        rounds it (`Math.round(score * 1000) / 1000`); lunr.py's `round(score, 3)` can only
+        differ on an exact tie.
+        """
         idf = self.idf[term]
+        k1_plus_1 = K1 + 1
         found = {}
-        for field, boost in FIELDS.items():
-            entry = self.postings[field].get(term)
-            if entry is None:
-                continue
-            documents, counts = entry
+        for field, boost, packed in self.term_fields[term][2:]:
+            entry = array("i")
+            entry.frombytes(packed)
+            documents = entry[0::2].tolist()
             norms = self.norms[field]
-            weights = [round(idf * ((K1 + 1) * count) / (norms[number] + count) * boost, 3)
-                       for number, count in zip(documents, counts)]
+            weights = [round(idf * (k1_plus_1 * count) / (norms[number] + count) * boost * 1000)
+                       for number, count in zip(documents, entry[1::2])]
             if len(weights) > MAX_POSTINGS:
                 best = sorted(sorted(range(len(weights)), key=weights.__getitem__, reverse=True)[:MAX_POSTINGS])
                 documents, weights = [documents[i] for i in best], [weights[i] for i in best]
@@ -284,7 +441,22 @@ def _display(paper: Paper) -> list:
             list(paper.categories), paper.summary[:ABSTRACT_CHARS]]
 
 
-def _manifest(papers: Sequence[Paper], shard_firsts: Sequence[str]) -> dict:
+def _cross_lists(papers: Sequence[Paper]) -> dict[str, list[int]]:
+    """category -> the documents cross-listed to it (carrying it, not as primary category).
+
+    With the primary category's ranges in the manifest, they make `category:` find every
+    paper the category's page lists. Loaded only by a query that filters by category.
+    """
+    found: dict[str, list[int]] = defaultdict(list)
+    for number, paper in enumerate(papers):
+        primary = paper.primary_category.lower()
+        for code in dict.fromkeys(code.lower() for code in paper.categories):
+            if code != primary:
+                found[code].append(number)
+    return dict(sorted(found.items()))
+
+
+def _manifest(papers: Sequence[Paper], shard_firsts: Sequence[str], cross_listed: Sequence[str]) -> dict:
     years: dict[int, list[int]] = {}
     categories: dict[str, list[list[int]]] = defaultdict(list)
     for number, paper in enumerate(papers):
@@ -297,6 +469,7 @@ def _manifest(papers: Sequence[Paper], shard_firsts: Sequence[str]) -> dict:
     return {
         "fields": list(FIELDS), "documents": len(papers), "docsPerChunk": DOCS_PER_CHUNK,
         "shards": list(shard_firsts), "years": years, "categories": categories,
+        "crossLists": {code: number for number, code in enumerate(cross_listed)},
         "stopWords": sorted(STOP_WORDS),
     }
 

@@ -10,6 +10,10 @@
 
   var PAGE = 20;
   var WORD = /[\p{L}\p{N}]+(?:\.[\p{L}\p{N}]+)*/gu;
+  // Latin letters NFKD keeps whole (as in sitegen/search.py): Łukasz is found as Lukasz
+  var LETTERS = { "ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ŀ": "l", "ŧ": "t",
+                  "æ": "ae", "œ": "oe", "ß": "ss", "þ": "th" };
+  var UNACCENTED = /[łøđðħıŀŧæœßþ]/g;
   var ARXIV_ID = /^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z-]+)?\/\d{7})(?:v\d+)?$/i;
   var FIELD_PREFIX = /^(title|author|authors|abstract|id|year|category|cat):(.*)$/i;
   var TEXT_FIELDS = ["title", "abstract"];
@@ -17,8 +21,9 @@
   var MAX_PREFIX_SHARDS = 4; // and a prefix reads at most this many shards
 
   var state = {
-    root: "", manifest: null, stopWords: null, shards: {}, docs: {}, loading: {},
-    index: null, indexedShards: "", results: [], shown: 0, query: "", generation: 0,
+    root: "", manifest: null, stopWords: null, stems: new Map(), shards: {}, shardTerms: {}, docs: {}, loading: {},
+    crossLists: {},
+    results: [], shown: 0, query: "", generation: 0,
   };
 
   // --- data files: each one is a classic script that calls back into this object ---------
@@ -27,6 +32,12 @@
     setManifest: function (_, manifest) { state.manifest = manifest; },
     addShard: function (number, data) { state.shards[number] = data; },
     addDocs: function (number, records) { state.docs[number] = records; },
+    addCrossList: function (number, gaps) {
+      var documents = new Set();
+      var doc = 0;
+      gaps.forEach(function (gap) { documents.add(doc += gap); });
+      state.crossLists[number] = documents;
+    },
   };
 
   function loadScript(path) {
@@ -38,7 +49,9 @@
         script.onload = function () { resolve(); };
         script.onerror = function () {
           delete state.loading[path];
-          reject(new Error("could not load " + path));
+          var error = new Error("could not load " + path);
+          error.searchData = true;
+          reject(error);
         };
         document.head.appendChild(script);
       });
@@ -49,7 +62,9 @@
   // --- terms: the same folding, words, stop words and stemmer as sitegen/search.py --------
 
   function fold(text) {
-    return text.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "");
+    return text.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "").replace(UNACCENTED, function (letter) {
+      return LETTERS[letter];
+    });
   }
 
   function words(text) {
@@ -57,8 +72,11 @@
   }
 
   function stem(word) {
-    if (state.stopWords.has(word)) return null;
-    return lunr.stemmer(new lunr.Token(word)).toString();
+    var known = state.stems.get(word);
+    if (known !== undefined) return known;
+    var stemmed = state.stopWords.has(word) ? null : lunr.stemmer(new lunr.Token(word)).toString();
+    state.stems.set(word, stemmed);
+    return stemmed;
   }
 
   // --- query: filters, field prefixes, ids, names, phrases --------------------------------
@@ -99,7 +117,9 @@
   function parseYears(text) {
     var match = /^(\d{4})(?:-(\d{4}))?$/.exec(text);
     if (!match) return null;
-    return [Number(match[1]), Number(match[2] || match[1])];
+    var first = Number(match[1]);
+    var last = Number(match[2] || match[1]);
+    return [Math.min(first, last), Math.max(first, last)];
   }
 
   // One clause per term: fields asking for the same term share it.
@@ -165,73 +185,122 @@
     return low;
   }
 
+  function lastShardFor(clause, first) {
+    if (!clause.wildcard) return first;
+    return Math.min(shardOf(clause.term + "\uffff"), first + MAX_PREFIX_SHARDS - 1);
+  }
+
   function shardsFor(query) {
     var needed = {};
     query.clauses.forEach(function (clause) {
       var first = shardOf(clause.term);
-      var last = clause.wildcard ? Math.min(shardOf(clause.term + "\uffff"), first + MAX_PREFIX_SHARDS - 1) : first;
-      for (var number = first; number <= last; number++) needed[number] = true;
+      for (var number = first; number <= lastShardFor(clause, first); number++) needed[number] = true;
     });
     return Object.keys(needed).map(Number).sort(function (a, b) { return a - b; });
   }
 
-  function assembleIndex() {
-    var numbers = Object.keys(state.shards).map(Number).sort(function (a, b) { return a - b; });
-    var key = numbers.join(",");
-    if (state.index && state.indexedShards === key) return state.index;
+  // A loaded shard is [first term's index, [[term, field, [document gap, weight in
+  // thousandths, …], field, […], …], …]]: consecutive terms in JavaScript string order.
+  function shardTerms(number) {
+    return state.shardTerms[number] || (state.shardTerms[number] = state.shards[number][1].map(function (entry) {
+      return entry[0];
+    }));
+  }
+
+  function lowerBound(terms, term) {
+    var low = 0;
+    var high = terms.length;
+    while (low < high) {
+      var middle = (low + high) >> 1;
+      if (terms[middle] < term) low = middle + 1; else high = middle;
+    }
+    return low;
+  }
+
+  // The index entries the query's clauses use, with the fields each is asked for.
+  function entriesFor(query) {
+    var found = Object.create(null);
+    function use(number, position, fields) {
+      var key = number + ":" + position;
+      var entry = found[key] || (found[key] = { number: number, position: position, fields: [] });
+      fields.forEach(function (field) { if (entry.fields.indexOf(field) < 0) entry.fields.push(field); });
+    }
+    query.clauses.forEach(function (clause) {
+      var first = shardOf(clause.term);
+      for (var number = first; number <= lastShardFor(clause, first); number++) {
+        if (!state.shards[number]) continue;
+        var terms = shardTerms(number);
+        var position = lowerBound(terms, clause.term);
+        if (!clause.wildcard) {
+          if (terms[position] === clause.term) use(number, position, clause.fields);
+          continue;
+        }
+        for (; position < terms.length && terms[position].lastIndexOf(clause.term, 0) === 0; position++) {
+          use(number, position, clause.fields);
+        }
+      }
+    });
+    return Object.keys(found).map(function (key) { return found[key]; }).sort(function (a, b) {
+      return a.number - b.number || a.position - b.position;
+    });
+  }
+
+  // A lunr.Index holding just the terms the query uses. lunr scores a document by the dot
+  // product of its field vectors with the query's, divided by the query vector's length,
+  // so vector elements of other terms never count: the scores are the whole index's.
+  function indexFor(query) {
     var fields = state.manifest.fields;
     var invertedIndex = Object.create(null);
     var elements = Object.create(null);
     var terms = [];
-    numbers.forEach(function (number) {
-      // [first term's index, [[term, field, [document gap, weight in thousandths, …], …], …]]
-      var shard = state.shards[number];
-      shard[1].forEach(function (entry, position) {
-        var term = entry[0];
-        var termIndex = shard[0] + position;
-        var posting = { _index: termIndex };
-        fields.forEach(function (field) { posting[field] = Object.create(null); });
-        for (var k = 1; k < entry.length; k += 2) {
-          var field = fields[entry[k]];
-          var flat = entry[k + 1];
-          var doc = 0;
-          for (var i = 0; i < flat.length; i += 2) {
-            doc += flat[i];
-            var ref = String(doc);
-            posting[field][ref] = {};
-            var vectorKey = field + "/" + ref;
-            (elements[vectorKey] || (elements[vectorKey] = [])).push(termIndex, flat[i + 1] / 1000);
-          }
+    entriesFor(query).forEach(function (found) {
+      var shard = state.shards[found.number];
+      var entry = shard[1][found.position];
+      var term = entry[0];
+      var termIndex = shard[0] + found.position;
+      var posting = { _index: termIndex };
+      fields.forEach(function (field) { posting[field] = Object.create(null); });
+      for (var k = 1; k < entry.length; k += 2) {
+        var field = fields[entry[k]];
+        if (found.fields.indexOf(field) < 0) continue;
+        var flat = entry[k + 1];
+        var doc = 0;
+        for (var i = 0; i < flat.length; i += 2) {
+          doc += flat[i];
+          var ref = String(doc);
+          posting[field][ref] = {};
+          var vectorKey = field + "/" + ref;
+          (elements[vectorKey] || (elements[vectorKey] = [])).push(termIndex, flat[i + 1] / 1000);
         }
-        invertedIndex[term] = posting;
-        terms.push(term);
-      });
+      }
+      invertedIndex[term] = posting;
+      terms.push(term);
     });
     var fieldVectors = Object.create(null);
     Object.keys(elements).forEach(function (vectorKey) {
       fieldVectors[vectorKey] = new lunr.Vector(elements[vectorKey]);
     });
-    state.index = new lunr.Index({
+    return new lunr.Index({
       invertedIndex: invertedIndex,
       fieldVectors: fieldVectors,
       tokenSet: lunr.TokenSet.fromArray(terms),
       fields: fields,
       pipeline: new lunr.Pipeline(),
     });
-    state.indexedShards = key;
-    return state.index;
   }
 
   function run(query) {
-    var index = assembleIndex();
-    var results = index.query(function (builder) {
+    var results = indexFor(query).query(function (builder) {
       query.clauses.forEach(function (clause) {
-        builder.term(clause.term, {
-          fields: clause.fields, usePipeline: false, wildcard: clause.wildcard || lunr.Query.wildcard.NONE,
-        });
+        builder.term(clause.term, { fields: clause.fields, usePipeline: false, wildcard: clause.wildcard });
       });
     });
     return results.filter(function (result) { return passesFilters(query, Number(result.ref)); });
+  }
+
+  // manifest lookups by what the reader typed: `category:constructor` is no category
+  function own(object, key) {
+    return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
   }
 
   function inRanges(number, ranges) {
@@ -245,14 +314,16 @@
     if (query.years) {
       var inYear = false;
       for (var year = query.years[0]; year <= query.years[1]; year++) {
-        var range = state.manifest.years[year];
+        var range = own(state.manifest.years, year);
         if (range && number >= range[0] && number <= range[1]) inYear = true;
       }
       if (!inYear) return false;
     }
     if (query.categories.length) {
       return query.categories.some(function (code) {
-        return inRanges(number, state.manifest.categories[code] || []);
+        var crossList = own(state.manifest.crossLists, code);
+        return inRanges(number, own(state.manifest.categories, code) || []) ||
+               (crossList !== undefined && state.crossLists[crossList].has(number));
       });
     }
     return true;
@@ -305,7 +376,7 @@
   }
 
   function snippet(abstract, query) {
-    var wanted = {};
+    var wanted = Object.create(null);
     query.stems.concat(query.words).forEach(function (word) { wanted[word] = true; });
     var tokens = abstract.split(/(\s+)/);
     var matches = [];
@@ -368,6 +439,13 @@
     document.getElementById("search-status").textContent = text;
   }
 
+  // Every search ends by marking <body data-search-done="N"> (N counts searches), so a
+  // script or test can tell when the page shows the outcome, whatever it is.
+  function finish(generation, status) {
+    setStatus(status);
+    document.body.dataset.searchDone = String(generation);
+  }
+
   function search(text) {
     var generation = ++state.generation;
     var list = document.getElementById("search-results");
@@ -378,34 +456,41 @@
     state.shown = 0;
     document.getElementById("search-more").hidden = true;
     if (!text.trim()) {
-      setStatus("Type to search. The index loads only the parts a query needs.");
+      finish(generation, "Type to search. The index loads only the parts a query needs.");
       return Promise.resolve();
     }
     var query = parseQuery(text);
     var hasFilter = query.years || query.categories.length;
     if (!query.clauses.length && !hasFilter) {
-      setStatus("Nothing to search for in “" + text + "”: try a word from a title, an author's name or an arXiv id.");
+      finish(generation, "Nothing to search for in “" + text + "”: try a word from a title, an author's name or an arXiv id.");
       return Promise.resolve();
     }
+    // a category filter also needs the list of papers cross-listed to the category
+    var crossLists = query.categories.map(function (code) {
+      return own(state.manifest.crossLists, code);
+    }).filter(function (number) { return number !== undefined; });
     return Promise.all(shardsFor(query).map(function (number) {
       return loadScript("search/shards/" + number + ".js");
-    })).then(function () {
+    }).concat(crossLists.map(function (number) {
+      return loadScript("search/categories/" + number + ".js");
+    }))).then(function () {
       if (generation !== state.generation) return;
       state.results = query.clauses.length ? run(query) : filterOnly(query);
       if (!state.results.length) {
-        setStatus("No papers match “" + text + "”. Try fewer or different words, or check the spelling.");
+        finish(generation, "No papers match “" + text + "”. Try fewer or different words, or check the spelling.");
         return;
       }
       return showMore(query, generation).then(function () {
         if (generation !== state.generation) return;
         var count = state.results.length;
-        setStatus(count.toLocaleString("en") + (count === 1 ? " paper" : " papers") + " found in " +
-                  Math.max(1, Math.round(performance.now() - started)) + " ms.");
-        document.body.dataset.searchDone = String(generation);
+        finish(generation, count.toLocaleString("en") + (count === 1 ? " paper" : " papers") + " found in " +
+                           Math.max(1, Math.round(performance.now() - started)) + " ms.");
       });
     }).catch(function (error) {
       if (generation !== state.generation) return;
-      setStatus("Search data could not be loaded (" + error.message + "). Rebuild the site and try again.");
+      if (!error.searchData) console.error(error); // a bug, not a missing file: let it be seen
+      finish(generation, error.searchData ? "Search data could not be loaded (" + error.message +
+             "). Rebuild the site and try again." : "The search failed: " + error.message);
     });
   }
 
@@ -423,12 +508,12 @@
       document.body.dataset.searchReady = "1";
       search(initial);
     }, function () {
-      setStatus("The search index is missing: build the site with `sitegen build`.");
+      finish(++state.generation, "The search index is missing: build the site with `sitegen build`.");
     });
     input.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
-        if (!state.manifest) return;
+        if (!state.manifest || input.value === state.query) return; // Enter ran it already
         search(input.value);
         try {
           var url = new URL(window.location.href);
@@ -439,6 +524,7 @@
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      clearTimeout(timer);
       if (state.manifest) search(input.value);
     });
     document.getElementById("search-more").addEventListener("click", function () {

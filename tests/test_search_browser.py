@@ -1,0 +1,290 @@
+"""Search in a real headless Chromium over the built fixture site, opened both from
+`file://` (a downloaded copy) and from a local HTTP server (a static host): known items
+rank first, filters filter, results show what they should, odd queries never throw, the
+header box on every page leads here and results follow typing.
+
+Tests wait for `<body data-search-done>` (search.js sets it when a search's outcome is
+shown, whatever it is) or for the page's content, never for a fixed time.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+DONE = "document.body.dataset.searchDone"
+
+
+@pytest.fixture(scope="module")
+def http_root(built_site: Path):
+    """The built site over HTTP on 127.0.0.1 (a free port), served from a thread."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(params=["file", "http"])
+def site_url(request, built_site: Path):
+    """A function from a site path to its URL, from file:// or from HTTP."""
+    if request.param == "file":
+        return lambda path="": (built_site / path).as_uri() if path else built_site.as_uri() + "/"
+    root = request.getfixturevalue("http_root")
+    return lambda path="": root + path
+
+
+class SearchPage:
+    """The search page with its console errors, uncaught exceptions and failed requests recorded."""
+
+    def __init__(self, context, site_url):
+        self.site_url = site_url
+        self.page = context.new_page()
+        self.problems: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"pageerror: {error}"))
+        self.page.on("requestfailed", lambda request: self.problems.append(
+            f"request failed: {request.url} ({request.failure})"))
+
+    def _console(self, message) -> None:
+        # Over HTTP Chromium asks for /favicon.ico, which the site does not have: not search's
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            self.problems.append(f"console: {message.text} at {message.location}")
+
+    def open(self, query: str | None = None):
+        suffix = "" if query is None else "?q=" + quote(query)
+        self.page.goto(self.site_url("search/index.html") + suffix, wait_until="load")
+        self.page.wait_for_function(f"{DONE} !== undefined")  # the initial search (maybe empty) is shown
+        return self
+
+    def search(self, query: str):
+        """Submit `query` with Enter and wait until its outcome is shown."""
+        before = self.page.evaluate(DONE)
+        self.page.fill("#search-query", query)
+        self.page.press("#search-query", "Enter")
+        self.page.wait_for_function(f"b => {DONE} !== b", arg=before)
+        self.page.wait_for_function("document.querySelectorAll('#search-results .math:not([data-typeset])').length === 0")
+        return self
+
+    @property
+    def status(self) -> str:
+        return self.page.locator("#search-status").inner_text()
+
+    def ids(self) -> list[str]:
+        hrefs = self.page.eval_on_selector_all("#search-results a.paper-title", "links => links.map(a => a.href)")
+        return [href.split("/papers/", 1)[1].rsplit("/index.html", 1)[0] for href in hrefs]
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def search_page(context, site_url):
+    page = SearchPage(context, site_url).open()
+    yield page
+    assert page.problems == []
+
+
+# --- known items -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, first", [
+    ("Denoising Medical Images", "2209.14101"),
+    ("learning features across domains", "2209.14003"),
+    ("Gradient Descent Revisited", "2209.14200"),
+    ("a plain segmentation baseline", "2209.14100"),
+    ("2209.14201", "2209.14201"),
+    ("arXiv:2209.14003v1", "2209.14003"),
+    ("math.GT/0309136", "math.GT/0309136"),
+    ("Carol King", "math.GT/0309136"),
+])
+def test_known_item_ranks_first(search_page, query: str, first: str):
+    search_page.search(query)
+    ids = search_page.ids()
+    assert ids and ids[0] == first, (query, ids, search_page.status)
+
+
+def test_author_full_name_puts_their_papers_first(search_page):
+    search_page.search("Alice Smith")
+    ids = search_page.ids()
+    assert set(ids[:3]) == {"2209.14001", "2209.14003", "2209.14101"}, ids
+    # accents fold both ways: José García and Jose Garcia are found by either spelling
+    for spelling in ("José García", "Jose Garcia"):
+        search_page.search(spelling)
+        assert set(search_page.ids()[:2]) == {"2209.14001", "2209.14002"}, spelling
+    search_page.search("Grace Hall")
+    assert set(search_page.ids()) == {"2209.14200", "2209.14201"}
+
+
+def test_results_show_title_authors_date_categories_and_marked_snippet(search_page):
+    search_page.search("cross-listed vision")
+    items = search_page.page.locator("#search-results .paper-item")
+    assert items.count() >= 2
+    first = items.first
+    paper = search_page.ids()[0]
+    assert paper in {"2209.14003", "2209.14101"}
+    titles = {"2209.14003": "Learning Features Across Domains", "2209.14101": "Denoising Medical Images"}
+    assert first.locator("a.paper-title").inner_text() == titles[paper]
+    assert first.locator("a.paper-title").get_attribute("href").endswith(f"papers/{paper}/index.html")
+    assert "Alice Smith" in first.locator(".authors").inner_text()
+    assert first.locator("time").get_attribute("datetime") in {"2022-09-28", "2022-09-29"}
+    assert first.locator(".tag").count() >= 2 and first.locator(".tag.primary").count() == 1
+    marks = [text.lower() for text in first.locator(".snippet mark").all_inner_texts()]
+    assert any("vision" in text for text in marks) and any("cross" in text for text in marks), marks
+    # the link leads to the paper page
+    first.locator("a.paper-title").click()
+    search_page.page.wait_for_load_state("load")
+    assert search_page.page.url.endswith(f"papers/{paper}/index.html")
+
+
+def test_math_in_a_result_title_is_typeset(search_page):
+    search_page.search("minimization")
+    assert search_page.ids()[0] == "2209.14002"
+    title = search_page.page.locator("#search-results a.paper-title").first
+    assert title.locator(".math .katex").count() == 1
+    assert "Minimization" in title.inner_text()
+    assert search_page.page.locator(".katex-error").count() == 0
+
+
+# --- filters -----------------------------------------------------------------------
+
+def test_year_filter(search_page):
+    search_page.search("year:2022")
+    assert set(search_page.ids()) == {"2209.14001", "2209.14002", "2209.14003", "2209.14100", "2209.14101",
+                                      "2209.14200", "2209.14201"}
+    search_page.search("year:2003")
+    assert search_page.ids() == ["math.GT/0309136"]
+    search_page.search("knot year:2022")
+    assert search_page.ids() == [] and "No papers match" in search_page.status
+    search_page.search("knot year:2000-2005")
+    assert search_page.ids() == ["math.GT/0309136"]
+
+
+def test_category_filter_keeps_the_papers_the_category_page_lists(search_page):
+    """`category:` keeps papers of that primary category and papers cross-listed to it
+    (2209.14001 is cs.CV with cs.LG; 2209.14201 is stat.ML with cs.LG), like the
+    category's page; other papers go, whatever they match."""
+    search_page.search("category:cs.LG")
+    assert set(search_page.ids()) == {"2209.14003", "2209.14200", "2209.14001", "2209.14201"}
+    search_page.search("learning category:cs.LG")
+    assert set(search_page.ids()) == {"2209.14003", "2209.14200", "2209.14201"}
+    search_page.search("learning category:cs.CV")
+    assert set(search_page.ids()) == {"2209.14003"}
+    search_page.search("cat:stat.ml bandits")
+    assert search_page.ids() == ["2209.14201"]
+    search_page.search("category:math.OC")  # only ever a cross-list here
+    assert search_page.ids() == ["2209.14002"]
+    search_page.search("knot category:cs.CV year:2003")
+    assert search_page.ids() == ["math.GT/0309136"]
+    search_page.search("category:hep-th")
+    assert search_page.ids() == [] and search_page.status.startswith("No papers match")
+
+
+def test_field_prefixes_and_prefix_wildcard(search_page):
+    search_page.search("title:segmentation")
+    assert search_page.ids() == ["2209.14100"]
+    search_page.search("author:smith")
+    assert set(search_page.ids()) == {"2209.14001", "2209.14003", "2209.14101"}
+    search_page.search("author:learning")
+    assert search_page.ids() == []
+    search_page.search("segm*")
+    assert search_page.ids() == ["2209.14100"]
+    search_page.search("denoising*")  # a prefix of a whole word still finds its stem
+    assert search_page.ids() == ["2209.14101"]
+
+
+# --- messages and odd queries -----------------------------------------------------------
+
+def test_empty_and_nonsense_queries_get_friendly_messages(search_page):
+    search_page.search("")
+    assert search_page.ids() == [] and search_page.status.startswith("Type to search")
+    search_page.search("   ")
+    assert search_page.ids() == [] and search_page.status.startswith("Type to search")
+    search_page.search("qwxzvbnm plokijuh")
+    assert search_page.ids() == []
+    assert search_page.status.startswith("No papers match “qwxzvbnm plokijuh”")
+    search_page.search("*** ::: ~~~")
+    assert search_page.ids() == [] and search_page.status.startswith("Nothing to search for")
+
+
+ODD_QUERIES = ["*", ":", "~", "^", '"unbalanced', "\\", "+-", "-", "+", "title:", "author:", "year:", "category:",
+               "year:abc", "year:2022-2019", "id:", "a*", "s*", "*segmentation", "seg*ment", "learning~2", "learning^10",
+               "+learning -features", 'title:"denoising', "author:*", "::learning", "2209.*", "math.GT/", "arXiv:",
+               "\\u0000", "<script>alert(1)</script>", "constructor", "__proto__", "hasOwnProperty", "toString",
+               "category:constructor", "cat:__proto__", "category:toString learning", "year:1e3", "year:0000",
+               "😀", "𠀀 﨎", "a" * 300, "learning " * 40]
+
+
+def test_odd_queries_never_throw(search_page):
+    for query in ODD_QUERIES:
+        search_page.search(query)
+        assert not search_page.status.startswith(("The search failed", "Search data could not")), query
+        assert search_page.problems == [], query
+    search_page.search("learning")
+    assert search_page.ids()  # still working afterwards
+    assert search_page.page.evaluate("typeof window.alert_called") == "undefined"
+
+
+def test_object_property_names_are_ordinary_words(search_page):
+    """Terms like `constructor` must not hit Object.prototype in lookups."""
+    for query in ("constructor", "__proto__", "toString"):
+        search_page.search(query)
+        assert search_page.ids() == [] and search_page.status.startswith("No papers match"), query
+
+
+# --- the box on every page, and typing ------------------------------------------------------
+
+def test_header_search_box_on_a_paper_page_leads_to_results(context, site_url):
+    watched = SearchPage(context, site_url)
+    page = watched.page
+    page.goto(site_url("papers/2209.14001/index.html"), wait_until="load")
+    page.fill("#site-search-q", "Bayesian Bandits")
+    page.press("#site-search-q", "Enter")
+    page.wait_for_url("**/search/index.html?q=Bayesian+Bandits")
+    page.wait_for_function(f"{DONE} !== undefined")
+    assert page.input_value("#search-query") == "Bayesian Bandits"
+    assert watched.ids()[0] == "2209.14201"
+    assert watched.problems == []
+
+
+def test_results_follow_typing_without_enter(search_page):
+    page = search_page.page
+    page.click("#search-query")
+    page.keyboard.type("bayesian", delay=30)
+    page.wait_for_function("(document.querySelector('#search-results a.paper-title') || {}).textContent === 'Bayesian Bandits'")
+    assert search_page.ids() == ["2209.14201"]
+    for _ in range(len("bayesian")):
+        page.keyboard.press("Backspace")
+    page.keyboard.type("gradient descent", delay=30)
+    page.wait_for_function("(document.querySelector('#search-results a.paper-title') || {}).textContent === 'Gradient Descent, Revisited'")
+    assert search_page.ids()[0] == "2209.14200"
+    page.fill("#search-query", "")
+    page.wait_for_function("document.querySelectorAll('#search-results li').length === 0")
+    page.wait_for_function("document.getElementById('search-status').textContent.startsWith('Type to search')")
+
+
+def test_query_in_the_address_runs_on_load(context, site_url):
+    watched = SearchPage(context, site_url).open("Carol King")
+    assert watched.page.input_value("#search-query") == "Carol King"
+    assert watched.ids() == ["math.GT/0309136"]
+    assert watched.problems == []
