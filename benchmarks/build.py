@@ -92,7 +92,9 @@ def sitegen_scenarios(corpus: Path, work: Path, jobs: int | None) -> list[tuple[
     files = sorted(corpus.rglob("*.md"))
     content = work / "content"
     link_digests(files[:-1], corpus, content)
-    config = write_config(work, content)
+    theme = work / "themes" / "edited" / "templates"
+    theme.mkdir(parents=True)  # a theme of one's own, empty for now: all from the default
+    config = write_config(work, content, theme="edited")
     build = SITEGEN + ["build", "--config", str(config)] + (["--jobs", str(jobs)] if jobs else [])
     results = []
     link_digests(files[-1:], corpus, content)
@@ -102,13 +104,9 @@ def sitegen_scenarios(corpus: Path, work: Path, jobs: int | None) -> list[tuple[
     measure(build, REPO)  # the archive without its last day
     link_digests(files[-1:], corpus, content)
     results.append(("add one day", *measure(build, REPO)))
-    theme = work / "themes" / "edited" / "templates"
-    theme.mkdir(parents=True)
     day = (REPO / "themes/default/templates/day.html").read_text(encoding="utf-8")
     (theme / "day.html").write_text(day.replace("<h1>", '<h1 class="edited">'), encoding="utf-8")
-    config = write_config(work, content, theme="edited")
-    edited = SITEGEN + ["build", "--config", str(config)] + (["--jobs", str(jobs)] if jobs else [])
-    results.append(("one template edited", *measure(edited, REPO)))
+    results.append(("one template edited", *measure(build, REPO)))
     return results
 
 

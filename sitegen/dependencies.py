@@ -72,16 +72,17 @@ def _template_sources(env: jinja2.Environment, name: str, found: dict[str, str])
 class Fingerprints:
     """Fingerprint of every page of a build: the site's, its template's and its data's.
 
-    Author URLs are a function of the name, except where two names share a slug; those
-    few are part of the site's fingerprint, so pages need only names, not slugs.
+    Author URLs are a function of the name, except where two names share a slug: only
+    those few (`renamed`) are looked up, for the papers that carry them.
     """
 
     def __init__(self, views: Views, site: str, templates: Mapping[str, str]):
         self.views = views
         self.archive: Archive = views.archive
         self.templates = templates
-        self.site = digest_of(site, sorted((author.name, author.slug) for author in self.archive.authors.values()
-                                           if author.slug != slugify(author.name)))
+        self.site = site
+        self.renamed = {author.name: author.slug for author in self.archive.authors.values()
+                        if author.slug != slugify(author.name)}
         self._items: dict[str, str] = {}
 
     def of(self, page: Page) -> str:
@@ -94,15 +95,19 @@ class Fingerprints:
         if found is None:
             paper = self.archive.papers[paper_id]
             found = self._items[paper_id] = digest_of(
-                paper.title, paper.authors, paper.categories, paper.published.date(),
-                paper.primary_category in self.archive.categories)
+                paper.title, paper.authors, self._renamed_slugs(paper.authors), paper.categories,
+                paper.published.date(), paper.primary_category in self.archive.categories)
         return found
 
     def _items_of(self, paper_ids) -> tuple[str, ...]:
         return tuple(self.item(paper_id) for paper_id in paper_ids)
 
+    def _renamed_slugs(self, names) -> tuple[str, ...]:
+        return tuple(self.renamed[name] for name in names if name in self.renamed)
+
     def _paper(self, paper_id: str) -> object:
-        return self.archive.papers[paper_id]
+        paper = self.archive.papers[paper_id]
+        return paper, self._renamed_slugs(paper.authors)
 
     def _author(self, name: str) -> object:
         return self._items_of(self.archive.authors[name].paper_ids)
