@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence, TextIO
 
-from . import feeds, publish, routes
+from . import feeds, publish
 from .archive import build_archive
 from .cache import BuildState, Cache
 from .config import Config

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .archive import build_archive
-from .config import Config, documented_options, load_config
+from .config import documented_options, load_config
 from .errors import EXIT_FAILED, EXIT_OK, SitegenError, UsageError
 from .reader import read_content
 

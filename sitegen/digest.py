@@ -327,11 +327,6 @@ def parse_authors(value: str) -> tuple[str, ...]:
     return tuple(name for name in (_collapse(n) for n in names) if name)
 
 
-def normalize_name(name: str) -> str:
-    """One spelling per name: NFC, single spaces, no surrounding space."""
-    return _collapse(unicodedata.normalize("NFC", name))
-
-
 def _optional(value: str) -> str | None:
     value = value.strip()
     return None if value in ("", "None") else value

@@ -56,11 +56,6 @@ def day(when: date) -> str:
     return f"days/{when:%Y/%m/%d}/index.html"
 
 
-def month(year: int, month_number: int) -> str:
-    """The archive page's anchor for a month."""
-    return f"archive/index.html#m{year}-{month_number:02d}"
-
-
 def category(code: str, page_number: int | None = None) -> str:
     """Page None is the category's front page (its newest papers); older pages are numbered
     from the oldest, so adding papers never moves a paper to another numbered page."""

@@ -45,7 +45,7 @@ def test_adding_a_day_renders_only_what_it_touches_and_matches_a_clean_build(tmp
     held_back = tmp_path / "held-back.md"
     shutil.move(content / DAY, held_back)
     config = make_config(tmp_path / "site", content=content)
-    before = quiet_build(config)
+    quiet_build(config)
     shutil.move(held_back, content / DAY)
     after = quiet_build(config)
     assert 0 < after.rendered < sum(after.pages.values())
