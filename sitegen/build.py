@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence, TextIO
 
-from . import feeds, publish
+from . import feeds, publish, routes
 from .archive import build_archive
 from .cache import BuildState, Cache
 from .config import Config
-from .dependencies import KINDS, Fingerprints, digest_of, site_fingerprint, template_fingerprints
+from .dependencies import KINDS, Fingerprints, code_fingerprint, digest_of, site_fingerprint, template_fingerprints
 from .errors import BuildError, UsageError
 from .parallel import fork_map
 from .reader import read_content
@@ -114,8 +114,16 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
                 spare.copy_from(output, page.path, served[page.path])
                 manifest[page.path] = served[page.path]
     with report.stage("search"):
-        for search_file in build_search(archive, jobs):
-            manifest[search_file.path] = spare.write(search_file.path, search_file.data)
+        search_inputs = digest_of(code_fingerprint(), sorted(reading.parsed))
+        if served is not None and state.search == search_inputs and all(p in served for p in state.search_paths):
+            for path in state.search_paths:  # same papers, same code: the same search data
+                spare.copy_from(output, path, served[path])
+                manifest[path] = served[path]
+        else:
+            for search_file in build_search(archive, jobs):
+                manifest[search_file.path] = spare.write(search_file.path, search_file.data)
+            state.search_paths = [path for path in manifest if path.startswith("search/") and path != routes.search()]
+            state.search = search_inputs
     with report.stage("feeds"):
         for path, data in feeds.feed_files(archive, config, pages):
             manifest[path] = spare.write(path, data)

@@ -21,7 +21,7 @@ from . import __version__
 from .digest import Digest
 from .errors import BuildError
 
-FORMAT = 2  # bump when the pickle's shape changes
+FORMAT = 3  # bump when the pickle's shape changes
 
 
 @dataclass
@@ -31,6 +31,8 @@ class BuildState:
     fingerprints: dict[str, str] = field(default_factory=dict)  # output path -> page fingerprint
     manifests: dict[int, dict[str, str]] = field(default_factory=dict)  # folder inode -> path -> hash
     inputs: str = ""  # fingerprint of everything the last build read
+    search: str = ""  # fingerprint of what the search data was made from
+    search_paths: list[str] = field(default_factory=list)
 
 
 def _write_atomically(path: Path, value: object) -> None:

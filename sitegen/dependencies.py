@@ -36,9 +36,13 @@ def site_fingerprint(config: Config, assets: Mapping[str, Asset], vendor: Vendor
     """What every page depends on: settings, asset names (they carry content hashes), the
     browser libraries' versions and sitegen's own code."""
     settings = {key: value for key, value in dataclasses.asdict(config).items() if key != "root"}
-    code = [(path.name, path.read_bytes()) for path in sorted(PACKAGE.glob("*.py"))]
     return digest_of(sorted(settings.items()), sorted((n, a.path) for n, a in assets.items()),
-                     vendor.katex, vendor.lunr, digest_of(code))
+                     vendor.katex, vendor.lunr, code_fingerprint())
+
+
+def code_fingerprint() -> str:
+    """sitegen's own code: a new version may lay out anything differently."""
+    return digest_of([(path.name, path.read_bytes()) for path in sorted(PACKAGE.glob("*.py"))])
 
 
 def template_fingerprints(env: jinja2.Environment, kinds: Iterable[str]) -> dict[str, str]:

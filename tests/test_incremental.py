@@ -102,3 +102,19 @@ def test_a_deleted_cache_gives_a_full_and_identical_build(tmp_path: Path, conten
     result = quiet_build(config)
     assert result.rendered == sum(result.pages.values())
     assert snapshot(config.output_path) == before
+
+
+def test_a_template_edit_reuses_the_search_data(tmp_path: Path, content: Path, monkeypatch):
+    themes = tmp_path / "themes"
+    config = make_config(tmp_path / "site", content=content, theme="mine", themes_dir=str(themes))
+    (themes / "mine" / "templates").mkdir(parents=True)
+    quiet_build(config)
+    (themes / "mine" / "templates" / "not_found.html").write_text('{% extends "base.html" %}{% block main %}gone{% endblock %}')
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the search data was built again though no paper changed")
+
+    monkeypatch.setattr("sitegen.build.build_search", fail)
+    quiet_build(config)
+    monkeypatch.undo()
+    assert snapshot(config.output_path) == clean_build(tmp_path, content, theme="mine", themes_dir=str(themes))
