@@ -117,9 +117,7 @@ class Fingerprints:
         return self._items_of(self.archive.authors[name].paper_ids)
 
     def _day(self, when) -> object:
-        days = self.views.days_with_papers
-        index = days.index(when)
-        neighbours = (days[index - 1] if index > 0 else None, days[index + 1] if index + 1 < len(days) else None)
+        neighbours = self.views.neighbours(when)
         listings = self.archive.days[when].listings
         return neighbours, listings, tuple((self.item(paper_id), self.archive.papers[paper_id].primary_category)
                                            for paper_id, _ in listings)

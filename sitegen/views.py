@@ -47,6 +47,7 @@ class Views:
         self.archive = archive
         self.config = config
         self._items: dict[str, dict[str, Any]] = {}
+        self._chunks: dict[str, list[tuple[str, ...]]] = {}
         self._sorted: dict[str, tuple[str, ...]] = {}
 
     @cached_property
@@ -56,6 +57,16 @@ class Views:
     @cached_property
     def days_with_papers(self) -> list[date]:
         return [day.date for day in self.archive.days.values() if day.listings]
+
+    def neighbours(self, when: date) -> tuple[date | None, date | None]:
+        """The listing days with papers before and after `when`."""
+        days = self.days_with_papers
+        index = self._day_index[when]
+        return (days[index - 1] if index > 0 else None, days[index + 1] if index + 1 < len(days) else None)
+
+    @cached_property
+    def _day_index(self) -> dict[date, int]:
+        return {when: index for index, when in enumerate(self.days_with_papers)}
 
     # --- planning -----------------------------------------------------------------
 
@@ -121,10 +132,15 @@ class Views:
         return {"code": code, "name": category_name(code), "path": routes.category(code) if known else None}
 
     def category_chunks(self, code: str) -> list[tuple[str, ...]]:
-        """Numbered pages hold `per_page` papers counted from the oldest, so they stay put."""
-        oldest_first = self.archive.categories[code].paper_ids[::-1]
-        size = self.config.per_page
-        return [oldest_first[start:start + size] for start in range(0, len(oldest_first), size)] or [()]
+        """Numbered pages hold `per_page` papers counted from the oldest, so they stay put.
+        (Cached: every page of a category asks, and a category can have thousands.)"""
+        chunks = self._chunks.get(code)
+        if chunks is None:
+            oldest_first = self.archive.categories[code].paper_ids[::-1]
+            size = self.config.per_page
+            chunks = [oldest_first[start:start + size] for start in range(0, len(oldest_first), size)] or [()]
+            self._chunks[code] = chunks
+        return chunks
 
     # --- pages --------------------------------------------------------------------
 
@@ -159,14 +175,13 @@ class Views:
         papers = self.archive.papers
         new = [pid for pid in day.paper_ids if papers[pid].primary_category in listed_under]
         cross = [pid for pid in day.paper_ids if papers[pid].primary_category not in listed_under]
-        days = self.days_with_papers
-        index = days.index(when)
+        previous, following = self.neighbours(when)
         new_items, cross_items = self.items(new), self.items(cross)
         return {
             "date": when, "path": routes.day(when), "listed_under": [self.category_link(code) for code in sorted(listed_under)],
             "new": new_items, "cross": cross_items,
-            "previous": {"date": days[index - 1], "path": routes.day(days[index - 1])} if index > 0 else None,
-            "next": {"date": days[index + 1], "path": routes.day(days[index + 1])} if index + 1 < len(days) else None,
+            "previous": {"date": previous, "path": routes.day(previous)} if previous else None,
+            "next": {"date": following, "path": routes.day(following)} if following else None,
             "has_math": any(item["has_math"] for item in new_items + cross_items),
         }
 
