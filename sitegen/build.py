@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence, TextIO
 
-from . import feeds, publish, routes
-from .archive import build_archive
+from . import feeds, publish
+from .archive import Archive, build_archive
 from .cache import BuildState, Cache
 from .config import Config
 from .dependencies import KINDS, Fingerprints, code_fingerprint, digest_of, site_fingerprint, template_fingerprints
 from .errors import BuildError, UsageError
 from .parallel import fork_map
-from .reader import read_content
+from .reader import Reading, read_content
 from .render import Renderer, environment
 from .routes import Page
 from .search import build_search
@@ -114,16 +114,7 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
                 spare.copy_from(output, page.path, served[page.path])
                 manifest[page.path] = served[page.path]
     with report.stage("search"):
-        search_inputs = digest_of(code_fingerprint(), sorted(reading.parsed))
-        if served is not None and state.search == search_inputs and all(p in served for p in state.search_paths):
-            for path in state.search_paths:  # same papers, same code: the same search data
-                spare.copy_from(output, path, served[path])
-                manifest[path] = served[path]
-        else:
-            for search_file in build_search(archive, jobs):
-                manifest[search_file.path] = spare.write(search_file.path, search_file.data)
-            state.search_paths = [path for path in manifest if path.startswith("search/") and path != routes.search()]
-            state.search = search_inputs
+        manifest.update(_search_data(archive, reading, state, spare, output, served, jobs))
     with report.stage("feeds"):
         for path, data in feeds.feed_files(archive, config, pages):
             manifest[path] = spare.write(path, data)
@@ -143,6 +134,20 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
     report.say(f"{archive.merged} merged duplicates, {skipped} skipped entries, {len(reading.problems)} problems; "
                f"built {output} in {time.perf_counter() - started:.2f} s")
     return BuildResult(counts, len(stale), len(reading.problems), report.timings)
+
+
+def _search_data(archive: Archive, reading: Reading, state: BuildState, spare: publish.Spare, output: Path,
+                 served: dict[str, str] | None, jobs: int) -> dict[str, str]:
+    """The search files (path -> hash): built again only when a paper or sitegen's code changed."""
+    inputs = digest_of(code_fingerprint(), sorted(reading.parsed))
+    if served is not None and state.search == inputs and all(path in served for path in state.search_paths):
+        for path in state.search_paths:
+            spare.copy_from(output, path, served[path])
+        return {path: served[path] for path in state.search_paths}
+    written = {search_file.path: spare.write(search_file.path, search_file.data)
+               for search_file in build_search(archive, jobs)}
+    state.search, state.search_paths = inputs, list(written)
+    return written
 
 
 def _claim_spare(cache: Cache, state: BuildState, output: Path) -> publish.Spare:

@@ -33,8 +33,13 @@ class Watched:
         self.page.on("console", lambda message: message.type == "error"
                      and self.problems.append(f"console: {message.text}"))
         self.page.on("pageerror", lambda error: self.problems.append(f"pageerror: {error}"))
-        self.page.on("requestfailed", lambda request: self.problems.append(
-            f"request failed: {request.url} ({request.failure})"))
+        self.page.on("requestfailed", self._failed)
+
+    def _failed(self, request) -> None:
+        # ERR_ABORTED is the browser giving up a load because the test navigated away
+        # (the favicon is fetched late); a missing file fails with ERR_FILE_NOT_FOUND.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def open(self, url: str):
         self.page.goto(url, wait_until="load")
