@@ -64,8 +64,7 @@ class SearchPage:
             f"request failed: {request.url} ({request.failure})"))
 
     def _console(self, message) -> None:
-        # Over HTTP Chromium asks for /favicon.ico, which the site does not have: not search's
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+        if message.type == "error":
             self.problems.append(f"console: {message.text} at {message.location}")
 
     def open(self, query: str | None = None):

@@ -138,7 +138,6 @@ class Watched:
         self.page = page = context.new_page()
         self.problems: list[str] = []
         page.on("console", lambda message: message.type in ("error", "warning")
-                and not message.location.get("url", "").endswith("/favicon.ico")  # the theme has none: a host's 404
                 and self.problems.append(f"console {message.type}: {message.text}"))
         page.on("pageerror", lambda error: self.problems.append(f"pageerror: {error}"))
         page.on("requestfailed", lambda request: self.problems.append(f"request failed: {request.url}"))
