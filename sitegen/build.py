@@ -85,7 +85,8 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
     vendor, assets = vendor_assets(), theme_assets(theme)
     env = environment(theme, assets, vendor)
     site = site_fingerprint(config, assets, vendor)
-    inputs = digest_of(site, template_fingerprints(env, KINDS), sorted(reading.parsed))
+    templates = template_fingerprints(env, KINDS)
+    inputs = digest_of(site, templates, sorted(reading.parsed))
     output = config.output_path
     served = state.manifests.get(publish.folder_key(output) or "")
     if served is not None and state.inputs == inputs:
@@ -98,7 +99,7 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
         views = Views(archive, config)
         pages = list(views.pages())
         check_unique_paths(page.path for page in pages)
-        fingerprints = Fingerprints(views, site, template_fingerprints(env, KINDS))
+        fingerprints = Fingerprints(views, site, templates)
         wanted = {page.path: fingerprints.of(page) for page in pages}
         stale = [page for page in pages if served is None or page.path not in served
                  or state.fingerprints.get(page.path) != wanted[page.path]]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections import Counter
 from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -128,14 +127,8 @@ class Fingerprints:
         last = len(chunks)
         front = number == last
         shape = (len(self.archive.categories[code].paper_ids), last) if front else (number + 1 >= last,)
-        chart = self._chart(code) if front else None
+        chart = tuple(sorted(self.views.papers_per_month(code).items())) if front else None
         return shape, self._items_of(chunks[number - 1]), chart
-
-    def _chart(self, code: str) -> object:
-        papers = self.archive.papers
-        months = Counter((p.published.year, p.published.month)
-                         for p in map(papers.__getitem__, self.archive.categories[code].paper_ids))
-        return tuple(sorted(months.items()))
 
     @cached_property
     def _everything(self) -> str:

@@ -266,10 +266,14 @@ class Views:
     def search_view(self) -> dict[str, Any]:
         return {"papers": len(self.archive.papers), "has_math": True}
 
+    def papers_per_month(self, code: str) -> Counter:
+        """(year, month) -> papers of the category published then: what its chart shows."""
+        return Counter((p.published.year, p.published.month)
+                       for p in map(self.archive.papers.__getitem__, self.archive.categories[code].paper_ids))
+
     def chart(self, code: str) -> dict[str, Any]:
         """Papers per month as bars for an inline SVG (no script needed to see it)."""
-        per_month = Counter((p.published.year, p.published.month)
-                            for p in map(self.archive.papers.__getitem__, self.archive.categories[code].paper_ids))
+        per_month = self.papers_per_month(code)
         first, last = min(per_month), max(per_month)
         months = [(y, m) for y in range(first[0], last[0] + 1) for m in range(1, 13) if first <= (y, m) <= last]
         peak = max(per_month.values())
