@@ -40,7 +40,12 @@ def safe_relative(path: str) -> PurePosixPath:
 
 
 class Spare:
-    """The folder a build writes into, with what it is known to hold (path -> content hash)."""
+    """The folder a build writes into, with what it is known to hold (path -> content hash).
+
+    Files unchanged since the served build are hard links to the served folder's files,
+    so bringing the spare up to date costs a link per page, not a copy. A file is never
+    written through: it is unlinked and created anew, so the served folder is never touched.
+    """
 
     def __init__(self, folder: Path, holds: Mapping[str, str]):
         self.folder = folder
@@ -49,27 +54,64 @@ class Spare:
     def write(self, path: str, data: bytes) -> str:
         """Write `data` at `path` unless the folder holds it already; returns its hash."""
         digest = content_hash(data)
-        if self.holds.get(path) != digest:
-            target = self.folder / safe_relative(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "wb") as handle:
-                handle.write(data)
+        held = self.holds.get(path)
+        if held != digest:
+            _write_new(self._target(path, held is not None), data)
         return digest
 
     def copy_from(self, source_folder: Path, path: str, digest: str) -> None:
-        """Bring an unchanged file over from the served folder, unless it is here already."""
-        if self.holds.get(path) != digest:
-            target = self.folder / safe_relative(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source_folder / path, target)
+        """Bring an unchanged file over from the served folder (a hard link), unless it is here already."""
+        held = self.holds.get(path)
+        if held != digest:
+            source = os.path.join(source_folder, path)
+            target = self._target(path, held is not None)
+            try:
+                os.link(source, target)
+            except FileExistsError:  # left there by a build that was killed
+                _unlink(target)
+                os.link(source, target)
+            except OSError:  # a file system without hard links
+                shutil.copyfile(source, target)
+
+    def _target(self, path: str, exists: bool) -> str:
+        """The file's place in the folder, made ready for a new file: its folder exists and
+        the old file, which may be linked to the served one, is gone."""
+        target = os.path.join(self.folder, safe_relative(path))
+        if exists:
+            _unlink(target)
+        else:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+        return target
 
     def remove_all_but(self, keep: Iterable[str]) -> None:
         """Delete what the folder holds that the new build does not have."""
         stale = set(self.holds) - set(keep)
         for path in sorted(stale, reverse=True):
             target = self.folder / safe_relative(path)
-            target.unlink(missing_ok=True)
+            _unlink(target)
             _remove_empty_parents(target.parent, self.folder)
+
+
+def _write_new(target: str, data: bytes) -> None:
+    """Create `target` as a new file (never writing into one that may be linked elsewhere)."""
+    try:
+        handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:  # left there by a build that was killed: not ours to write into
+        _unlink(target)
+        handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view):]
+    finally:
+        os.close(handle)
+
+
+def _unlink(target: str) -> None:
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        pass
 
 
 def _remove_empty_parents(folder: Path, root: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SITE_CONTENT, make_config, quiet_build
+from sitegen import publish
 from sitegen.errors import BuildError
 
 DAY = Path("cs.CV/2022/09/20220929.md")  # the fixture day that holds most papers
@@ -118,3 +119,30 @@ def test_a_template_edit_reuses_the_search_data(tmp_path: Path, content: Path, m
     quiet_build(config)
     monkeypatch.undo()
     assert snapshot(config.output_path) == clean_build(tmp_path, content, theme="mine", themes_dir=str(themes))
+
+
+def test_bringing_the_spare_folder_up_to_date_never_touches_the_served_site(tmp_path: Path, content: Path,
+                                                                            monkeypatch):
+    """Unchanged pages reach the spare folder as hard links to the served files: a page
+    written there must replace its link, never write through it into `output/`."""
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    held_back = tmp_path / "held-back.md"
+    shutil.move(content / DAY, held_back)
+    quiet_build(config)  # the spare now links most of its files to the served ones
+    shutil.move(held_back, content / DAY)
+    served = snapshot(config.output_path)
+    seen_before_swap = {}
+    swap_in = publish.swap_in
+
+    def look_then_swap(spare, output):
+        seen_before_swap.update(snapshot(output))
+        swap_in(spare, output)
+
+    monkeypatch.setattr(publish, "swap_in", look_then_swap)
+    result = quiet_build(config)
+    assert result.rendered > 0
+    assert seen_before_swap == served
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)
+    linked = [path for path in (config.output_path / "papers").rglob("index.html") if path.stat().st_nlink > 1]
+    assert linked, "unchanged pages are shared between the two folders, not copied"
