@@ -66,10 +66,7 @@ class Spare:
             source = os.path.join(source_folder, path)
             target = self._target(path, held is not None)
             try:
-                os.link(source, target)
-            except FileExistsError:  # left there by a build that was killed
-                _unlink(target)
-                os.link(source, target)
+                _create_anew(target, lambda: os.link(source, target))
             except OSError:  # a file system without hard links
                 shutil.copyfile(source, target)
 
@@ -92,13 +89,18 @@ class Spare:
             _remove_empty_parents(target.parent, self.folder)
 
 
+def _create_anew(target: str, create):
+    """`create()` makes `target`; a file found there is unlinked first, never written into."""
+    try:
+        return create()
+    except FileExistsError:
+        _unlink(target)
+        return create()
+
+
 def _write_new(target: str, data: bytes) -> None:
     """Create `target` as a new file (never writing into one that may be linked elsewhere)."""
-    try:
-        handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:  # left there by a build that was killed: not ours to write into
-        _unlink(target)
-        handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    handle = _create_anew(target, lambda: os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
     try:
         view = memoryview(data)
         while view:
