@@ -110,7 +110,7 @@ MEASURE = """async (text) => {
   return {
     ms: ms,
     status: status.textContent,
-    ids: links.map((a) => (a.getAttribute('href').match(/papers\\/(.+)\\/index\\.html$/) || [])[1]),
+    ids: links.map((a) => (a.getAttribute('href').match(/papers\\/(.+)\\.html$/) || [])[1]),
     authors: authors.map((div) => div.textContent),
     scripts: Array.from(document.querySelectorAll('script[src]')).map((s) => s.src),
   };

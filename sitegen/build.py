@@ -17,15 +17,15 @@ from typing import Iterator, Sequence, TextIO
 
 from . import feeds, publish
 from .archive import Archive, build_archive
-from .cache import BuildState, Cache
+from .cache import BuildState, Cache, SearchTier
 from .config import Config
 from .dependencies import KINDS, Fingerprints, code_fingerprint, digest_of, site_fingerprint, template_fingerprints
 from .errors import BuildError, UsageError
 from .parallel import fork_map
-from .reader import Reading, read_content
+from .reader import read_content
 from .render import Renderer, environment
 from .routes import Page
-from .search import build_search
+from .search import index_files, search_tiers, tier_files, tier_name
 from .themes import Theme, Vendor, load_theme, theme_assets, vendor_assets
 from .views import Views
 
@@ -115,7 +115,7 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
                 spare.copy_from(output, page.path, served[page.path])
                 manifest[page.path] = served[page.path]
     with report.stage("search"):
-        manifest.update(_search_data(archive, reading, state, spare, output, served, jobs))
+        manifest.update(_search_data(archive, state, spare, output, served, jobs))
     with report.stage("feeds"):
         for path, data in feeds.feed_files(archive, config, pages):
             manifest[path] = spare.write(path, data)
@@ -137,17 +137,29 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
     return BuildResult(counts, len(stale), len(reading.problems), report.timings)
 
 
-def _search_data(archive: Archive, reading: Reading, state: BuildState, spare: publish.Spare, output: Path,
+def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,
                  served: dict[str, str] | None, jobs: int) -> dict[str, str]:
-    """The search files (path -> hash): built again only when a paper or sitegen's code changed."""
-    inputs = digest_of(code_fingerprint(), sorted(reading.parsed))
-    if served is not None and state.search == inputs and all(path in served for path in state.search_paths):
-        for path in state.search_paths:
-            spare.copy_from(output, path, served[path])
-        return {path: served[path] for path in state.search_paths}
-    written = {search_file.path: spare.write(search_file.path, search_file.data)
-               for search_file in build_search(archive, jobs)}
-    state.search, state.search_paths = inputs, list(written)
+    """The search files (path -> hash). A tier's files are made again only when its papers,
+    or sitegen's code, changed; otherwise the served ones are linked."""
+    code = code_fingerprint()
+    tiers = search_tiers(archive)
+    kept: dict[str, SearchTier] = {}
+    for papers in tiers:
+        name = tier_name(papers)
+        key = digest_of(code, name)
+        tier = state.search_tiers.get(key)
+        if tier is not None and served is not None and all(served.get(path) == digest
+                                                            for path, digest in tier.paths.items()):
+            for path, digest in tier.paths.items():
+                spare.copy_from(output, path, digest)
+        else:
+            made = tier_files(name, papers, jobs)
+            tier = SearchTier(made.summary, {file.path: spare.write(file.path, file.data) for file in made.files})
+        kept[key] = tier
+    written = {path: digest for tier in kept.values() for path, digest in tier.paths.items()}
+    for file in index_files(tiers, [tier.summary for tier in kept.values()]):
+        written[file.path] = spare.write(file.path, file.data)
+    state.search_tiers = kept
     return written
 
 

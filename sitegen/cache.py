@@ -21,7 +21,15 @@ from . import __version__
 from .digest import Digest
 from .errors import BuildError
 
-FORMAT = 3  # bump when the pickle's shape changes
+FORMAT = 4  # bump when the pickle's shape changes
+
+
+@dataclass
+class SearchTier:
+    """The files of one tier of the search data, and what the manifest says of it."""
+
+    summary: dict
+    paths: dict[str, str]  # path -> content hash
 
 
 @dataclass
@@ -31,8 +39,7 @@ class BuildState:
     fingerprints: dict[str, str] = field(default_factory=dict)  # output path -> page fingerprint
     manifests: dict[int, dict[str, str]] = field(default_factory=dict)  # folder inode -> path -> hash
     inputs: str = ""  # fingerprint of everything the last build read
-    search: str = ""  # fingerprint of what the search data was made from
-    search_paths: list[str] = field(default_factory=list)
+    search_tiers: dict[str, SearchTier] = field(default_factory=dict)  # by what the tier is made from
 
 
 def _write_atomically(path: Path, value: object) -> None:

@@ -1,7 +1,9 @@
 """Where every page lives: one place that maps a page to its file and its URL.
 
-Paths are relative to the output folder and always name a file (`papers/2209.14475/index.html`),
-so a link made as `root + path` works from `file://` as well as on a static host.
+Paths are relative to the output folder and always name a file (`papers/2209.14475.html`),
+so a link made as `root + path` works from `file://` as well as on a static host. The pages
+an archive has by the ten thousand (papers, authors, days) are files, not folders holding
+an `index.html`: a file system creates one inode per page instead of two.
 """
 
 from __future__ import annotations
@@ -49,11 +51,11 @@ def not_found() -> str:
 def paper(paper_id: str) -> str:
     """`2209.14475` and old-style `math.GT/0309136` (the slash makes a folder)."""
     archive, slash, number = paper_id.rpartition("/")
-    return f"papers/{code_segment(archive)}{slash}{number}/index.html"
+    return f"papers/{code_segment(archive)}{slash}{number}.html"
 
 
 def day(when: date) -> str:
-    return f"days/{when:%Y/%m/%d}/index.html"
+    return f"days/{when:%Y/%m/%d}.html"
 
 
 def category(code: str, page_number: int | None = None) -> str:
@@ -65,7 +67,7 @@ def category(code: str, page_number: int | None = None) -> str:
 
 
 def author(slug: str) -> str:
-    return f"authors/{slug}/index.html"
+    return f"authors/{slug}.html"
 
 
 def feed() -> str:

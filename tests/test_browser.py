@@ -13,11 +13,11 @@ pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/sitegen-shots")
 PAGES = {
     "home": "index.html",
-    "paper": "papers/2209.14001/index.html",
-    "paper-math": "papers/2209.14002/index.html",
-    "day": "days/2022/09/28/index.html",
+    "paper": "papers/2209.14001.html",
+    "paper-math": "papers/2209.14002.html",
+    "day": "days/2022/09/28.html",
     "category": "categories/cs.CV/index.html",
-    "author": "authors/alice-smith/index.html",
+    "author": "authors/alice-smith.html",
     "archive": "archive/index.html",
 }
 WIDTHS = (1280, 390)
@@ -60,7 +60,7 @@ def url(site: Path, path: str) -> str:
 @pytest.mark.parametrize("paper", ["2209.14001", "2209.14002"])
 def test_paper_page_typesets_math_without_errors(built_site: Path, context, paper: str):
     watched = Watched(context)
-    page = watched.open(url(built_site, f"papers/{paper}/index.html"))
+    page = watched.open(url(built_site, f"papers/{paper}.html"))
     page.wait_for_function("document.querySelectorAll('.math:not([data-typeset])').length === 0")
     assert watched.problems == []
     spans = page.locator("h1 .math, .abstract .math")
@@ -82,7 +82,7 @@ def test_bibtex_copy_button_copies_the_entry(built_site: Path, browser):
     try:
         context.grant_permissions(["clipboard-read", "clipboard-write"])
         watched = Watched(context)
-        page = watched.open(url(built_site, "papers/2209.14002/index.html"))
+        page = watched.open(url(built_site, "papers/2209.14002.html"))
         page.click("button.copy")
         status = page.locator(".bibtex .copied")
         status.filter(has_text="Copied").wait_for(timeout=3000)
@@ -96,21 +96,21 @@ def test_bibtex_copy_button_copies_the_entry(built_site: Path, browser):
 
 def test_author_link_from_a_paper_leads_to_the_author_page(built_site: Path, context):
     watched = Watched(context)
-    page = watched.open(url(built_site, "papers/2209.14001/index.html"))
+    page = watched.open(url(built_site, "papers/2209.14001.html"))
     page.locator(".byline a", has_text="José García").click()
     page.wait_for_load_state("load")
-    assert page.url == url(built_site, "authors/jose-garcia/index.html")
+    assert page.url == url(built_site, "authors/jose-garcia.html")
     assert page.locator("h1").inner_text() == "José García"
     listed = page.locator("a.paper-title")
     assert listed.count() == 1 and listed.inner_text() == "How <SEG> Token Works"
     listed.click()
     page.wait_for_load_state("load")
-    assert page.url == url(built_site, "papers/2209.14001/index.html")
+    assert page.url == url(built_site, "papers/2209.14001.html")
 
-    page = watched.open(url(built_site, "papers/2209.14002/index.html"))
+    page = watched.open(url(built_site, "papers/2209.14002.html"))
     page.locator(".byline a", has_text="Jose Garcia").click()
     page.wait_for_load_state("load")
-    assert page.url != url(built_site, "authors/jose-garcia/index.html")
+    assert page.url != url(built_site, "authors/jose-garcia.html")
     assert page.locator("h1").inner_text() == "Jose Garcia"
     assert page.locator("a.paper-title").count() == 1
     assert watched.problems == []
@@ -124,11 +124,11 @@ def test_archive_page_links_to_the_day_pages(built_site: Path, context):
     assert september.locator("td", has_text="30").locator("a").count() == 0
     september.locator("a", has_text="28").click()
     page.wait_for_load_state("load")
-    assert page.url == url(built_site, "days/2022/09/28/index.html")
+    assert page.url == url(built_site, "days/2022/09/28.html")
     assert page.locator("h1").inner_text() == "28 September 2022"
     page.locator("a[rel=next]").click()
     page.wait_for_load_state("load")
-    assert page.url == url(built_site, "days/2022/09/29/index.html")
+    assert page.url == url(built_site, "days/2022/09/29.html")
     assert watched.problems == []
 
 

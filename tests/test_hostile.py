@@ -143,7 +143,7 @@ def test_no_unescaped_angle_bracket_from_data_in_any_file(hostile_site: Path):
 
 def test_text_reads_exactly_as_written(hostile_site: Path):
     entry = the_entry()
-    page = hostile_site / "papers" / HOSTILE_ID / "index.html"
+    page = hostile_site / "papers" / f"{HOSTILE_ID}.html"
     tree = parse(page)
     h1 = next(tree.iter("h1"))
     assert text(h1) == without_math_delimiters(entry.title)
@@ -175,7 +175,7 @@ def test_text_reads_exactly_as_written(hostile_site: Path):
         tree = parse(path)
         assert "&amp;amp;" not in text(tree), path
         assert not [value for el in tree.iter() for value in el.attrib.values() if "&amp;amp;" in value], path
-    author = parse(next((hostile_site / "authors").glob("alice-*/index.html")))
+    author = parse(next((hostile_site / "authors").glob("alice-*.html")))
     assert text(next(author.iter("h1"))) == "Alice </title><script>alert(1)</script>"
     assert text(next(author.iter("title"))).startswith("Alice </title><script>alert(1)</script> · ")
 
@@ -187,7 +187,7 @@ def test_feeds_and_sitemap_carry_the_text_as_written(hostile_site: Path):
         assert {local(el.tag) for el in root.iter()} <= {
             "feed", "title", "id", "link", "updated", "generator", "entry", "published", "author", "name",
             "category", "summary"}
-        item = next(el for el in root.iter(f"{ATOM}entry") if el.find(f"{ATOM}id").text.endswith(f"/{HOSTILE_ID}/"))
+        item = next(el for el in root.iter(f"{ATOM}entry") if el.find(f"{ATOM}id").text.endswith(f"/{HOSTILE_ID}.html"))
         assert item.find(f"{ATOM}title").text == entry.title
         assert item.find(f"{ATOM}summary").text == entry.summary
         assert [el.text for el in item.iter(f"{ATOM}name")] == list(entry.authors)
@@ -237,7 +237,7 @@ def test_safe_urls_are_links_with_valid_hrefs(source: str, href: str):
 
 
 def test_links_from_the_data_are_safe_on_the_built_page(hostile_site: Path):
-    tree = parse(hostile_site / "papers" / HOSTILE_ID / "index.html")
+    tree = parse(hostile_site / "papers" / f"{HOSTILE_ID}.html")
     hrefs = [a.get("href") for a in tree.iter("a")]
     external = [href for href in hrefs if urlsplit(href).scheme]
     assert external and all(urlsplit(href).scheme in ("http", "https", "mailto") for href in external), external
@@ -284,7 +284,7 @@ def test_a_hostile_heading_category_never_becomes_a_path(tmp_path: Path):
     output = config.output_path
     assert sorted(path.name for path in (output / "categories").iterdir()) == ["cs.CV"]
     assert not (tmp_path / "escape").exists()
-    day = parse(output / "days/2022/09/29/index.html")
+    day = parse(output / "days/2022/09/29.html")
     lede = text(next(el for el in day.iter("p") if el.get("class") == "lede"))
     assert "<script>alert(1)</script>" in lede
     assert not list(day.iter("script"))[2:]  # only the theme's scripts (site.js, maybe KaTeX)
@@ -306,9 +306,9 @@ def test_code_segments_never_collide_when_case_is_ignored(codes: list[str]):
 def test_arxiv_spellings_keep_their_plain_urls():
     for code in ("cs.CV", "math.GT", "physics.ao-ph", "cond-mat.stat-mech", "math-ph", "q-bio.BM", "astro-ph.SR"):
         assert routes.category(code) == f"categories/{code}/index.html"
-    assert routes.paper("math.GT/0309136") == "papers/math.GT/0309136/index.html"
-    assert routes.paper("cs/9810003") == "papers/cs/9810003/index.html"
-    assert routes.paper("2209.14475") == "papers/2209.14475/index.html"
+    assert routes.paper("math.GT/0309136") == "papers/math.GT/0309136.html"
+    assert routes.paper("cs/9810003") == "papers/cs/9810003.html"
+    assert routes.paper("2209.14475") == "papers/2209.14475.html"
 
 
 def test_paths_that_differ_only_in_case_are_made_distinct(tmp_path: Path):
@@ -318,12 +318,12 @@ def test_paths_that_differ_only_in_case_are_made_distinct(tmp_path: Path):
     files = [str(path.relative_to(output)) for path in output.rglob("*") if path.is_file()]
     assert len({name.lower() for name in files}) == len(files)
     papers = {text(next(parse(page).iter("h1"))): page.relative_to(output)
-              for page in (output / "papers").rglob("index.html")}
+              for page in (output / "papers").rglob("*.html")}
     assert papers == {
-        "Upper-case subject class": Path("papers/math.GT/0309136/index.html"),
-        "Lower-case subject class": Path("papers/math.gt~0/0309136/index.html"),
-        "Mixed-case subject class": Path("papers/math.Gt~20/0309136/index.html"),
-        "A new-style paper in both spellings": Path("papers/2209.19100/index.html"),
+        "Upper-case subject class": Path("papers/math.GT/0309136.html"),
+        "Lower-case subject class": Path("papers/math.gt~0/0309136.html"),
+        "Mixed-case subject class": Path("papers/math.Gt~20/0309136.html"),
+        "A new-style paper in both spellings": Path("papers/2209.19100.html"),
     }
     categories = {text(next(parse(page).iter("h1"))).split()[-1]: page.parent.name
                   for page in (output / "categories").glob("*/index.html")}
@@ -390,13 +390,13 @@ def test_deleting_a_digest_removes_its_pages_and_leaves_no_dangling_link(tmp_pat
     config = make_config(tmp_path / "site", content=content)
     quiet_build(config)
     output = config.output_path
-    alone = sorted(path.parent.name for path in (output / "authors").glob("*/index.html")
-                   if path.parent.name.startswith(("bob-img", "carol-svg", "tick-")))
+    alone = sorted(path.stem for path in (output / "authors").glob("*.html")
+                   if path.stem.startswith(("bob-img", "carol-svg", "tick-")))
     assert len(alone) == 3
     shutil.rmtree(content / "hostile")
     quiet_build(config)
-    assert not (output / "papers" / HOSTILE_ID).exists()
-    assert not [name for name in alone if (output / "authors" / name).exists()]
+    assert not (output / "papers" / f"{HOSTILE_ID}.html").exists()
+    assert not [name for name in alone if (output / "authors" / f"{name}.html").exists()]
     assert_no_dangling_links(output)
     for path in output_files(output, "*.html", "*.xml", "*.js"):
         if "assets" not in path.relative_to(output).parts:
@@ -430,15 +430,15 @@ def test_pathological_sizes_build(tmp_path: Path):
     config = make_config(tmp_path, content=content)
     quiet_build(config, jobs=4)
     output = config.output_path
-    page = (output / "papers/2209.90001/index.html").read_text(encoding="utf-8")  # (too big for html5lib to be quick)
+    page = (output / "papers/2209.90001.html").read_text(encoding="utf-8")  # (too big for html5lib to be quick)
     abstract = re.search(r'<div class="abstract"><p>(.*?)</p></div>', page, re.S)
     assert abstract and len(abstract.group(1)) > 1_000_000 and "\n" not in abstract.group(1)
-    page = (output / "papers/2209.90002/index.html").read_text(encoding="utf-8")
-    assert page.count('href="../../authors/author-number') == 2_000
-    assert len(list((output / "authors").glob("author-number*/index.html"))) == 2_000
-    author = parse(output / "authors/author-number0-name/index.html")
+    page = (output / "papers/2209.90002.html").read_text(encoding="utf-8")
+    assert page.count('href="../authors/author-number') == 2_000
+    assert len(list((output / "authors").glob("author-number*.html"))) == 2_000
+    author = parse(output / "authors/author-number0-name.html")
     assert len(list(next(el for el in author.iter("ul") if el.get("class") == "coauthors").iter("li"))) == 60
     assert "and 1,939 more" in text(author)
-    assert len(text(next(parse(output / "papers/2209.90003/index.html").iter("h1")))) > 9_500
-    day = (output / "days/2022/09/29/index.html").read_text(encoding="utf-8")
+    assert len(text(next(parse(output / "papers/2209.90003.html").iter("h1")))) > 9_500
+    day = (output / "days/2022/09/29.html").read_text(encoding="utf-8")
     assert day.count('class="paper-title"') == 5_003

@@ -56,12 +56,12 @@ def test_adding_a_day_renders_only_what_it_touches_and_matches_a_clean_build(tmp
 def test_deleting_a_digest_removes_exactly_its_pages(tmp_path: Path, content: Path):
     config = make_config(tmp_path / "site", content=content)
     quiet_build(config)
-    assert (config.output_path / "days/2022/09/29/index.html").exists()
+    assert (config.output_path / "days/2022/09/29.html").exists()
     for digest in content.rglob("20220929.md"):  # that day's cs.CV and cs.LG listings
         digest.unlink()
     quiet_build(config)
     assert snapshot(config.output_path) == clean_build(tmp_path, content)
-    assert not (config.output_path / "days/2022/09/29/index.html").exists()
+    assert not (config.output_path / "days/2022/09/29.html").exists()
 
 
 def test_editing_one_template_renders_only_the_pages_that_use_it(tmp_path: Path, content: Path):
@@ -74,7 +74,7 @@ def test_editing_one_template_renders_only_the_pages_that_use_it(tmp_path: Path,
     second = quiet_build(config)
     assert second.rendered == first.pages["day"]
     output = snapshot(config.output_path)
-    assert b'class="edited"' in output["days/2022/09/29/index.html"]
+    assert b'class="edited"' in output["days/2022/09/29.html"]
     assert output == clean_build(tmp_path, content, theme="mine", themes_dir=str(themes))
 
 
@@ -87,7 +87,7 @@ def test_a_build_that_fails_halfway_leaves_the_next_one_correct(tmp_path: Path, 
     def fail(*args, **kwargs):
         raise BuildError("stopped halfway")
 
-    monkeypatch.setattr("sitegen.build.build_search", fail)
+    monkeypatch.setattr("sitegen.build.tier_files", fail)
     with pytest.raises(BuildError):
         quiet_build(config)
     monkeypatch.undo()
@@ -115,7 +115,7 @@ def test_a_template_edit_reuses_the_search_data(tmp_path: Path, content: Path, m
     def fail(*args, **kwargs):
         raise AssertionError("the search data was built again though no paper changed")
 
-    monkeypatch.setattr("sitegen.build.build_search", fail)
+    monkeypatch.setattr("sitegen.build.tier_files", fail)
     quiet_build(config)
     monkeypatch.undo()
     assert snapshot(config.output_path) == clean_build(tmp_path, content, theme="mine", themes_dir=str(themes))
@@ -144,5 +144,5 @@ def test_bringing_the_spare_folder_up_to_date_never_touches_the_served_site(tmp_
     assert result.rendered > 0
     assert seen_before_swap == served
     assert snapshot(config.output_path) == clean_build(tmp_path, content)
-    linked = [path for path in (config.output_path / "papers").rglob("index.html") if path.stat().st_nlink > 1]
+    linked = [path for path in (config.output_path / "papers").rglob("*.html") if path.stat().st_nlink > 1]
     assert linked, "unchanged pages are shared between the two folders, not copied"

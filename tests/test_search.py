@@ -13,8 +13,9 @@ import json
 import re
 import shutil
 import subprocess
-from collections import defaultdict
-from datetime import datetime, timezone
+from collections import Counter, defaultdict
+from dataclasses import replace
+from datetime import date, datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -24,7 +25,7 @@ import pytest
 from sitegen import routes, search
 from sitegen.archive import Paper, build_archive
 from sitegen.reader import read_content
-from sitegen.search import FIELDS, Terms, build_search, document_order, js_order, words
+from sitegen.search import FIELDS, Terms, build_search, document_order, js_order, lunr_weight, search_tiers, words
 
 from conftest import SITE_CONTENT
 
@@ -64,15 +65,15 @@ def search_js_var(name: str) -> str:
     return match.group(0)
 
 
-def decode(data: bytes) -> tuple[str, int, object]:
-    """A data file back to (callback, number, data), the way a JavaScript engine reads it."""
-    match = re.fullmatch(rb"sitegenSearch\.(\w+)\((\d+),JSON\.parse\('(.*)'\)\);\n", data, re.S)
+def decode(data: bytes) -> tuple[str, int | str, object]:
+    """A data file back to (callback, key, data), the way a JavaScript engine reads it."""
+    match = re.fullmatch(rb"sitegenSearch\.(\w+)\((\d+|\"[0-9a-f]+/\d+\"),JSON\.parse\('(.*)'\)\);\n", data, re.S)
     assert match, data[:200]
     literal = match.group(3).decode("utf-8")
     assert not re.search(r"(?<!\\)(?:\\\\)*'", literal), "an unescaped quote ends the literal early"
     text = re.sub(r"\\(u[0-9a-fA-F]{4}|.)",
                   lambda m: chr(int(m.group(1)[1:], 16)) if len(m.group(1)) == 5 else m.group(1), literal)
-    return match.group(1).decode(), int(match.group(2)), json.loads(text)
+    return match.group(1).decode(), json.loads(match.group(2)), json.loads(text)
 
 
 def search_files(archive) -> dict[str, object]:
@@ -85,26 +86,43 @@ def search_files(archive) -> dict[str, object]:
 
 
 def shard_postings(files: dict[str, object]) -> dict[tuple[str, str, int], float]:
-    """(term, field, document) -> weight, from the shards as search.js decodes them."""
-    fields = list(FIELDS)
+    """(term, field, document) -> weight, from the shards as search.js weighs them: BM25
+    over the manifest's document count and field lengths, documents with a term summed
+    over the tiers."""
+    manifest = files["search/manifest.js"]
+    fields, documents = manifest["fields"], manifest["documents"]
+    entries = [(tier, entry) for tier in manifest["tiers"] for shard in tier_shards(files, tier) for entry in shard]
+    with_term = Counter()
+    for _, entry in entries:
+        with_term[entry[0]] += entry[1]
     postings = {}
-    for path, data in files.items():
-        if not path.startswith("search/shards/"):
-            continue
-        for entry in data[1]:
-            for k in range(1, len(entry), 2):
-                document = 0
-                flat = entry[k + 1]
-                for i in range(0, len(flat), 2):
-                    document += flat[i]
-                    postings[entry[0], fields[entry[k]], document] = flat[i + 1] / 1000
+    for tier, entry in entries:
+        for k in range(2, len(entry), 2):
+            position, flat = entry[k], entry[k + 1]
+            average = manifest["lengths"][position] / documents
+            document = tier["start"]
+            for i in range(0, len(flat), 3):
+                document += flat[i]
+                postings[entry[0], fields[position], document] = lunr_weight(
+                    flat[i + 1], flat[i + 2], average, with_term[entry[0]], documents, manifest["boosts"][position])
     return postings
 
 
-def ordered_shards(files: dict[str, object]) -> list[list]:
-    shards = {int(path.rsplit("/", 1)[1][:-3]): data for path, data in files.items() if "/shards/" in path}
+def tier_shards(files: dict[str, object], tier: dict) -> list[list]:
+    """A tier's shards (lists of entries), by number."""
+    prefix = f"search/{tier['name']}/shards/"
+    shards = {int(path[len(prefix):-3]): data for path, data in files.items() if path.startswith(prefix)}
     assert sorted(shards) == list(range(len(shards)))
     return [shards[number] for number in range(len(shards))]
+
+
+def only_tier_shards(files: dict[str, object]) -> list[list]:
+    tiers = files["search/manifest.js"]["tiers"]
+    assert len(tiers) == 1
+    return tier_shards(files, tiers[0])
+
+
+LISTED = date(2022, 9, 28)  # every paper made here is listed that day: one search tier
 
 
 def paper(id: str, title: str, authors=("Ann Author",), categories=("cs.CV",), summary="An abstract.",
@@ -112,11 +130,20 @@ def paper(id: str, title: str, authors=("Ann Author",), categories=("cs.CV",), s
     when = datetime.fromisoformat(published).replace(tzinfo=timezone.utc)
     return Paper(id=id, version=1, title=title, authors=tuple(authors), categories=tuple(categories),
                  classifications=(), dois=(), pdf_url=None, published=when, updated=when, comment=None,
-                 journal=None, summary=summary, listings=((when.date(), categories[0]),))
+                 journal=None, summary=summary, listings=((LISTED, categories[0]),))
 
 
 def archive_of(*papers: Paper):
     return SimpleNamespace(papers={p.id: p for p in papers})
+
+
+TIER_DAYS = (date(2021, 5, 3), date(2022, 3, 1), date(2022, 9, 28))  # one a tier: earlier years, year, month
+
+
+def tiered(archive):
+    """The archive's papers first listed on the days of TIER_DAYS in turn: all three tiers."""
+    return archive_of(*(replace(p, listings=((TIER_DAYS[n % 3], p.primary_category),))
+                        for n, p in enumerate(archive.papers.values())))
 
 
 @pytest.fixture(scope="module")
@@ -383,18 +410,42 @@ def many_shards():
 
 def test_shards_are_consecutive_term_ranges_in_javascript_order(many_shards):
     archive, files = many_shards
-    shards = ordered_shards(files)
+    shards = only_tier_shards(files)
     manifest = files["search/manifest.js"]
     assert len(shards) > 20
-    terms = [entry[0] for shard in shards for entry in shard[1]]
+    terms = [entry[0] for shard in shards for entry in shard]
     assert terms == sorted(terms, key=js_order) and len(set(terms)) == len(terms)
     assert "﨎" in terms and "𠀀" in terms and terms.index("𠀀") < terms.index("﨎")
-    assert manifest["shards"] == [shard[1][0][0] for shard in shards]
-    start = 0
-    for shard in shards:
-        assert shard[0] == start  # a term's index is the shard's start plus its position
-        start += len(shard[1])
-    assert all(len(entry) % 2 == 1 and all(flat for flat in entry[2::2]) for shard in shards for entry in shard[1])
+    assert manifest["tiers"][0]["shards"] == [shard[0][0] for shard in shards]
+    # [term, documents with it, then field and postings (gap, count, length) pairs]
+    assert all(len(entry) % 2 == 0 and entry[1] >= 1 and all(flat and len(flat) % 3 == 0 for flat in entry[3::2])
+               for shard in shards for entry in shard)
+
+
+def test_papers_fall_into_tiers_by_the_day_they_were_first_listed(site_archive):
+    """Before the latest year, the latest year before its latest month, the latest month;
+    each tier's shards and chunks in a folder named after its papers."""
+    archive = tiered(site_archive)
+    tiers = search_tiers(archive)
+    assert [{search.first_listed(p) for p in tier} for tier in tiers] == [{day} for day in TIER_DAYS]
+    files = search_files(archive)
+    manifest = files["search/manifest.js"]
+    assert [tier["start"] for tier in manifest["tiers"]] == [0, len(tiers[0]), len(tiers[0]) + len(tiers[1])]
+    assert [tier["name"] for tier in manifest["tiers"]] == [search.tier_name(tier) for tier in tiers]
+    folders = {path.split("/")[1] for path in files if path.count("/") == 3}
+    assert folders == {tier["name"] for tier in manifest["tiers"]}
+    assert document_order(archive) == [p for tier in tiers for p in tier]
+    # a tier's files depend on its papers alone: the same with the other tiers gone
+    alone = search_files(archive_of(*tiers[2]))
+    name = manifest["tiers"][2]["name"]
+    assert {path: data for path, data in alone.items() if f"/{name}/" in path} == \
+        {path: data for path, data in files.items() if f"/{name}/" in path}
+
+
+def test_shard_weights_over_tiers_are_lunr_builder_weights_of_the_whole_archive(site_archive):
+    archive = tiered(site_archive)
+    assert len(search_tiers(archive)) == 3
+    assert shard_postings(search_files(archive)) == lunr_py_weights(document_order(archive))
 
 
 @needs_node
@@ -403,16 +454,16 @@ def test_search_js_finds_every_term_in_its_shard(many_shards):
     manifest, find every term at its shard and position, and place absent terms (also
     prefixes and terms beyond the ends) where they would be."""
     archive, files = many_shards
-    shards = ordered_shards(files)
-    terms = [[entry[0] for entry in shard[1]] for shard in shards]
+    shards = only_tier_shards(files)
+    terms = [[entry[0] for entry in shard] for shard in shards]
     probes = [term for shard in terms for term in shard]
     probes += [term + suffix for term in probes[::3] for suffix in (" ", "\uffff", "a")]
     probes += ["", "\u0000", "\uffff", "\U0001F600", "zzzz", "0", "segm"]
     script = "\n".join([
-        "const state = { manifest: input.manifest };",
         search_js_function("shardOf"), search_js_function("lowerBound"),
+        "const tier = input.manifest.tiers[0];",
         "console.log(JSON.stringify(input.probes.map((term) => {",
-        "  const number = shardOf(term);",
+        "  const number = shardOf(tier, term);",
         "  return [number, lowerBound(input.terms[number], term)];",
         "})));",
     ])
@@ -430,18 +481,23 @@ def test_search_js_finds_every_term_in_its_shard(many_shards):
 
 
 @needs_node
-def test_query_over_loaded_shards_scores_like_the_whole_lunr_index(site_archive, monkeypatch):
+@pytest.mark.parametrize("tiers", [1, 3])
+def test_query_over_loaded_shards_scores_like_the_whole_lunr_index(site_archive, monkeypatch, tiers):
     """The design's promise, with search.js's own code (read out of the file): a lunr.Index
-    assembled from the shards' entries a query uses ranks and scores like a lunr.Index
-    that lunr.js's Builder makes of the whole archive, for single terms in every field,
-    mixes of terms and fields, and prefixes."""
+    assembled from the shards' entries a query uses, in one tier or spread over three,
+    ranks and scores like a lunr.Index that lunr.js's Builder makes of the whole archive,
+    for single terms in every field, mixes of terms and fields, and prefixes."""
     import random
 
+    archive = site_archive if tiers == 1 else tiered(site_archive)
     monkeypatch.setattr(search, "SHARD_BYTES", 60)  # a few terms a shard: entries come from many
-    files = search_files(site_archive)
-    shards = ordered_shards(files)
+    files = search_files(archive)
+    manifest = files["search/manifest.js"]
+    assert len(manifest["tiers"]) == tiers
+    shards = {f"{tier['name']}/{number}": shard for tier in manifest["tiers"]
+              for number, shard in enumerate(tier_shards(files, tier))}
     assert len(shards) >= 40
-    terms = [entry[0] for shard in shards for entry in shard[1]]
+    terms = sorted({entry[0] for shard in shards.values() for entry in shard}, key=js_order)
     fields = list(FIELDS)
     chooser = random.Random(20220929)
     queries = [[{"term": term, "fields": fields, "wildcard": 0}] for term in terms]
@@ -450,11 +506,11 @@ def test_query_over_loaded_shards_scores_like_the_whole_lunr_index(site_archive,
                          "wildcard": 0} for _ in range(chooser.randint(2, 5))])
     for prefix in sorted({term[:n] for term in terms for n in (1, 2, 3)}):
         queries.append([{"term": prefix, "fields": ["title", "abstract", "authors"], "wildcard": 2}])
-    names = ["shardOf", "lastShardFor", "shardTerms", "lowerBound", "entriesFor", "indexFor"]
+    names = ["shardOf", "lastShardFor", "clauseShards", "shardTerms", "lowerBound", "entriesFor", "indexFor"]
     terms_by_paper = Terms()
-    documents = [{"ref": str(n), **terms_by_paper.fields(p)} for n, p in enumerate(document_order(site_archive))]
+    documents = [{"ref": str(n), **terms_by_paper.fields(p)} for n, p in enumerate(document_order(archive))]
     script = "\n".join([
-        search_js_var("MAX_PREFIX_SHARDS"),
+        search_js_var("MAX_PREFIX_SHARDS"), search_js_var("K1"), search_js_var("B"),
         "const state = { manifest: input.manifest, shards: input.shards, shardTerms: {} };",
         *map(search_js_function, names),
         """
@@ -471,41 +527,45 @@ def test_query_over_loaded_shards_scores_like_the_whole_lunr_index(site_archive,
         ])));
         """,
     ])
-    found = node(script, {"manifest": files["search/manifest.js"], "shards": dict(enumerate(shards)),
+    found = node(script, {"manifest": manifest, "shards": shards,
                           "boosts": dict(FIELDS), "documents": documents, "queries": queries})
-    firsts = files["search/manifest.js"]["shards"]
     matched = capped = 0
     for clauses, (sharded, whole) in zip(queries, found):
         scores = [score for _, score in sharded]
         assert scores == sorted(scores, reverse=True)
         matched += bool(whole)
         prefix = clauses[0]["term"] if clauses[0]["wildcard"] else None
-        if prefix is not None:  # a prefix reads at most MAX_PREFIX_SHARDS (4) shards from its own
-            first = max([n for n, term in enumerate(firsts) if js_order(term) <= js_order(prefix)], default=0)
-            beyond = [entry[0] for shard in shards[first + 4:] for entry in shard[1] if entry[0].startswith(prefix)]
-            if beyond:
-                capped += 1
-                assert set(dict(sharded)) <= set(dict(whole)), prefix
-                continue
+        if prefix is not None and any(beyond_prefix_cap(files, tier, prefix) for tier in manifest["tiers"]):
+            capped += 1  # a prefix reads at most MAX_PREFIX_SHARDS (4) shards a tier from its own
+            assert set(dict(sharded)) <= set(dict(whole)), prefix
+            continue
         assert {ref: pytest.approx(score, rel=1e-12) for ref, score in sharded} == dict(whole), clauses
     assert matched > len(queries) // 2
     assert capped  # the cap itself is exercised
 
 
-def test_year_and_category_ranges_cover_exactly_their_papers(many_shards):
+def beyond_prefix_cap(files: dict[str, object], tier: dict, prefix: str) -> bool:
+    """Whether a tier has terms starting with `prefix` past the 4 shards a prefix reads."""
+    first = max([n for n, term in enumerate(tier["shards"]) if js_order(term) <= js_order(prefix)], default=0)
+    return any(entry[0].startswith(prefix) for shard in tier_shards(files, tier)[first + 4:] for entry in shard)
+
+
+@pytest.mark.parametrize("tiers", [1, 3])
+def test_year_and_category_ranges_cover_exactly_their_papers(many_shards, tiers):
     archive, files = many_shards
+    if tiers == 3:
+        archive = tiered(archive)
+        files = search_files(archive)
     manifest = files["search/manifest.js"]
+    assert len(manifest["tiers"]) == tiers
     papers = document_order(archive)
     assert manifest["documents"] == len(papers)
-    years = {int(year): range(first, last + 1) for year, (first, last) in manifest["years"].items()}
-    for year, numbers in years.items():
-        assert [n for n, p in enumerate(papers) if p.published.year == year] == list(numbers)
-    assert sorted(years) == sorted({p.published.year for p in papers})
-    for code, ranges in manifest["categories"].items():
-        covered = [n for first, last in ranges for n in range(first, last + 1)]
-        assert covered == [n for n, p in enumerate(papers) if p.primary_category.lower() == code]
-        assert all(a[1] + 1 < b[0] for a, b in zip(ranges, ranges[1:]))  # disjoint, merged, ordered
-    assert set(manifest["categories"]) == {p.primary_category.lower() for p in papers}
+    for key, value_of in (("years", lambda p: str(p.published.year)), ("categories", lambda p: p.primary_category.lower())):
+        assert set(manifest[key]) == {value_of(p) for p in papers}
+        for value, ranges in manifest[key].items():
+            covered = [n for first, last in ranges for n in range(first, last + 1)]
+            assert covered == [n for n, p in enumerate(papers) if value_of(p) == value]
+            assert all(a[1] + 1 < b[0] for a, b in zip(ranges, ranges[1:]))  # disjoint, merged, ordered
     # the cross-list files add the papers carrying a category that is not their primary one
     for code in {c.lower() for p in papers for c in p.categories}:
         primary = [n for first, last in manifest["categories"].get(code, []) for n in range(first, last + 1)]
@@ -519,15 +579,22 @@ def test_year_and_category_ranges_cover_exactly_their_papers(many_shards):
     assert len(manifest["crossLists"]) == len({path for path in files if path.startswith("search/categories/")})
 
 
-def test_display_chunks_follow_document_numbers(many_shards):
+@pytest.mark.parametrize("tiers", [1, 3])
+def test_display_chunks_follow_document_numbers(many_shards, tiers):
     archive, files = many_shards
-    size = files["search/manifest.js"]["docsPerChunk"]
+    if tiers == 3:
+        archive = tiered(archive)
+        files = search_files(archive)
+    manifest = files["search/manifest.js"]
+    size = manifest["docsPerChunk"]
     papers = document_order(archive)
-    for number, item in enumerate(papers):
-        record = files[f"search/docs/{number // size}.js"][number % size]
-        assert record[0] == item.id and record[2] == item.title and record[6] == list(item.categories)
-        assert record[1] == routes.paper(item.id)
-        assert record[5] == item.published.date().isoformat()
+    for tier in manifest["tiers"]:
+        for local in range(tier["documents"]):
+            item = papers[tier["start"] + local]
+            record = files[f"search/{tier['name']}/docs/{local // size}.js"][local % size]
+            assert record[0] == item.id and record[2] == item.title and record[6] == list(item.categories)
+            assert record[1] == routes.paper(item.id)
+            assert record[5] == item.published.date().isoformat()
 
 
 def test_fixture_site_search_files_are_small_and_complete(site_archive):

@@ -88,7 +88,7 @@ class SearchPage:
 
     def ids(self) -> list[str]:
         hrefs = self.page.eval_on_selector_all("#search-results a.paper-title", "links => links.map(a => a.href)")
-        return [href.split("/papers/", 1)[1].rsplit("/index.html", 1)[0] for href in hrefs]
+        return [href.split("/papers/", 1)[1].removesuffix(".html") for href in hrefs]
 
 
 @pytest.fixture
@@ -144,7 +144,7 @@ def test_results_show_title_authors_date_categories_and_marked_snippet(search_pa
     assert paper in {"2209.14003", "2209.14101"}
     titles = {"2209.14003": "Learning Features Across Domains", "2209.14101": "Denoising Medical Images"}
     assert first.locator("a.paper-title").inner_text() == titles[paper]
-    assert first.locator("a.paper-title").get_attribute("href").endswith(f"papers/{paper}/index.html")
+    assert first.locator("a.paper-title").get_attribute("href").endswith(f"papers/{paper}.html")
     assert "Alice Smith" in first.locator(".authors").inner_text()
     assert first.locator("time").get_attribute("datetime") in {"2022-09-28", "2022-09-29"}
     assert first.locator(".tag").count() >= 2 and first.locator(".tag.primary").count() == 1
@@ -153,7 +153,7 @@ def test_results_show_title_authors_date_categories_and_marked_snippet(search_pa
     # the link leads to the paper page
     first.locator("a.paper-title").click()
     search_page.page.wait_for_load_state("load")
-    assert search_page.page.url.endswith(f"papers/{paper}/index.html")
+    assert search_page.page.url.endswith(f"papers/{paper}.html")
 
 
 def test_math_in_a_result_title_is_typeset(search_page):
@@ -256,7 +256,7 @@ def test_object_property_names_are_ordinary_words(search_page):
 def test_header_search_box_on_a_paper_page_leads_to_results(context, site_url):
     watched = SearchPage(context, site_url)
     page = watched.page
-    page.goto(site_url("papers/2209.14001/index.html"), wait_until="load")
+    page.goto(site_url("papers/2209.14001.html"), wait_until="load")
     page.fill("#site-search-q", "Bayesian Bandits")
     page.press("#site-search-q", "Enter")
     page.wait_for_url("**/search/index.html?q=Bayesian+Bandits")

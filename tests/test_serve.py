@@ -30,8 +30,8 @@ from sitegen.themes import DEFAULT_THEME
 
 from conftest import SITE_CONTENT
 
-PAPER = "papers/2209.14001/index.html"
-PLAIN = "papers/2209.14100/index.html"  # listed once, in cs.CV/2022/09/20220929.md
+PAPER = "papers/2209.14001.html"
+PLAIN = "papers/2209.14100.html"  # listed once, in cs.CV/2022/09/20220929.md
 PLAIN_PUBLISHED = "- **Published**: 2022-09-29 01:00:00+00:00"
 BROKEN_DATE = "- **Published**: the day before yesterday"
 
@@ -112,11 +112,11 @@ def body(site: LiveSite, path: str) -> str:
 
 @pytest.mark.parametrize("target, expected", [
     ("/", "index.html"),
-    ("/papers/2209.14001/", PAPER),
-    ("/papers/math.GT/0309136/", "papers/math.GT/0309136/index.html"),
+    ("/archive/", "archive/index.html"),
+    ("/papers/math.GT/0309136.html", "papers/math.GT/0309136.html"),
     ("/assets/style.abc.css?v=1#top", "assets/style.abc.css"),
-    ("/authors/jos%C3%A9/", "authors/josé/index.html"),
-    ("//papers//2209.14001/", PAPER),
+    ("/authors/jos%C3%A9.html", "authors/josé.html"),
+    ("//papers//2209.14001.html", PAPER),
     ("/papers/2209.14001", "papers/2209.14001"),
 ])
 def test_site_path_maps_request_targets_to_site_paths(target: str, expected: str):
@@ -407,14 +407,14 @@ def test_an_error_in_a_template_the_open_page_does_not_use_is_shown_too(live, si
 
 def test_a_page_that_fails_only_on_request_gets_its_last_good_render_or_an_error_page(live, site_root: Path):
     site, heard = live
-    other = "papers/2209.14200/index.html"
+    other = "papers/2209.14200.html"
     good = body(site, other)
     edit(templates(site_root) / "paper.html", "{% block main %}",
          '{% block main %}{% if page.id == "2209.14200" %}{{ page.missing }}{% endif %}')
     assert site.apply(change(site_root, ChangeKind.TEMPLATE, "themes/mine/templates/paper.html")) == "reloaded"
     assert body(site, other) == good
     assert heard.events[-1]["type"] == "error" and heard.events[-1]["file"].endswith("paper.html")
-    never_seen = site.respond("papers/2209.14201/index.html")
+    never_seen = site.respond("papers/2209.14201.html")
     assert never_seen.status == 200  # this page does not hit the broken branch
     fresh = LiveSite(site_root / "sitegen.yaml", "http://127.0.0.1:8000/", Heard(), lambda line: None)
     failing = fresh.respond(other)
@@ -454,8 +454,8 @@ def test_a_new_digest_adds_its_papers(live, site_root: Path):
     added.write_text(source.read_text(encoding="utf-8").replace("2022-09-28", "2022-10-03")
                      .replace("2209.14001", "2210.00001"), encoding="utf-8")
     assert site.apply(change(site_root, ChangeKind.CONTENT, "content/cs.CV/2022/10/20221003.md")) == "reloaded"
-    assert site.respond("papers/2210.00001/index.html").status == 200
-    assert site.respond("days/2022/10/03/index.html").status == 200
+    assert site.respond("papers/2210.00001.html").status == 200
+    assert site.respond("days/2022/10/03.html").status == 200
 
 
 def test_a_configuration_edit_reloads_and_a_broken_one_is_shown(live, site_root: Path):
@@ -483,8 +483,10 @@ def test_search_data_feeds_and_redirects_come_from_memory(live):
     assert feed.status == 200 and b"http://127.0.0.1:8000/papers/" in feed.body
     assert site.respond("robots.txt").status == 200
     moved = site.respond("papers/2209.14001")
-    assert moved.status == 301 and moved.location == "/papers/2209.14001/"
-    missing = site.respond("papers/nope/index.html")
+    assert moved.status == 301 and moved.location == "/papers/2209.14001.html"
+    folder = site.respond("archive")
+    assert folder.status == 301 and folder.location == "/archive/"
+    missing = site.respond("papers/nope.html")
     assert missing.status == 404 and b"Page not found" in missing.body and missing.generation
     katex = next(path for path in site._vendor_files if path.endswith("katex.min.js"))
     assert site.respond(katex).immutable
@@ -553,7 +555,7 @@ def test_the_server_refuses_other_host_names(running):
 def test_the_event_stream_starts_with_the_state_of_the_site(running):
     preview, port = running
     with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-        connection.sendall(b"GET /_sitegen/events?path=%2Fpapers%2F2209.14001%2F HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        connection.sendall(b"GET /_sitegen/events?path=%2Fpapers%2F2209.14001.html HTTP/1.1\r\nHost: localhost\r\n\r\n")
         data = b""
         while b"data: " not in data or not data.endswith(b"\n\n"):
             data += connection.recv(4096)

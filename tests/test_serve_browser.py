@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -21,7 +22,7 @@ from test_serve import TRAVERSALS, make_preview_site, raw_get, vim_save, wait_fo
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/sitegen-shots")
-PLAIN = "papers/2209.14100/"  # a paper page without math
+PLAIN = "papers/2209.14100.html"  # a paper page without math
 WAIT_MS = 15_000
 STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
               "img-src 'self' data:; font-src 'self'")
@@ -79,6 +80,11 @@ def served(tmp_path: Path):
     assert "Traceback" not in server.output()
 
 
+def is_document(url: str) -> bool:
+    path = urlsplit(url).path
+    return path.endswith("/") or path.endswith(".html")
+
+
 @pytest.fixture
 def page(browser, served: Served):
     """A page whose documents come with a strict Content-Security-Policy, console errors recorded."""
@@ -92,7 +98,7 @@ def page(browser, served: Served):
         response = route.fetch()
         route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
 
-    opened.route(lambda url: url.endswith("/") or url.endswith(".html"), with_csp)
+    opened.route(is_document, with_csp)
     yield opened
     context.close()
 

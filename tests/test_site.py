@@ -110,7 +110,7 @@ def resolve(output: Path, page: Path, url: str) -> Path | None:
 
 
 def paper_page(output: Path, paper_id: str) -> Path:
-    return output / "papers" / paper_id / "index.html"
+    return output / "papers" / f"{paper_id}.html"
 
 
 def url_to_file(output: Path, url: str) -> Path:
@@ -121,13 +121,18 @@ def url_to_file(output: Path, url: str) -> Path:
     return output / relative
 
 
+def page_key(page: Path, folder: Path) -> str:
+    """The id or date a flat page file stands for: `papers/math.GT/0309136.html` -> `math.GT/0309136`."""
+    return str(page.relative_to(folder).with_suffix(""))
+
+
 def section_paper_ids(output: Path, page: Path, tree, heading_id: str) -> list[str]:
     """The paper ids listed in the `<section>` labelled by `heading_id`, in order."""
     section = one([s for s in tree.iter("section") if s.get("aria-labelledby") == heading_id])
     ids = []
     for link in by_class(section, "a", "paper-title"):
         target = resolve(output, page, link.get("href"))
-        ids.append(str(target.parent.relative_to(output / "papers")))
+        ids.append(page_key(target, output / "papers"))
     return ids
 
 
@@ -156,7 +161,7 @@ def test_every_internal_link_and_source_points_at_a_file(built_site: Path):
 
 
 def test_every_paper_has_exactly_one_page(built_site: Path):
-    pages = {str(p.parent.relative_to(built_site / "papers")) for p in (built_site / "papers").rglob("*.html")}
+    pages = {page_key(p, built_site / "papers") for p in (built_site / "papers").rglob("*.html")}
     assert pages == PAPERS
     for paper_id in PAPERS:
         kicker = one(by_class(parse(paper_page(built_site, paper_id)), "p", "kicker"))
@@ -164,7 +169,7 @@ def test_every_paper_has_exactly_one_page(built_site: Path):
 
 
 def test_every_listing_day_with_papers_has_exactly_one_page(built_site: Path):
-    days = {str(p.parent.relative_to(built_site / "days")) for p in (built_site / "days").rglob("*.html")}
+    days = {page_key(p, built_site / "days") for p in (built_site / "days").rglob("*.html")}
     assert days == {"2022/09/28", "2022/09/29"}  # 2022-09-30 is an empty digest: no page
 
 
@@ -224,7 +229,7 @@ def test_titles_that_look_like_html_are_text(built_site: Path):
         raw = path.read_text(encoding="utf-8")
         assert "<SEG>" not in raw and "<seg" not in raw.lower(), path
         assert not list(parse(path).iter("seg")), path
-    for path in [page, built_site / "days/2022/09/28/index.html", built_site / "authors/alice-smith/index.html"]:
+    for path in [page, built_site / "days/2022/09/28.html", built_site / "authors/alice-smith.html"]:
         raw = path.read_text(encoding="utf-8")
         assert "&lt;SEG&gt;" in raw, path
         titles = [text(a) for a in by_class(parse(path), "a", "paper-title")] or [text(next(parse(path).iter("h1")))]
@@ -237,7 +242,7 @@ def test_title_with_math_and_markup_characters(built_site: Path):
     assert text(h1) == r"\ell_0 Minimization & 1 + 1 < 1"
     math = one(by_class(h1, "span", "math"))
     assert text(math) == r"\ell_0"
-    day = parse(built_site / "days/2022/09/29/index.html")
+    day = parse(built_site / "days/2022/09/29.html")
     assert r"\ell_0 Minimization & 1 + 1 < 1" in [text(a) for a in by_class(day, "a", "paper-title")]
 
 
@@ -317,7 +322,7 @@ def test_dois_link_to_doi_org(built_site: Path):
 # --- days, papers listed twice, categories -----------------------------------------
 
 def _day(built_site: Path, day: str):
-    page = built_site / "days" / day / "index.html"
+    page = built_site / "days" / f"{day}.html"
     return page, parse(page)
 
 
@@ -339,7 +344,7 @@ def test_day_page_splits_new_papers_and_cross_lists(built_site: Path):
     assert _count(tree, "new-heading") == "2" and _count(tree, "cross-heading") == "2"
     lede = " ".join(text(one(by_class(tree, "p", "lede"))).split())
     assert lede.startswith("2 new papers and 2 cross-lists in")
-    assert _pager(built_site, page, tree) == {"next": (built_site / "days/2022/09/29/index.html").resolve()}
+    assert _pager(built_site, page, tree) == {"next": (built_site / "days/2022/09/29.html").resolve()}
 
     page, tree = _day(built_site, "2022/09/29")
     assert set(section_paper_ids(built_site, page, tree, "new-heading")) == {"2209.14002", "2209.14100", "2209.14200"}
@@ -349,7 +354,7 @@ def test_day_page_splits_new_papers_and_cross_lists(built_site: Path):
     assert lede.startswith("3 new papers and 2 cross-lists in")
     assert "(cs.CV)" in lede and "(cs.LG)" in lede
     # 2022-09-30 is empty: no page, so the 29th is the last day and has no "next".
-    assert _pager(built_site, page, tree) == {"prev": (built_site / "days/2022/09/28/index.html").resolve()}
+    assert _pager(built_site, page, tree) == {"prev": (built_site / "days/2022/09/28.html").resolve()}
 
 
 def test_paper_listed_on_two_days_shows_both_and_the_newest_version(built_site: Path):
@@ -360,7 +365,7 @@ def test_paper_listed_on_two_days_shows_both_and_the_newest_version(built_site: 
     values = [el for el in details if el.tag == "dd"]
     listed = values[terms.index("Listed")]
     assert [resolve(built_site, page, a.get("href")) for a in listed.iter("a")] == [
-        (built_site / "days/2022/09/28/index.html").resolve(), (built_site / "days/2022/09/29/index.html").resolve()]
+        (built_site / "days/2022/09/28.html").resolve(), (built_site / "days/2022/09/29.html").resolve()]
     assert text(one(by_class(tree, "p", "kicker"))).strip().startswith("arXiv:2209.14002v2")
     assert text(values[terms.index("Comment")]) == "Second version, revised"
     assert "(version 2)" in text(values[terms.index("Updated")])
@@ -377,8 +382,8 @@ def test_category_page_has_an_inline_chart(built_site: Path):
     svg = one(list(tree.iter(f"{SVG}svg")))
     bars = list(svg.iter(f"{SVG}rect"))
     assert bars and sum(1 for bar in bars if float(bar.get("height")) > 0) == 2  # Sep 2003 and Sep 2022
-    listed = [str(resolve(built_site, built_site / "categories/cs.CV/index.html", a.get("href")).parent
-                  .relative_to(built_site / "papers")) for a in by_class(tree, "a", "paper-title")]
+    listed = [page_key(resolve(built_site, built_site / "categories/cs.CV/index.html", a.get("href")),
+                           built_site / "papers") for a in by_class(tree, "a", "paper-title")]
     assert set(listed) == {"2209.14001", "2209.14002", "2209.14003", "2209.14100", "2209.14101", "math.GT/0309136"}
 
 
@@ -413,7 +418,7 @@ def test_feeds_are_atom_with_absolute_urls(built_site: Path, feed: str, papers: 
     for entry in entries:
         assert entry.find(f"{ATOM}id").text.startswith(BASE_URL)
         href = entry.find(f"{ATOM}link").get("href")
-        found.add(str(url_to_file(built_site, href).parent.relative_to(built_site / "papers")))
+        found.add(page_key(url_to_file(built_site, href), built_site / "papers"))
     assert found == papers and len(entries) == len(papers)
     titles = {entry.find(f"{ATOM}title").text: entry for entry in entries}
     seg = titles["How <SEG> Token Works"]
@@ -491,7 +496,7 @@ def test_theme_overrides_one_template_and_leaves_the_rest(tmp_path: Path):
             assert b"custom-marker" not in plain[name], name
         else:
             assert plain[name] == themed[name], name
-    assert plain["days/2022/09/28/index.html"] == themed["days/2022/09/28/index.html"]
+    assert plain["days/2022/09/28.html"] == themed["days/2022/09/28.html"]
 
 
 BROKEN = [
@@ -561,8 +566,8 @@ def test_rebuild_removes_pages_that_no_longer_belong(tmp_path: Path):
     shutil.copytree(SITE_CONTENT, content)
     config = make_config(tmp_path / "site", content=content)
     quiet_build(config)
-    gone = ["papers/2209.14200/index.html", "papers/2209.14201/index.html", "authors/grace-hall/index.html",
-            "authors/heidi-stone/index.html", "categories/stat.ML/index.html", "categories/stat.ML/feed.xml"]
+    gone = ["papers/2209.14200.html", "papers/2209.14201.html", "authors/grace-hall.html",
+            "authors/heidi-stone.html", "categories/stat.ML/index.html", "categories/stat.ML/feed.xml"]
     assert all((config.output_path / name).is_file() for name in gone)
     (content / "cs.LG/2022/09/20220929.md").unlink()
     quiet_build(config)

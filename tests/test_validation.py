@@ -31,12 +31,12 @@ BASE_PATH = urlsplit(BASE_URL).path  # "/archive/": the site is served where bas
 # One page of each kind, the math and search pages included.
 PAGE_KINDS = {
     "home": "index.html",
-    "paper": "papers/2209.14001/index.html",
-    "paper-math": "papers/2209.14002/index.html",
-    "paper-old-style": "papers/math.GT/0309136/index.html",
-    "day": "days/2022/09/28/index.html",
+    "paper": "papers/2209.14001.html",
+    "paper-math": "papers/2209.14002.html",
+    "paper-old-style": "papers/math.GT/0309136.html",
+    "day": "days/2022/09/28.html",
     "category": "categories/cs.CV/index.html",
-    "author": "authors/alice-smith/index.html",
+    "author": "authors/alice-smith.html",
     "archive": "archive/index.html",
     "search": "search/index.html?q=token",
     "not-found": "404.html",
@@ -179,8 +179,8 @@ def test_hostile_pages_run_nothing_from_the_data(browser, served_hostile: str):
     try:
         watched = Watched(context)
         page = watched.page
-        for kind, path in [("paper", "papers/2209.19001/index.html"), ("search", "search/index.html?q=hostile"),
-                           ("day", "days/2022/09/29/index.html")]:
+        for kind, path in [("paper", "papers/2209.19001.html"), ("search", "search/index.html?q=hostile"),
+                           ("day", "days/2022/09/29.html")]:
             problems = watched.visit(served_hostile + path, kind)
             assert problems == [], (kind, problems)
             assert page.locator("main img, main iframe, main object, main script").count() == 0, kind

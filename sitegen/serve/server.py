@@ -45,7 +45,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; object-src 'none'; base-uri 'sel
 
 
 def site_path(target: str) -> str | None:
-    """The site path a request target asks for (`/papers/x/` -> `papers/x/index.html`),
+    """The site path a request target asks for (`/archive/` -> `archive/index.html`),
     or None when it may not be served (absolute-form targets included: only proxies get them)."""
     raw = target.partition("?")[0].partition("#")[0]
     if not raw.startswith("/"):

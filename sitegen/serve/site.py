@@ -406,7 +406,7 @@ class LiveSite:
     # --- answering requests -------------------------------------------------------------
 
     def respond(self, path: str | None) -> Response:
-        """The response for a site path (`papers/2209.14475/index.html`); None is a path
+        """The response for a site path (`papers/2209.14475.html`); None is a path
         the server refused, answered like any missing page."""
         snapshot = self.current
         page = snapshot.model.pages.get(path) if path else None
@@ -419,8 +419,9 @@ class LiveSite:
                 return Response(500, "text/plain; charset=utf-8", f"{exc}\n".encode("utf-8"))
             if body is not None:
                 return Response(200, content_type(path), body, immutable=immutable)
-            if f"{path}/index.html" in snapshot.model.pages:
-                return Response(301, "text/plain; charset=utf-8", b"moved\n", location=f"/{path}/")
+            for page_path, location in ((f"{path}.html", f"/{path}.html"), (f"{path}/index.html", f"/{path}/")):
+                if page_path in snapshot.model.pages:
+                    return Response(301, "text/plain; charset=utf-8", b"moved\n", location=location)
         return self._page(snapshot, snapshot.model.pages["404.html"], 404)
 
     def _file(self, snapshot: Snapshot, path: str) -> tuple[bytes | None, bool]:

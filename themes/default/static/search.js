@@ -1,10 +1,11 @@
 // sitegen search: lunr.js over term-range shards loaded on demand with <script> tags,
 // so it works on a static host and from file:// alike (no fetch, no XHR, no workers).
 //
-// The index is cut by term range (search/shards/N.js); a query loads only the shards that
-// hold its terms, assembles a lunr.Index from them and lets lunr score it. Every weight was
-// computed over the whole archive at build time, so the scores equal the full index's.
-// Display records come in small chunks (search/docs/N.js) for the results shown.
+// The papers come in tiers (search/<tier>/), each cut by term range (shards/N.js); a query
+// loads only the shards that hold its terms, in every tier, weighs their term counts with
+// lunr's BM25 over the whole archive (totals in search/manifest.js), assembles a lunr.Index
+// and lets lunr score it, so the scores equal those of one lunr index of the archive.
+// Display records come in small chunks (search/<tier>/docs/N.js) for the results shown.
 (function () {
   "use strict";
 
@@ -18,7 +19,9 @@
   var FIELD_PREFIX = /^(title|author|authors|abstract|id|year|category|cat):(.*)$/i;
   var TEXT_FIELDS = ["title", "abstract"];
   var MIN_PREFIX = 2; // a shorter `x*` would load a big part of the index
-  var MAX_PREFIX_SHARDS = 4; // and a prefix reads at most this many shards
+  var MAX_PREFIX_SHARDS = 4; // and a prefix reads at most this many shards (per tier)
+  var K1 = 1.2; // lunr.Builder's BM25 parameters
+  var B = 0.75;
 
   var state = {
     root: "", manifest: null, stopWords: null, stems: new Map(), shards: {}, shardTerms: {}, docs: {}, loading: {},
@@ -30,8 +33,8 @@
 
   window.sitegenSearch = {
     setManifest: function (_, manifest) { state.manifest = manifest; },
-    addShard: function (number, data) { state.shards[number] = data; },
-    addDocs: function (number, records) { state.docs[number] = records; },
+    addShard: function (key, entries) { state.shards[key] = entries; },
+    addDocs: function (key, records) { state.docs[key] = records; },
     addCrossList: function (number, gaps) {
       var documents = new Set();
       var doc = 0;
@@ -174,8 +177,9 @@
 
   // --- shards: which ones a query needs, and a lunr.Index assembled from the loaded ones ---
 
-  function shardOf(term) {
-    var firsts = state.manifest.shards;
+  // The shard of a tier that holds `term`: the last whose first term is <= term.
+  function shardOf(tier, term) {
+    var firsts = tier.shards;
     var low = 0;
     var high = firsts.length - 1;
     while (low < high) {
@@ -185,24 +189,35 @@
     return low;
   }
 
-  function lastShardFor(clause, first) {
+  function lastShardFor(tier, clause, first) {
     if (!clause.wildcard) return first;
-    return Math.min(shardOf(clause.term + "\uffff"), first + MAX_PREFIX_SHARDS - 1);
+    return Math.min(shardOf(tier, clause.term + "\uffff"), first + MAX_PREFIX_SHARDS - 1);
+  }
+
+  // The shards a clause needs: the same term range in every tier, as {tier, key, path}.
+  function clauseShards(clause) {
+    var found = [];
+    state.manifest.tiers.forEach(function (tier) {
+      var first = shardOf(tier, clause.term);
+      for (var number = first; number <= lastShardFor(tier, clause, first); number++) {
+        found.push({ tier: tier, key: tier.name + "/" + number, path: "search/" + tier.name + "/shards/" + number + ".js" });
+      }
+    });
+    return found;
   }
 
   function shardsFor(query) {
     var needed = {};
     query.clauses.forEach(function (clause) {
-      var first = shardOf(clause.term);
-      for (var number = first; number <= lastShardFor(clause, first); number++) needed[number] = true;
+      clauseShards(clause).forEach(function (shard) { needed[shard.path] = true; });
     });
-    return Object.keys(needed).map(Number).sort(function (a, b) { return a - b; });
+    return Object.keys(needed).sort();
   }
 
-  // A loaded shard is [first term's index, [[term, field, [document gap, weight in
-  // thousandths, …], field, […], …], …]]: consecutive terms in JavaScript string order.
-  function shardTerms(number) {
-    return state.shardTerms[number] || (state.shardTerms[number] = state.shards[number][1].map(function (entry) {
+  // A loaded shard is [[term, documents with it, field, [document gap, term count, field
+  // length, …], field, […], …], …]: consecutive terms in JavaScript string order.
+  function shardTerms(key) {
+    return state.shardTerms[key] || (state.shardTerms[key] = state.shards[key].map(function (entry) {
       return entry[0];
     }));
   }
@@ -217,64 +232,72 @@
     return low;
   }
 
-  // The index entries the query's clauses use, with the fields each is asked for.
+  // The index terms the query's clauses use, in JavaScript string order, each with the
+  // fields it is asked for and its entry in every tier that has it.
   function entriesFor(query) {
     var found = Object.create(null);
-    function use(number, position, fields) {
-      var key = number + ":" + position;
-      var entry = found[key] || (found[key] = { number: number, position: position, fields: [] });
-      fields.forEach(function (field) { if (entry.fields.indexOf(field) < 0) entry.fields.push(field); });
+    function use(term, tier, entry, fields) {
+      var used = found[term] || (found[term] = { term: term, fields: [], entries: [] });
+      if (!used.entries.some(function (hit) { return hit.entry === entry; })) used.entries.push({ tier: tier, entry: entry });
+      fields.forEach(function (field) { if (used.fields.indexOf(field) < 0) used.fields.push(field); });
     }
     query.clauses.forEach(function (clause) {
-      var first = shardOf(clause.term);
-      for (var number = first; number <= lastShardFor(clause, first); number++) {
-        if (!state.shards[number]) continue;
-        var terms = shardTerms(number);
+      clauseShards(clause).forEach(function (shard) {
+        var entries = state.shards[shard.key];
+        if (!entries) return;
+        var terms = shardTerms(shard.key);
         var position = lowerBound(terms, clause.term);
         if (!clause.wildcard) {
-          if (terms[position] === clause.term) use(number, position, clause.fields);
-          continue;
+          if (terms[position] === clause.term) use(clause.term, shard.tier, entries[position], clause.fields);
+          return;
         }
         for (; position < terms.length && terms[position].lastIndexOf(clause.term, 0) === 0; position++) {
-          use(number, position, clause.fields);
+          use(terms[position], shard.tier, entries[position], clause.fields);
         }
-      }
+      });
     });
-    return Object.keys(found).map(function (key) { return found[key]; }).sort(function (a, b) {
-      return a.number - b.number || a.position - b.position;
-    });
+    return Object.keys(found).sort().map(function (term) { return found[term]; });
   }
 
-  // A lunr.Index holding just the terms the query uses. lunr scores a document by the dot
-  // product of its field vectors with the query's, divided by the query vector's length,
-  // so vector elements of other terms never count: the scores are the whole index's.
+  // A lunr.Index holding just the terms the query uses, weighted as lunr.Builder weighs the
+  // whole archive: BM25 over the manifest's document count and total field lengths, in
+  // lunr's order of operations and rounding. lunr scores a document by the dot product of
+  // its field vectors with the query's, divided by the query vector's length, so vector
+  // elements of other terms never count: the scores are the whole index's.
   function indexFor(query) {
-    var fields = state.manifest.fields;
+    var manifest = state.manifest;
+    var fields = manifest.fields;
+    var count = manifest.documents;
     var invertedIndex = Object.create(null);
     var elements = Object.create(null);
-    var terms = [];
-    entriesFor(query).forEach(function (found) {
-      var shard = state.shards[found.number];
-      var entry = shard[1][found.position];
-      var term = entry[0];
-      var termIndex = shard[0] + found.position;
+    var used = entriesFor(query);
+    used.forEach(function (found, termIndex) {
+      var withTerm = 0;
+      found.entries.forEach(function (hit) { withTerm += hit.entry[1]; });
+      var idf = Math.log(1 + Math.abs((count - withTerm + 0.5) / (withTerm + 0.5)));
       var posting = { _index: termIndex };
       fields.forEach(function (field) { posting[field] = Object.create(null); });
-      for (var k = 1; k < entry.length; k += 2) {
-        var field = fields[entry[k]];
-        if (found.fields.indexOf(field) < 0) continue;
-        var flat = entry[k + 1];
-        var doc = 0;
-        for (var i = 0; i < flat.length; i += 2) {
-          doc += flat[i];
-          var ref = String(doc);
-          posting[field][ref] = {};
-          var vectorKey = field + "/" + ref;
-          (elements[vectorKey] || (elements[vectorKey] = [])).push(termIndex, flat[i + 1] / 1000);
+      found.entries.forEach(function (hit) {
+        var entry = hit.entry;
+        for (var k = 2; k < entry.length; k += 2) {
+          var field = fields[entry[k]];
+          if (found.fields.indexOf(field) < 0) continue;
+          var boost = manifest.boosts[entry[k]];
+          var average = manifest.lengths[entry[k]] / count;
+          var flat = entry[k + 1];
+          var doc = hit.tier.start;
+          for (var i = 0; i < flat.length; i += 3) {
+            doc += flat[i];
+            var tf = flat[i + 1];
+            var score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (flat[i + 2] / average)) + tf) * boost;
+            var ref = String(doc);
+            posting[field][ref] = {};
+            var vectorKey = field + "/" + ref;
+            (elements[vectorKey] || (elements[vectorKey] = [])).push(termIndex, Math.round(score * 1000) / 1000);
+          }
         }
-      }
-      invertedIndex[term] = posting;
-      terms.push(term);
+      });
+      invertedIndex[found.term] = posting;
     });
     var fieldVectors = Object.create(null);
     Object.keys(elements).forEach(function (vectorKey) {
@@ -283,7 +306,7 @@
     return new lunr.Index({
       invertedIndex: invertedIndex,
       fieldVectors: fieldVectors,
-      tokenSet: lunr.TokenSet.fromArray(terms),
+      tokenSet: lunr.TokenSet.fromArray(used.map(function (found) { return found.term; })),
       fields: fields,
       pipeline: new lunr.Pipeline(),
     });
@@ -314,8 +337,7 @@
     if (query.years) {
       var inYear = false;
       for (var year = query.years[0]; year <= query.years[1]; year++) {
-        var range = own(state.manifest.years, year);
-        if (range && number >= range[0] && number <= range[1]) inYear = true;
+        if (inRanges(number, own(state.manifest.years, year) || [])) inYear = true;
       }
       if (!inYear) return false;
     }
@@ -339,20 +361,28 @@
 
   // --- results --------------------------------------------------------------------------
 
-  function recordOf(ref) {
+  // Where a document's display record is: its tier's chunk (key and file) and place in it.
+  function chunkOf(ref) {
     var number = Number(ref);
-    var size = state.manifest.docsPerChunk;
-    var chunk = state.docs[Math.floor(number / size)];
-    return chunk ? chunk[number % size] : null;
+    var tiers = state.manifest.tiers;
+    var tier = tiers[0];
+    for (var i = 1; i < tiers.length && tiers[i].start <= number; i++) tier = tiers[i];
+    var local = number - tier.start;
+    var chunk = Math.floor(local / state.manifest.docsPerChunk);
+    return { key: tier.name + "/" + chunk, path: "search/" + tier.name + "/docs/" + chunk + ".js",
+             position: local % state.manifest.docsPerChunk };
+  }
+
+  function recordOf(ref) {
+    var place = chunkOf(ref);
+    var chunk = state.docs[place.key];
+    return chunk ? chunk[place.position] : null;
   }
 
   function loadRecords(results) {
-    var size = state.manifest.docsPerChunk;
-    var chunks = {};
-    results.forEach(function (result) { chunks[Math.floor(Number(result.ref) / size)] = true; });
-    return Promise.all(Object.keys(chunks).map(function (chunk) {
-      return loadScript("search/docs/" + chunk + ".js");
-    }));
+    var paths = {};
+    results.forEach(function (result) { paths[chunkOf(result.ref).path] = true; });
+    return Promise.all(Object.keys(paths).map(loadScript));
   }
 
   function element(tag, className, text) {
@@ -469,9 +499,7 @@
     var crossLists = query.categories.map(function (code) {
       return own(state.manifest.crossLists, code);
     }).filter(function (number) { return number !== undefined; });
-    return Promise.all(shardsFor(query).map(function (number) {
-      return loadScript("search/shards/" + number + ".js");
-    }).concat(crossLists.map(function (number) {
+    return Promise.all(shardsFor(query).map(loadScript).concat(crossLists.map(function (number) {
       return loadScript("search/categories/" + number + ".js");
     }))).then(function () {
       if (generation !== state.generation) return;
