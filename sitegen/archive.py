@@ -36,6 +36,7 @@ class Paper:
     journal: str | None
     summary: str
     listings: tuple[tuple[date, str], ...]
+    key: str  # the newest entry's: every field above but the listings follows from it
 
     @property
     def primary_category(self) -> str:
@@ -132,7 +133,7 @@ def _paper(entry: Entry, listings: set[tuple[date, str]]) -> Paper:
         categories=entry.categories, classifications=entry.classifications, dois=entry.dois,
         pdf_url=entry.pdf_url, published=entry.published, updated=entry.updated,
         comment=entry.comment, journal=entry.journal, summary=entry.summary,
-        listings=tuple(sorted(listings)),
+        listings=tuple(sorted(listings)), key=entry.key,
     )
 
 

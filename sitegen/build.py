@@ -78,6 +78,7 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
     state = cache.load()
     with report.stage("read"):
         reading = read_content(config.content_path, config.category_overrides, known=cache.digest)
+        cache.keep_digests(reading.parsed, reading.fresh)
     for problem in reading.problems:
         report.say(str(problem))
     if config.strict and reading.problems:
@@ -127,7 +128,6 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
             state.manifests[publish.folder_key(spare.folder)] = served
         state.fingerprints, state.inputs = wanted, inputs
         cache.save(state)
-        cache.keep_digests(reading.parsed)
     counts = _count_kinds(pages)
     skipped = sum(digest.skipped for digest in reading.digests)
     report.say(f"\n{len(pages)} pages ({', '.join(f'{n} {kind}' for kind, n in counts.items())}), "

@@ -15,13 +15,13 @@ import pickle
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from . import __version__
 from .digest import Digest
 from .errors import BuildError
 
-FORMAT = 4  # bump when the pickle's shape changes
+FORMAT = 5  # bump when the pickle's shape changes
 
 
 @dataclass
@@ -69,11 +69,12 @@ class Cache:
             return None
         return digest if stamp == (FORMAT, __version__) and isinstance(digest, Digest) else None
 
-    def keep_digests(self, parsed: Mapping[str, Digest]) -> None:
-        """Store the digests not stored yet; forget those no longer read."""
+    def keep_digests(self, parsed: Mapping[str, Digest], fresh: Iterable[str]) -> None:
+        """Store the digests parsed afresh (new, or stored by another version); forget
+        those no longer read."""
         self.digests.mkdir(parents=True, exist_ok=True)
         stored = {path.stem for path in self.digests.glob("*.pickle")}
-        for key in parsed.keys() - stored:
+        for key in fresh:
             _write_atomically(self.digests / f"{key}.pickle", ((FORMAT, __version__), parsed[key]))
         for key in stored - parsed.keys():
             (self.digests / f"{key}.pickle").unlink(missing_ok=True)

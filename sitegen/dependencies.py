@@ -110,7 +110,7 @@ class Fingerprints:
 
     def _paper(self, paper_id: str) -> object:
         paper = self.archive.papers[paper_id]
-        return paper, self._renamed_slugs(paper.authors)
+        return paper.key, paper.listings, self._renamed_slugs(paper.authors)
 
     def _author(self, name: str) -> object:
         return self._items_of(self.archive.authors[name].paper_ids)

@@ -7,6 +7,7 @@ on lines that start with two spaces.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ class Entry:
     journal: str | None
     summary: str
     line: int
+    key: str  # a hash of the entry's text: equal keys, equal entries
 
     @property
     def primary_category(self) -> str:
@@ -219,7 +221,14 @@ def _parse_entry(block: _Block, source: str, problems: list[Problem]) -> Entry:
         journal=_optional(values["Journal"]),
         summary=values["Summary"].strip(),
         line=block.line,
+        key=_content_key(title, values),
     )
+
+
+def _content_key(title: str, values: dict[str, str]) -> str:
+    """Later stages compare papers by this key rather than by rehashing their text."""
+    text = repr((title, tuple(values.values())))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def _field_values(block: _Block) -> dict[str, str]:

@@ -20,6 +20,7 @@ class Reading:
     problems: tuple[Problem, ...]
     bytes_read: int
     parsed: Mapping[str, Digest]  # by content key: what a later read can reuse unparsed
+    fresh: frozenset[str]  # the keys parsed this time, not reused
 
 
 def digest_paths(content: Path) -> list[Path]:
@@ -45,6 +46,7 @@ def read_content(content: Path, overrides: Mapping[str, str] | None = None,
     digests: list[Digest] = []
     problems: list[Problem] = []
     parsed: dict[str, Digest] = {}
+    fresh: set[str] = set()
     total = 0
     for path in digest_paths(content):
         source = _display(path, display_root)
@@ -60,12 +62,13 @@ def read_content(content: Path, overrides: Mapping[str, str] | None = None,
         if digest is None:
             text, decode_problem = decode(data, source)
             digest = parse_digest(text, source, category)
+            fresh.add(key)
             if decode_problem:
                 digest = replace(digest, problems=(decode_problem, *digest.problems))
         problems.extend(digest.problems)
         digests.append(digest)
         parsed[key] = digest
-    return Reading(tuple(digests), tuple(problems), total, parsed)
+    return Reading(tuple(digests), tuple(problems), total, parsed, frozenset(fresh))
 
 
 def decode(data: bytes, source: str) -> tuple[str, Problem | None]:

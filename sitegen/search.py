@@ -282,11 +282,7 @@ def document_order(archive: Archive) -> list[Paper]:
 
 def tier_name(papers: Sequence[Paper]) -> str:
     """A tier's folder name, from what its files are made of: a changed tier gets a new folder."""
-    digest = hashlib.blake2b(digest_size=8)
-    for paper in papers:
-        digest.update(repr((paper.id, paper.title, paper.authors, paper.categories, paper.published,
-                            paper.summary)).encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    return hashlib.blake2b(" ".join(paper.key for paper in papers).encode("utf-8"), digest_size=8).hexdigest()
 
 
 Postings = dict[str, dict[str, list[int]]]  # field -> term -> [document, term count, document, …]

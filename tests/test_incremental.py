@@ -3,13 +3,14 @@ build of the same input gives."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
 import pytest
 
 from conftest import SITE_CONTENT, make_config, quiet_build
-from sitegen import publish
+from sitegen import build, publish, reader
 from sitegen.errors import BuildError
 
 DAY = Path("cs.CV/2022/09/20220929.md")  # the fixture day that holds most papers
@@ -146,3 +147,41 @@ def test_bringing_the_spare_folder_up_to_date_never_touches_the_served_site(tmp_
     assert snapshot(config.output_path) == clean_build(tmp_path, content)
     linked = [path for path in (config.output_path / "papers").rglob("*.html") if path.stat().st_nlink > 1]
     assert linked, "unchanged pages are shared between the two folders, not copied"
+
+
+def test_a_new_month_builds_only_its_own_search_tier(tmp_path: Path, content: Path, monkeypatch):
+    """The tiers already built (all of September here) are reused when October begins."""
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    september = (content / "cs.CV/2022/09/20220928.md").read_text(encoding="utf-8")
+    (content / "cs.CV/2022/10").mkdir()
+    (content / "cs.CV/2022/10/20221003.md").write_text(
+        september.replace("cs.CV on 2022-09-28", "cs.CV on 2022-10-03").replace("2209.14001", "2210.00001"),
+        encoding="utf-8")
+    made = []
+    tier_files = build.tier_files
+
+    def recording(name, papers, jobs=1):
+        made.append([paper.id for paper in papers])
+        return tier_files(name, papers, jobs)
+
+    monkeypatch.setattr(build, "tier_files", recording)
+    quiet_build(config)
+    monkeypatch.undo()
+    assert made == [["2210.00001"]]
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)
+
+
+def test_digests_stored_by_another_version_are_parsed_once_and_stored_again(tmp_path: Path, content: Path,
+                                                                              monkeypatch):
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    stored = sorted((config.path(config.cache_dir) / "digests").glob("*.pickle"))
+    for path in stored:
+        path.write_bytes(pickle.dumps(((0, "an older sitegen"), None)))
+    quiet_build(config)  # parses them all again: the stored ones are unusable
+    parsed = []
+    parse_digest = reader.parse_digest
+    monkeypatch.setattr(reader, "parse_digest", lambda *args: parsed.append(args[1]) or parse_digest(*args))
+    quiet_build(config)
+    assert parsed == [] and len(stored) == 4

@@ -130,7 +130,8 @@ def paper(id: str, title: str, authors=("Ann Author",), categories=("cs.CV",), s
     when = datetime.fromisoformat(published).replace(tzinfo=timezone.utc)
     return Paper(id=id, version=1, title=title, authors=tuple(authors), categories=tuple(categories),
                  classifications=(), dois=(), pdf_url=None, published=when, updated=when, comment=None,
-                 journal=None, summary=summary, listings=((LISTED, categories[0]),))
+                 journal=None, summary=summary, listings=((LISTED, categories[0]),),
+                 key=repr((id, title, authors, categories, summary, published)))
 
 
 def archive_of(*papers: Paper):
