@@ -128,6 +128,9 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
             state.manifests[publish.folder_key(spare.folder)] = served
         state.fingerprints, state.inputs = wanted, inputs
         cache.save(state)
+    if served is None:
+        with report.stage("mirror"):
+            _mirror_into_spare(cache, state, output, manifest)
     counts = _count_kinds(pages)
     skipped = sum(digest.skipped for digest in reading.digests)
     report.say(f"\n{len(pages)} pages ({', '.join(f'{n} {kind}' for kind, n in counts.items())}), "
@@ -161,6 +164,17 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
         written[file.path] = spare.write(file.path, file.data)
     state.search_tiers = kept
     return written
+
+
+def _mirror_into_spare(cache: Cache, state: BuildState, output: Path, manifest: dict[str, str]) -> None:
+    """After a build whose spare folder held nothing known (the first one), fill the spare
+    with hard links to the new output, so that the next build, a daily update, links or
+    writes only the pages it changes instead of every page of the site."""
+    spare = publish.prepare_spare(output, None)
+    for path, digest in manifest.items():
+        spare.copy_from(output, path, digest)
+    state.manifests[publish.folder_key(spare.folder)] = manifest
+    cache.save(state)
 
 
 def _claim_spare(cache: Cache, state: BuildState, output: Path) -> publish.Spare:

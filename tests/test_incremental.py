@@ -185,3 +185,20 @@ def test_digests_stored_by_another_version_are_parsed_once_and_stored_again(tmp_
     monkeypatch.setattr(reader, "parse_digest", lambda *args: parsed.append(args[1]) or parse_digest(*args))
     quiet_build(config)
     assert parsed == [] and len(stored) == 4
+
+
+def test_a_first_build_leaves_the_spare_folder_linked_to_the_new_site(tmp_path: Path, content: Path, monkeypatch):
+    """So the next build, a daily update, creates only the files it changes."""
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    output, spare = config.output_path, publish.spare_folder(config.output_path)
+    files = sorted(path.relative_to(output) for path in output.rglob("*") if path.is_file())
+    assert files == sorted(path.relative_to(spare) for path in spare.rglob("*") if path.is_file())
+    assert all((output / path).stat().st_ino == (spare / path).stat().st_ino for path in files)
+    created = []
+    link = publish.os.link
+    monkeypatch.setattr(publish.os, "link", lambda source, target: created.append(target) or link(source, target))
+    edited = content / DAY
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Segmentation", "Segmenting"), encoding="utf-8")
+    result = quiet_build(config)
+    assert created == [] and 0 < result.rendered < len(files) / 2
