@@ -200,8 +200,12 @@ def _hashed_slug(base: str, name: str, taken: set[str]) -> str:
     raise ValueError(f"cannot find a unique slug for {name!r}")
 
 
+NOT_IN_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def slugify(name: str) -> str:
     """ASCII, lowercase, words joined by '-'; a name with no Latin letters gets a hash."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    ascii_name = name if name.isascii() else (  # ASCII text is its own NFKD form
+        unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii"))
+    slug = NOT_IN_SLUG.sub("-", ascii_name.lower()).strip("-")
     return slug or "author-" + hashlib.blake2b(name.encode("utf-8"), digest_size=4).hexdigest()
