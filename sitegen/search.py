@@ -267,10 +267,10 @@ def search_tiers(archive: Archive) -> list[list[Paper]]:
     """
     if not archive.papers:
         return []
-    latest = max(map(first_listed, archive.papers.values()))
+    listed = [(first_listed(paper), paper) for paper in archive.papers.values()]
+    latest = max(day for day, _ in listed)
     tiers: list[list[Paper]] = [[], [], []]
-    for paper in archive.papers.values():
-        day = first_listed(paper)
+    for day, paper in listed:
         tiers[0 if day.year < latest.year else 1 if day.month < latest.month else 2].append(paper)
     return [sorted(tier, key=_document_key) for tier in tiers if tier]
 
@@ -308,7 +308,6 @@ def build_search(archive: Archive, jobs: int = 1) -> Iterator[SearchFile]:
 
 def tier_files(name: str, papers: Sequence[Paper], jobs: int = 1) -> Tier:
     """A tier's files, in `search/<name>/`; documents are numbered from 0 within the tier."""
-    folder = f"search/{name}"
     with _collector_paused():
         postings, lengths = _tokenize_all(papers, jobs)
         weights = Weights(postings, lengths)
@@ -357,6 +356,8 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
 def _tokenize_all(papers: Sequence[Paper], jobs: int) -> tuple[Packed, dict[str, list[int]]]:
     """Postings and field lengths for every document, a slice of documents per process."""
     size = max(1, -(-len(papers) // max(jobs, 1)))
