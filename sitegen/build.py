@@ -104,33 +104,33 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
         wanted = {page.path: fingerprints.of(page) for page in pages}
         stale = [page for page in pages if served is None or page.path not in served
                  or state.fingerprints.get(page.path) != wanted[page.path]]
-    spare = _claim_spare(cache, state, output)
-    manifest: dict[str, str] = {}
-    with report.stage("assets"):
-        for source, path in _asset_files(assets, vendor):
-            manifest[path] = spare.write(path, source.read_bytes())
-    with report.stage("render"):
-        manifest.update(render_all(Renderer(views, env), stale, spare, jobs, report))
-        for page in pages:
-            if page.path not in manifest:
-                spare.copy_from(output, page.path, served[page.path])
-                manifest[page.path] = served[page.path]
-    with report.stage("search"):
-        manifest.update(_search_data(archive, state, spare, output, served, jobs))
-    with report.stage("feeds"):
-        for path, data in feeds.feed_files(archive, config, pages):
-            manifest[path] = spare.write(path, data)
+    with _claim_spare(cache, state, output, mirrored=served is None) as spare:
+        manifest: dict[str, str] = {}
+        with report.stage("assets"):
+            for source, path in _asset_files(assets, vendor):
+                manifest[path] = spare.write(path, source.read_bytes())
+        with report.stage("render"):
+            manifest.update(render_all(Renderer(views, env), stale, spare, jobs, report))
+            for page in pages:
+                if page.path not in manifest:
+                    spare.copy_from(output, page.path, served[page.path])
+                    manifest[page.path] = served[page.path]
+        with report.stage("search"):
+            manifest.update(_search_data(archive, state, spare, output, served, jobs))
+        with report.stage("feeds"):
+            for path, data in feeds.feed_files(archive, config, pages):
+                manifest[path] = spare.write(path, data)
     with report.stage("publish"):
         spare.remove_all_but(manifest)
         publish.swap_in(spare.folder, output)
         state.manifests = {publish.folder_key(output): manifest}
-        if served is not None:
+        if spare.mirror is not None:
+            publish.keep_mirror(output)
+            state.manifests[publish.folder_key(publish.spare_folder(output))] = manifest
+        elif served is not None:
             state.manifests[publish.folder_key(spare.folder)] = served
         state.fingerprints, state.inputs = wanted, inputs
         cache.save(state)
-    if served is None:
-        with report.stage("mirror"):
-            _mirror_into_spare(cache, state, output, manifest)
     counts = _count_kinds(pages)
     skipped = sum(digest.skipped for digest in reading.digests)
     report.say(f"\n{len(pages)} pages ({', '.join(f'{n} {kind}' for kind, n in counts.items())}), "
@@ -166,23 +166,12 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
     return written
 
 
-def _mirror_into_spare(cache: Cache, state: BuildState, output: Path, manifest: dict[str, str]) -> None:
-    """After a build whose spare folder held nothing known (the first one), fill the spare
-    with hard links to the new output, so that the next build, a daily update, links or
-    writes only the pages it changes instead of every page of the site."""
-    spare = publish.prepare_spare(output, None)
-    for path, digest in manifest.items():
-        spare.copy_from(output, path, digest)
-    state.manifests[publish.folder_key(spare.folder)] = manifest
-    cache.save(state)
-
-
-def _claim_spare(cache: Cache, state: BuildState, output: Path) -> publish.Spare:
+def _claim_spare(cache: Cache, state: BuildState, output: Path, mirrored: bool) -> publish.Spare:
     """The spare folder is about to change: forget what it held before touching it, so a
     build killed halfway makes the next one start that folder afresh."""
     holds = state.manifests.pop(publish.folder_key(publish.spare_folder(output)) or "", None)
     cache.save(state)
-    return publish.prepare_spare(output, holds)
+    return publish.prepare_spare(output, holds, mirrored)
 
 
 def check_unique_paths(paths) -> None:

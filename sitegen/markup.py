@@ -17,13 +17,16 @@ INLINE_MATH = re.compile(r"(?<!\\)\$(?!\s)((?:\\.|[^$\\])+?)(?<!\s)\$")
 # Links are found by one expression rather than linkify-it, which costs ~0.7 ms an abstract.
 # Only http(s) URLs, `www.` hosts and e-mail addresses: no other scheme ever becomes a link.
 # A URL ends before trailing punctuation, and before a `)` it did not open.
-LINK = re.compile(
-    r"(?P<url>\b(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?\]}])"
-    r"|(?P<email>(?:\bmailto:)?\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b)", re.IGNORECASE)
+URL = r"(?P<url>\b(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?\]}])"
+EMAIL = r"(?P<email>(?:\bmailto:)?\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b)"
+LINK = re.compile(f"{URL}|{EMAIL}", re.IGNORECASE)
+WEB_LINK = re.compile(URL, re.IGNORECASE)  # without an `@`: the e-mail branch costs most of the scan
 # What a URL may not carry as it is (WHATWG URL: not a valid URL code point); each is
 # percent-encoded in an href, as is a `%` that starts no escape.
 UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f\"<>\\^`{|}]|%(?![0-9A-Fa-f]{2})")
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
+# Without these, markdown-it's rules (math, its input normalisation) leave text as it is.
+MARKDOWN_AT_WORK = re.compile(r"[$\r\0]")
 
 
 def _display_math_inline(self, tokens, index, options, env) -> str:
@@ -36,16 +39,20 @@ def _text_with_links(self, tokens, index, options, env) -> str:
 
 def linked_text(text: str) -> Markup:
     """Escaped text with its web and e-mail addresses as links."""
-    if "://" not in text and "www." not in text and "@" not in text:
+    if "@" in text:
+        links = LINK
+    elif "://" in text or "www." in text:
+        links = WEB_LINK
+    else:
         return escape(text)
     parts = []
     last = 0
-    for match in LINK.finditer(text):
+    for match in links.finditer(text):
         parts.append(escape(text[last:match.start()]))
         address = match.group()
         while address.endswith(")") and address.count(")") > address.count("("):
             address = address[:-1]  # "(see https://x.org/a)": that ")" belongs to the text
-        if match.group("email"):
+        if match.lastgroup == "email":
             href = address if address.lower().startswith("mailto:") else "mailto:" + address
         else:
             href = address if address.lower().startswith("http") else "http://" + address
@@ -87,6 +94,8 @@ def abstract_html(text: str) -> Markup:
 
 def text_html(text: str) -> Markup:
     """Plain text with math typeset and URLs linked (comments, journal references)."""
+    if not MARKDOWN_AT_WORK.search(text):  # most text: what markdown-it would give, 4x faster
+        return linked_text(text)
     return Markup(_PLAIN.renderInline(text))
 
 

@@ -47,9 +47,19 @@ class Spare:
     written through: it is unlinked and created anew, so the served folder is never touched.
     """
 
-    def __init__(self, folder: Path, holds: Mapping[str, str]):
+    def __init__(self, folder: Path, holds: Mapping[str, str], mirror: Path | None = None):
         self.folder = folder
         self.holds = holds
+        self.mirror = mirror  # a folder that gets a hard link to every file written
+        self._made: set[str] = set()  # folders known to exist: one makedirs per folder, not per file
+
+    def __enter__(self) -> "Spare":
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        """A failed build leaves no mirror behind (its spare is forgotten already)."""
+        if error is not None and self.mirror is not None:
+            shutil.rmtree(self.mirror, ignore_errors=True)
 
     def write(self, path: str, data: bytes) -> str:
         """Write `data` at `path` unless the folder holds it already; returns its hash."""
@@ -57,7 +67,17 @@ class Spare:
         held = self.holds.get(path)
         if held != digest:
             _write_new(self._target(path, held is not None), data)
+        if self.mirror is not None:
+            self._link_into_mirror(path, data)
         return digest
+
+    def _link_into_mirror(self, path: str, data: bytes) -> None:
+        mirrored = os.path.join(self.mirror, path)
+        self._folder_for(mirrored)
+        try:
+            os.link(os.path.join(self.folder, path), mirrored)
+        except OSError:  # a file system without hard links
+            _write_new(mirrored, data)
 
     def copy_from(self, source_folder: Path, path: str, digest: str) -> None:
         """Bring an unchanged file over from the served folder (a hard link), unless it is here already."""
@@ -77,12 +97,19 @@ class Spare:
         if exists:
             _unlink(target)
         else:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
+            self._folder_for(target)
         return target
+
+    def _folder_for(self, target: str) -> None:
+        folder = os.path.dirname(target)
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
 
     def remove_all_but(self, keep: Iterable[str]) -> None:
         """Delete what the folder holds that the new build does not have."""
         stale = set(self.holds) - set(keep)
+        self._made.clear()  # emptied folders go too
         for path in sorted(stale, reverse=True):
             target = self.folder / safe_relative(path)
             _unlink(target)
@@ -129,17 +156,41 @@ def spare_folder(output: Path) -> Path:
     return output.with_name(f".{output.name}.next")
 
 
-def prepare_spare(output: Path, holds: Mapping[str, str] | None) -> Spare:
-    """The spare folder, emptied first when nothing is known of what it holds."""
+def mirror_folder(output: Path) -> Path:
+    return output.with_name(f".{output.name}.mirror")
+
+
+def prepare_spare(output: Path, holds: Mapping[str, str] | None, mirrored: bool = False) -> Spare:
+    """The spare folder, emptied first when nothing is known of what it holds.
+
+    `mirrored` (a build that writes every file, the served site being unknown): each file
+    is also linked into a mirror folder, which becomes the spare folder once the build is
+    served (`keep_mirror`), so the next build, a daily update, writes only what it changes.
+    """
     folder = spare_folder(output)
     if output.exists() and not output.is_dir():
         raise BuildError(f"output path exists and is not a folder: {output}")
     if holds is None:
         shutil.rmtree(folder, ignore_errors=True)
         holds = {}
+    _make_folder(folder)
+    mirror = mirror_folder(output)
+    shutil.rmtree(mirror, ignore_errors=True)
+    if not mirrored:
+        return Spare(folder, holds)
+    _make_folder(mirror)
+    return Spare(folder, holds, mirror)
+
+
+def _make_folder(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)
-    return Spare(folder, holds)
+
+
+def keep_mirror(output: Path) -> None:
+    """After the swap: the mirror of the new output becomes the spare folder."""
+    shutil.rmtree(spare_folder(output), ignore_errors=True)
+    os.rename(mirror_folder(output), spare_folder(output))
 
 
 def swap_in(spare: Path, output: Path) -> None:

@@ -24,7 +24,7 @@ from hypothesis import given, strategies as st
 
 from sitegen import routes
 from sitegen.digest import parse_digest
-from sitegen.markup import linked_text, safe_href, text_html
+from sitegen.markup import _PLAIN, linked_text, safe_href, text_html
 from sitegen.views import doi_url
 
 from conftest import BASE_URL, SITE_CONTENT, make_config, quiet_build
@@ -218,6 +218,16 @@ def test_unsafe_schemes_never_become_links(url: str):
         hrefs = [a.get("href") for a in tree.iter("a")]
         assert all(href.lower().startswith(("http://", "https://", "mailto:")) for href in hrefs), (url, html)
         assert not any("script" in href.lower() for href in hrefs), (url, html)
+
+
+TEXT_PIECES = st.sampled_from(["a", " ", "\n", "\r", "\t", "$", "$$", "\\", "`", "*", "_", "<b>", "&amp;", "&",
+                                "[x](y)", "https://x.org/a_(b)", "www.x.org.", "a@b.org", "mailto:c@d.io", "(",
+                                ")", "#", "> ", "1. ", "\u2028", "é", "\x00", "~~", "!"])
+
+
+@given(st.lists(TEXT_PIECES, max_size=12).map("".join))
+def test_text_without_math_skips_markdown_it_with_the_same_html(text: str):
+    assert text_html(text) == _PLAIN.renderInline(text)
 
 
 @pytest.mark.parametrize(("source", "href"), [
