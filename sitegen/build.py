@@ -21,7 +21,7 @@ from .cache import BuildState, Cache, SearchTier
 from .config import Config
 from .dependencies import KINDS, Fingerprints, code_fingerprint, digest_of, site_fingerprint, template_fingerprints
 from .errors import BuildError, UsageError
-from .parallel import fork_map
+from .parallel import Background, fork_map
 from .reader import read_content
 from .render import Renderer, environment
 from .routes import Page
@@ -44,9 +44,12 @@ class Report:
     def stage(self, name: str) -> Iterator[None]:
         started = time.perf_counter()
         yield
-        elapsed = time.perf_counter() - started
+        self.record(name, time.perf_counter() - started)
+
+    def record(self, name: str, elapsed: float, note: str = "") -> None:
+        """A stage timed elsewhere (in another process)."""
         self.timings.append((name, elapsed))
-        self.say(f"{name:<10} {elapsed:6.2f} s")
+        self.say(f"{name:<10} {elapsed:6.2f} s" + (f"  ({note})" if note else ""))
 
     def say(self, line: str) -> None:
         print(line, file=self.out, flush=True)
@@ -104,7 +107,8 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
         wanted = {page.path: fingerprints.of(page) for page in pages}
         stale = [page for page in pages if served is None or page.path not in served
                  or state.fingerprints.get(page.path) != wanted[page.path]]
-    with _claim_spare(cache, state, output, mirrored=served is None) as spare:
+    with _claim_spare(cache, state, output, mirrored=served is None) as spare, \
+            Background(lambda: _search_data(archive, state, spare, output, served), fork=jobs > 1) as searching:
         manifest: dict[str, str] = {}
         with report.stage("assets"):
             for source, path in _asset_files(assets, vendor):
@@ -115,11 +119,12 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
                 if page.path not in manifest:
                     spare.copy_from(output, page.path, served[page.path])
                     manifest[page.path] = served[page.path]
-        with report.stage("search"):
-            manifest.update(_search_data(archive, state, spare, output, served, jobs))
         with report.stage("feeds"):
             for path, data in feeds.feed_files(archive, config, pages):
                 manifest[path] = spare.write(path, data)
+        written, state.search_tiers, seconds = searching.result()
+        manifest.update(written)
+        report.record("search", seconds, "in a process of its own, beside rendering" if jobs > 1 else "")
     with report.stage("publish"):
         spare.remove_all_but(manifest)
         publish.swap_in(spare.folder, output)
@@ -141,9 +146,11 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
 
 
 def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,
-                 served: dict[str, str] | None, jobs: int) -> dict[str, str]:
-    """The search files (path -> hash). A tier's files are made again only when its papers,
-    or sitegen's code, changed; otherwise the served ones are linked."""
+                 served: dict[str, str] | None) -> tuple[dict[str, str], dict[str, SearchTier], float]:
+    """The search files (path -> hash), the tiers they make, and the seconds it took. A
+    tier's files are made again only when its papers, or sitegen's code, changed;
+    otherwise the served ones are linked. One process: it runs beside the rendering."""
+    started = time.perf_counter()
     code = code_fingerprint()
     tiers = search_tiers(archive)
     kept: dict[str, SearchTier] = {}
@@ -156,14 +163,13 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
             for path, digest in tier.paths.items():
                 spare.copy_from(output, path, digest)
         else:
-            made = tier_files(name, papers, jobs)
+            made = tier_files(name, papers)
             tier = SearchTier(made.summary, {file.path: spare.write(file.path, file.data) for file in made.files})
         kept[key] = tier
     written = {path: digest for tier in kept.values() for path, digest in tier.paths.items()}
     for file in index_files(tiers, [tier.summary for tier in kept.values()]):
         written[file.path] = spare.write(file.path, file.data)
-    state.search_tiers = kept
-    return written
+    return written, kept, time.perf_counter() - started
 
 
 def _claim_spare(cache: Cache, state: BuildState, output: Path, mirrored: bool) -> publish.Spare:

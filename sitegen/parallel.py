@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import traceback
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Generic, Sequence, TypeVar
 
 from .errors import BuildError, SitegenError
 
@@ -44,6 +44,39 @@ def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: in
             if worker.is_alive():
                 worker.terminate()
             worker.join()
+
+
+class Background(Generic[Result]):
+    """`function()` run in a forked process while this one goes on (or, unforked, run when
+    its result is asked for); `result()` waits for it. As a context manager, a process
+    still running at the end (this one failed) is stopped."""
+
+    def __init__(self, function: Callable[[], Result], fork: bool):
+        self._function = function
+        self._worker = None
+        if fork:
+            context = multiprocessing.get_context("fork")
+            self._messages = context.Queue()
+            self._worker = context.Process(target=_work, args=(lambda _: function(), [None], 0, 1, self._messages),
+                                           daemon=True)
+            self._worker.start()
+
+    def result(self) -> Result:
+        if self._worker is None:
+            return self._function()
+        _, ok, value = _next(self._messages, [self._worker])
+        self._worker.join()
+        if not ok:
+            raise BuildError(value)
+        return value
+
+    def __enter__(self) -> "Background[Result]":
+        return self
+
+    def __exit__(self, *error) -> None:
+        if self._worker is not None and self._worker.is_alive():
+            self._worker.terminate()
+            self._worker.join()
 
 
 def _work(function, items, start: int, step: int, messages) -> None:

@@ -13,7 +13,7 @@ import ctypes
 import ctypes.util
 import os
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Iterable, Mapping
 
 from .cache import content_hash
@@ -32,11 +32,11 @@ def folder_key(folder: Path) -> str | None:
     return f"{status.st_ino}:{status.st_ctime_ns}"
 
 
-def safe_relative(path: str) -> PurePosixPath:
-    relative = PurePosixPath(path)
-    if relative.is_absolute() or ".." in relative.parts or "\\" in path or "\x00" in path:
+def safe_relative(path: str) -> str:
+    """`path`, checked to stay inside the folder it is joined to."""
+    if path.startswith("/") or "\\" in path or "\x00" in path or ".." in path.split("/"):
         raise BuildError(f"refusing to write outside the output folder: {path!r}")
-    return relative
+    return path
 
 
 class Spare:
@@ -72,10 +72,10 @@ class Spare:
         return digest
 
     def _link_into_mirror(self, path: str, data: bytes) -> None:
-        mirrored = os.path.join(self.mirror, path)
+        mirrored = os.path.join(self.mirror, safe_relative(path))
         self._folder_for(mirrored)
         try:
-            os.link(os.path.join(self.folder, path), mirrored)
+            os.link(os.path.join(self.folder, safe_relative(path)), mirrored)
         except OSError:  # a file system without hard links
             _write_new(mirrored, data)
 

@@ -4,12 +4,13 @@ filters templates use. Template errors come out as `file:line: message (page)`."
 from __future__ import annotations
 
 import traceback
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
 import jinja2
-from markupsafe import Markup
+from jinja2.compiler import CodeGenerator
+from markupsafe import Markup, _escape_inner, escape  # _escape_inner: the escaping without the Markup
 
 from .errors import BuildError
 from .routes import Page
@@ -20,8 +21,34 @@ from .views import Views
 FRAGMENT_CACHE_LIMIT = 100_000  # cached macro outputs per process before the cache starts over
 
 
+class _OutputCompiler(CodeGenerator):
+    """Compiles each autoescaped `{{ … }}` to `environment.escape_output(…)` instead of
+    markupsafe's `escape(…)`, which wraps every value in a new Markup."""
+
+    def _output_child_pre(self, node, frame, finalize) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            return super()._output_child_pre(node, frame, finalize)
+        self.write("environment.escape_output(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
 class ViewEnvironment(jinja2.Environment):
-    """Views are dicts: look keys up first, sparing Jinja an AttributeError per `page.x`."""
+    """Views are dicts: look keys up first, sparing Jinja an AttributeError per `page.x`.
+    Output is escaped a little faster (a page has a hundred `{{ … }}`)."""
+
+    code_generator_class = _OutputCompiler
+
+    @staticmethod
+    def escape_output(value: Any) -> str:
+        """What `{{ value }}` writes: the page is joined from these, so plain text
+        escaped is as good as Markup, and Markup (fragments, HTML views) goes as it is."""
+        kind = type(value)
+        if kind is str:
+            return _escape_inner(value)
+        if kind is Markup:
+            return value
+        return escape(value)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict:
@@ -45,7 +72,7 @@ def environment(theme: Theme, assets: Mapping[str, Asset], vendor: Vendor) -> ji
     env.globals["asset"] = lambda name: _asset_path(assets, name)
     env.globals["katex"] = vendor.katex
     env.globals["lunr"] = vendor.lunr
-    env.filters["longdate"] = _long_date
+    env.filters["longdate"] = _remembered(_long_date)  # a page lists many papers of few days
     env.filters["isodate"] = lambda value: value.isoformat()
     return env
 
@@ -56,9 +83,24 @@ def _asset_path(assets: Mapping[str, Asset], name: str) -> str:
     return assets[name].path
 
 
+def _remembered(function):
+    """`function` of one argument, each result kept for the next call with that argument."""
+    results: dict = {}
+
+    def remembered(value):
+        result = results.get(value)
+        if result is None:
+            result = results[value] = function(value)
+        return result
+    return remembered
+
+
 def _long_date(value: date | datetime) -> str:
-    text = f"{value:%-d %B %Y}"
-    return text + f", {value:%H:%M} UTC" if isinstance(value, datetime) else text
+    """`29 September 2022`, and for a moment `29 September 2022, 00:00 UTC` (in UTC whatever
+    offset the digest gave it, so equal moments read alike)."""
+    if not isinstance(value, datetime):
+        return f"{value:%-d %B %Y}"
+    return f"{value.astimezone(timezone.utc):%-d %B %Y, %H:%M} UTC"
 
 
 class Renderer:

@@ -49,6 +49,7 @@ class Views:
         self._items: dict[str, dict[str, Any]] = {}
         self._chunks: dict[str, list[tuple[str, ...]]] = {}
         self._sorted: dict[str, tuple[str, ...]] = {}
+        self._links: dict[str, dict[str, str]] = {}
 
     @cached_property
     def site(self) -> Site:
@@ -124,8 +125,14 @@ class Views:
         return [self.item(paper_id) for paper_id in paper_ids]
 
     def author_links(self, names) -> list[dict[str, str]]:
-        authors = self.archive.authors
-        return [{"name": name, "path": routes.author(authors[name].slug)} for name in names]
+        return [self._author_link(name) for name in names]
+
+    def _author_link(self, name: str) -> dict[str, str]:
+        """(Cached: an author is linked from each of their papers and co-authors.)"""
+        link = self._links.get(name)
+        if link is None:
+            link = self._links[name] = {"name": name, "path": routes.author(self.archive.authors[name].slug)}
+        return link
 
     def category_link(self, code: str) -> dict[str, Any]:
         known = code in self.archive.categories
@@ -346,6 +353,11 @@ def bibtex(paper: Paper) -> str:
     return f"@misc{{{key},\n{body},\n}}"
 
 
+BIBTEX_SYNTAX = re.compile(r"(?<!\\)([&%#])")
+
+
 def _bibtex_text(text: str) -> str:
     """Escape what BibTeX would read as syntax; TeX math and commands pass through."""
-    return re.sub(r"(?<!\\)([&%#])", r"\\\1", text)
+    if "&" not in text and "%" not in text and "#" not in text:
+        return text
+    return BIBTEX_SYNTAX.sub(r"\\\1", text)

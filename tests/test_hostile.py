@@ -23,6 +23,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from sitegen import routes
+from sitegen.errors import BuildError
+from sitegen.publish import safe_relative
 from sitegen.digest import parse_digest
 from sitegen.markup import _PLAIN, linked_text, safe_href, text_html
 from sitegen.views import doi_url
@@ -452,3 +454,12 @@ def test_pathological_sizes_build(tmp_path: Path):
     assert len(text(next(parse(output / "papers/2209.90003.html").iter("h1")))) > 9_500
     day = (output / "days/2022/09/29.html").read_text(encoding="utf-8")
     assert day.count('class="paper-title"') == 5_003
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../outside.html", "papers/../../outside.html", "a\\b.html",
+                                  "a\x00.html", ".."])
+def test_no_file_is_written_outside_the_output_folder(path: str):
+    with pytest.raises(BuildError, match="outside the output folder"):
+        safe_relative(path)
+    assert safe_relative("papers/2209.14475.html") == "papers/2209.14475.html"
+

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -374,6 +375,13 @@ def test_paper_listed_on_two_days_shows_both_and_the_newest_version(built_site: 
     for path in html_files(built_site):  # v1's title and abstract are gone everywhere
         raw = path.read_text(encoding="utf-8")
         assert "Draft:" not in raw and "first version of this abstract" not in raw, path
+
+
+def test_times_read_in_utc_whatever_offset_the_digest_gave():
+    long_date = sitegen.render._long_date
+    tokyo = datetime(2022, 10, 1, 8, 0, tzinfo=timezone(timedelta(hours=9)))
+    assert long_date(tokyo) == "30 September 2022, 23:00 UTC"
+    assert long_date(tokyo.date()) == "1 October 2022"
 
 
 def test_category_page_has_an_inline_chart(built_site: Path):
