@@ -80,7 +80,7 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
     started = time.perf_counter()
     state = cache.load()
     with report.stage("read"):
-        reading = read_content(config.content_path, config.category_overrides, known=cache.digest)
+        reading = read_content(config.content_path, config.category_overrides, known=cache.digest, jobs=jobs)
         cache.keep_digests(reading.parsed, reading.fresh)
     for problem in reading.problems:
         report.say(str(problem))
@@ -99,16 +99,16 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
         return BuildResult({}, 0, len(reading.problems), report.timings)
     with report.stage("model"):
         archive = build_archive(reading.digests)
-    with report.stage("plan"):
-        views = Views(archive, config)
-        pages = list(views.pages())
-        check_unique_paths(page.path for page in pages)
-        fingerprints = Fingerprints(views, site, templates)
-        wanted = {page.path: fingerprints.of(page) for page in pages}
-        stale = [page for page in pages if served is None or page.path not in served
-                 or state.fingerprints.get(page.path) != wanted[page.path]]
     with _claim_spare(cache, state, output, mirrored=served is None) as spare, \
             Background(lambda: _search_data(archive, state, spare, output, served), fork=jobs > 1) as searching:
+        with report.stage("plan"):
+            views = Views(archive, config)
+            pages = list(views.pages())
+            check_unique_paths(page.path for page in pages)
+            fingerprints = Fingerprints(views, site, templates)
+            wanted = {page.path: fingerprints.of(page) for page in pages}
+            stale = [page for page in pages if served is None or page.path not in served
+                     or state.fingerprints.get(page.path) != wanted[page.path]]
         manifest: dict[str, str] = {}
         with report.stage("assets"):
             for source, path in _asset_files(assets, vendor):

@@ -10,6 +10,9 @@ from typing import Callable, Mapping
 from .cache import content_hash
 from .digest import Digest, parse_digest
 from .errors import Problem, UsageError
+from .parallel import fork_map
+
+PARSE_BATCH = 8  # digests a worker parses between sending them back
 
 
 @dataclass(frozen=True)
@@ -37,38 +40,46 @@ def digest_paths(content: Path) -> list[Path]:
 
 def read_content(content: Path, overrides: Mapping[str, str] | None = None,
                  display_root: Path | None = None,
-                 known: Callable[[str], Digest | None] | None = None) -> Reading:
+                 known: Callable[[str], Digest | None] | None = None, jobs: int = 1) -> Reading:
     """Parse every digest below `content`; `overrides` maps sub-folders to a category.
 
     `known(key)` gives a digest parsed before, by content key: a file whose bytes, name
-    and category are unchanged is not parsed again.
+    and category are unchanged is not parsed again. The others are parsed in `jobs` processes.
     """
-    digests: list[Digest] = []
-    problems: list[Problem] = []
-    parsed: dict[str, Digest] = {}
-    fresh: set[str] = set()
+    files: list[Problem | list] = []  # in path order: a file's [key, digest] (None until parsed), or why it was unread
+    unparsed: list[tuple[int, bytes, str, str | None]] = []
     total = 0
     for path in digest_paths(content):
         source = _display(path, display_root)
         try:
             data = path.read_bytes()
         except OSError as exc:
-            problems.append(Problem(source, 1, f"cannot read file: {exc.strerror or exc}; file skipped"))
+            files.append(Problem(source, 1, f"cannot read file: {exc.strerror or exc}; file skipped"))
             continue
         total += len(data)
         category = _override(path, content, overrides or {})
         key = content_hash(b"\0".join((source.encode("utf-8"), (category or "").encode("utf-8"), data)))
         digest = known(key) if known else None
         if digest is None:
-            text, decode_problem = decode(data, source)
-            digest = parse_digest(text, source, category)
-            fresh.add(key)
-            if decode_problem:
-                digest = replace(digest, problems=(decode_problem, *digest.problems))
-        problems.extend(digest.problems)
-        digests.append(digest)
-        parsed[key] = digest
-    return Reading(tuple(digests), tuple(problems), total, parsed, frozenset(fresh))
+            unparsed.append((len(files), data, source, category))
+        files.append([key, digest])
+    batches = [unparsed[start:start + PARSE_BATCH] for start in range(0, len(unparsed), PARSE_BATCH)]
+    for batch in fork_map(lambda batch: [_parse(*file) for file in batch], batches, jobs):
+        for index, digest in batch:
+            files[index][1] = digest
+    read = [file for file in files if not isinstance(file, Problem)]
+    problems = [problem for file in files
+                for problem in ((file,) if isinstance(file, Problem) else file[1].problems)]
+    return Reading(tuple(digest for _, digest in read), tuple(problems), total, dict(read),
+                   frozenset(files[index][0] for index, *_ in unparsed))
+
+
+def _parse(index: int, data: bytes, source: str, category: str | None) -> tuple[int, Digest]:
+    text, decode_problem = decode(data, source)
+    digest = parse_digest(text, source, category)
+    if decode_problem:
+        digest = replace(digest, problems=(decode_problem, *digest.problems))
+    return index, digest
 
 
 def decode(data: bytes, source: str) -> tuple[str, Problem | None]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import heapq
 import json
 import math
 import re
@@ -241,12 +242,20 @@ def lunr_weight(count: int, length: int, average: float, documents_with_term: in
     """lunr's weight of a term in a document's field: BM25 with k1 = 1.2, b = 0.75, in
     lunr.js's order of operations and rounded the way it rounds (`Math.round(w * 1000) / 1000`).
 
-    search.js computes the same from the counts the shards carry; here it ranks the
-    postings of very common terms, and tests check the shards against lunr with it.
+    search.js computes the same from the counts the shards carry; tests check the shards
+    against lunr with it.
     """
+    return lunr_ranks([count], [length], average, documents_with_term, documents, boost)[0] / 1000
+
+
+def lunr_ranks(counts: Sequence[int], lengths: Sequence[int], average: float, documents_with_term: int,
+               documents: int, boost: int) -> list[int]:
+    """`lunr_weight` times 1000 (an integer, so ties are exact) of each (count, field length)
+    of a term's postings in a field: what ranks the postings of very common terms."""
     idf = math.log(1 + abs((documents - documents_with_term + 0.5) / (documents_with_term + 0.5)))
-    norm = K1 * (1 - B + B * (length / average))
-    return math.floor(idf * ((K1 + 1) * count) / (norm + count) * boost * 1000 + 0.5) / 1000
+    floor = math.floor
+    return [floor(idf * ((K1 + 1) * count) / (K1 * (1 - B + B * (length / average)) + count) * boost * 1000 + 0.5)
+            for count, length in zip(counts, lengths)]
 
 
 def first_listed(paper: Paper) -> date:
@@ -472,9 +481,9 @@ class Weights:
             documents, counts = entry[0::2].tolist(), entry[1::2].tolist()
             field_lengths = self.lengths[field]
             if len(documents) > MAX_POSTINGS:
-                average, boost = self.averages[field], FIELDS[field]
-                best = sorted(sorted(range(len(documents)), reverse=True, key=lambda i: lunr_weight(
-                    counts[i], field_lengths[documents[i]], average, with_term, self.documents, boost))[:MAX_POSTINGS])
+                ranks = lunr_ranks(counts, [field_lengths[number] for number in documents], self.averages[field],
+                                   with_term, self.documents, FIELDS[field])
+                best = sorted(heapq.nlargest(MAX_POSTINGS, range(len(documents)), key=ranks.__getitem__))
                 documents, counts = [documents[i] for i in best], [counts[i] for i in best]
             found[field] = (documents, counts, [field_lengths[number] for number in documents])
         return found
