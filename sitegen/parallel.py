@@ -6,10 +6,12 @@ templates) reach them without being pickled; only each item's result travels bac
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import queue
+import threading
 import traceback
-from typing import Callable, Generic, Sequence, TypeVar
+from typing import Callable, Generic, Iterable, Sequence, TypeVar
 
 from .errors import BuildError, SitegenError
 
@@ -19,53 +21,106 @@ Result = TypeVar("Result")
 
 def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int,
              on_result: Callable[[int, Result], None] | None = None) -> list[Result]:
-    """`[function(item) for item in items]`, spread over `jobs` processes, in order.
+    """`[function(item) for item in items]`, spread over `jobs` processes, in order: this
+    one and `jobs - 1` forked ones (one process fewer holding a copy of what they read).
 
     `on_result(index, result)` runs in this process as each result arrives (progress).
     A failure in a worker stops the others and is raised here as a BuildError.
     """
-    if jobs <= 1 or len(items) <= 1:
-        results = []
-        for index, item in enumerate(items):
-            results.append(function(item))
-            if on_result:
-                on_result(index, results[-1])
-        return results
+    step = max(1, min(jobs, len(items)))
+    if step == 1:
+        return _work_and_collect(function, items, 1, None, [], on_result)
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
-    workers = [context.Process(target=_work, args=(function, items, start, jobs, messages), daemon=True)
-               for start in range(min(jobs, len(items)))]
-    for worker in workers:
-        worker.start()
+    workers = [context.Process(target=_work, args=(function, items, start, step, messages), daemon=True)
+               for start in range(1, step)]
+    # What exists now is left out of the collector's scans until the end: in a worker they
+    # would write to (and so copy) every object, here they would rescan the whole model.
+    gc.freeze()
     try:
-        return _collect(messages, workers, len(items), on_result)
+        for worker in workers:
+            worker.start()
+        return _work_and_collect(function, items, step, messages, workers, on_result)
     finally:
+        gc.unfreeze()
         for worker in workers:
             if worker.is_alive():
                 worker.terminate()
             worker.join()
 
 
+def _work_and_collect(function, items, step: int, messages, workers, on_result) -> list:
+    """This process's share (every `step`-th item from the first), taking the workers'
+    results between its own; then the rest of theirs."""
+    results: list = [None] * len(items)
+    awaited = len(items) - len(range(0, len(items), step))
+
+    def take(message: tuple) -> None:
+        nonlocal awaited
+        index, ok, value = message
+        if not ok:
+            raise BuildError(value)
+        results[index] = value
+        awaited -= 1
+        if on_result:
+            on_result(index, value)
+
+    for index in range(0, len(items), step):
+        results[index] = function(items[index])
+        if on_result:
+            on_result(index, results[index])
+        while awaited:
+            try:
+                take(messages.get_nowait())
+            except queue.Empty:
+                break
+    while awaited:
+        take(_next(messages, workers))
+    return results
+
+
+def maybe_forked_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int) -> Iterable[Result]:
+    """`fork_map`'s results; with one job, made one at a time as they are taken, so only
+    one is in memory at a time."""
+    return map(function, items) if jobs <= 1 else fork_map(function, items, jobs)
+
+
 class Background(Generic[Result]):
     """`function()` run in a forked process while this one goes on (or, unforked, run when
-    its result is asked for); `result()` waits for it. As a context manager, a process
-    still running at the end (this one failed) is stopped."""
+    its result is asked for); `result()` waits for it. A thread here takes the result as
+    soon as it is sent, so the process ends then and its memory is free while this one goes
+    on. As a context manager, a process still running at the end (this one failed) is stopped."""
 
     def __init__(self, function: Callable[[], Result], fork: bool):
         self._function = function
         self._worker = None
         if fork:
             context = multiprocessing.get_context("fork")
-            self._messages = context.Queue()
-            self._worker = context.Process(target=_work, args=(lambda _: function(), [None], 0, 1, self._messages),
-                                           daemon=True)
+            receiver, sender = context.Pipe(duplex=False)
+            self._worker = context.Process(target=_send_outcome, args=(function, sender), daemon=True)
+            gc.freeze()
             self._worker.start()
+            gc.unfreeze()
+            sender.close()  # here, so the receiver sees the end of the pipe if the process dies
+            self._outcome: tuple[bool, object] | None = None
+            self._receiving = threading.Thread(target=self._receive, args=(receiver,), daemon=True)
+            self._receiving.start()
+
+    def _receive(self, receiver) -> None:
+        try:
+            self._outcome = receiver.recv()
+        except EOFError:  # it died without a word (killed, out of memory)
+            pass
+        receiver.close()
 
     def result(self) -> Result:
         if self._worker is None:
             return self._function()
-        _, ok, value = _next(self._messages, [self._worker])
+        self._receiving.join()
         self._worker.join()
+        if self._outcome is None:
+            raise BuildError(f"a worker process died (exit code {self._worker.exitcode})")
+        ok, value = self._outcome
         if not ok:
             raise BuildError(value)
         return value
@@ -79,28 +134,26 @@ class Background(Generic[Result]):
             self._worker.join()
 
 
+def _outcome(function: Callable[[], Result]) -> tuple[bool, Result | str]:
+    """(True, what `function()` returns), or (False, what went wrong), to send to the parent."""
+    try:
+        return True, function()
+    except SitegenError as exc:
+        return False, str(exc)
+    except BaseException as exc:  # report it, never leave the parent waiting
+        return False, "".join(traceback.format_exception_only(exc)).strip()
+
+
+def _send_outcome(function: Callable[[], Result], sender) -> None:
+    sender.send(_outcome(function))
+
+
 def _work(function, items, start: int, step: int, messages) -> None:
     for index in range(start, len(items), step):
-        try:
-            messages.put((index, True, function(items[index])))
-        except SitegenError as exc:
-            messages.put((index, False, str(exc)))
-            return
-        except BaseException as exc:  # report it, never leave the parent waiting
-            messages.put((index, False, "".join(traceback.format_exception_only(exc)).strip()))
-            return
-
-
-def _collect(messages, workers, count: int, on_result) -> list:
-    results: list = [None] * count
-    for _ in range(count):
-        index, ok, value = _next(messages, workers)
+        ok, value = _outcome(lambda: function(items[index]))
+        messages.put((index, ok, value))
         if not ok:
-            raise BuildError(value)
-        results[index] = value
-        if on_result:
-            on_result(index, value)
-    return results
+            return
 
 
 def _next(messages, workers) -> tuple:

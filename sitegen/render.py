@@ -111,6 +111,7 @@ class Renderer:
         self.env = env
         self._templates: dict[str, jinja2.Template] = {}
         self._fragments: dict[tuple, Markup] = {}
+        self._root = ""
         env.globals["cached_macro"] = self.cached_macro
 
     def cached_macro(self, name: str, item: Mapping[str, Any], *args: Any) -> Markup:
@@ -129,6 +130,9 @@ class Renderer:
         return fragment
 
     def render(self, page: Page) -> bytes:
+        if page.root != self._root:  # pages come by kind, a kind at one depth: fragments of other depths are done
+            self._fragments.clear()
+            self._root = page.root
         try:
             template = self._template(page.kind)
             return template.render(self.views.context(page)).encode("utf-8")

@@ -38,7 +38,7 @@ from lunr.stop_word_filter import WORDS as STOP_WORDS
 
 from . import routes
 from .archive import Archive, Paper
-from .parallel import fork_map
+from .parallel import fork_map, maybe_forked_map
 
 K1 = 1.2
 B = 0.75
@@ -302,7 +302,7 @@ Packed = dict[str, dict[str, bytes]]  # the same as bytes of 32-bit numbers
 class Tier:
     """A tier's shards and display chunks, and what the manifest says of it."""
 
-    files: list[SearchFile]
+    files: Iterator[SearchFile]  # to be taken once
     summary: dict  # name, documents, the first term of each shard, total length of each field
 
 
@@ -316,20 +316,27 @@ def build_search(archive: Archive, jobs: int = 1) -> Iterator[SearchFile]:
 
 
 def tier_files(name: str, papers: Sequence[Paper], jobs: int = 1) -> Tier:
-    """A tier's files, in `search/<name>/`; documents are numbered from 0 within the tier."""
+    """A tier's files, in `search/<name>/`; documents are numbered from 0 within the tier.
+    With one job, files are made as they are taken, so only one is in memory at a time."""
     with _collector_paused():
         postings, lengths = _tokenize_all(papers, jobs)
         weights = Weights(postings, lengths)
         plan = _plan_shards(weights)
-        shards = fork_map(lambda numbered: weights.shard_file(name, *numbered), list(enumerate(plan)), jobs)
         totals = [sum(lengths[field]) for field in FIELDS]
-        del postings, lengths, weights  # freed now, before the collector is back
+        del postings, lengths  # freed now, before the collector is back
+    summary = {"name": name, "documents": len(papers), "shards": [terms[0] for terms in plan], "lengths": totals}
+    return Tier(_made_files(name, papers, weights, plan, jobs), summary)
+
+
+def _made_files(name: str, papers: Sequence[Paper], weights: "Weights", plan: list[list[str]],
+                jobs: int) -> Iterator[SearchFile]:
+    with _collector_paused():
+        yield from maybe_forked_map(lambda numbered: weights.shard_file(name, *numbered), list(enumerate(plan)), jobs)
+    del weights
     chunks = range(0, len(papers), DOCS_PER_CHUNK)
     batches = [chunks[start:start + 1000] for start in range(0, len(chunks), 1000)]
-    docs = [file for batch in fork_map(lambda starts: [_docs_file(name, papers, start) for start in starts],
-                                       batches, jobs) for file in batch]
-    summary = {"name": name, "documents": len(papers), "shards": [terms[0] for terms in plan], "lengths": totals}
-    return Tier(shards + docs, summary)
+    for batch in maybe_forked_map(lambda starts: [_docs_file(name, papers, start) for start in starts], batches, jobs):
+        yield from batch
 
 
 def index_files(tiers: Sequence[Sequence[Paper]], summaries: Sequence[dict]) -> list[SearchFile]:

@@ -563,7 +563,7 @@ def test_parallel_build_is_byte_identical_to_serial(tmp_path: Path, monkeypatch)
     log.unlink()
     quiet_build(make_config(tmp_path / "parallel"), jobs=2)
     renderers = set(log.read_text().split())
-    assert len(renderers) == 2 and str(os.getpid()) not in renderers  # two forked workers did the work
+    assert len(renderers) == 2 and str(os.getpid()) in renderers  # this process and a forked one shared the work
     serial, parallel = snapshot(tmp_path / "serial/output"), snapshot(tmp_path / "parallel/output")
     assert serial.keys() == parallel.keys()
     assert [name for name in serial if serial[name] != parallel[name]] == []
@@ -602,12 +602,18 @@ for knob in {knobs!r}:
 parent = os.getpid()
 real_render = render.Renderer.render
 
-def dying(self, page):  # the worker given the home page dies abruptly (OOM kill, crash)
-    if page.path == "index.html" and os.getpid() != parent:
+def dying(self, page):  # a forked worker dies abruptly on its first page (OOM kill, crash)
+    if os.getpid() != parent:
         os._exit(7)
     return real_render(self, page)
 
-render.Renderer.render = dying
+def search_dying(*args):  # the process making the search data dies abruptly
+    os._exit(7)
+
+if {search!r}:
+    build._search_data = search_dying
+else:
+    render.Renderer.render = dying
 try:
     build.build_site(make_config(Path({root!r})), jobs=2, report=build.Report(out=io.StringIO()))
 except build.BuildError as exc:
@@ -616,8 +622,10 @@ except build.BuildError as exc:
 """
 
 
-def test_a_worker_that_dies_fails_the_build_instead_of_hanging(tmp_path: Path):
-    script = WORKER_DIES.format(tests=str(Path(__file__).parent), root=str(tmp_path), knobs=WORKER_KNOBS)
+@pytest.mark.parametrize("search", [False, True], ids=["rendering", "search"])
+def test_a_worker_that_dies_fails_the_build_instead_of_hanging(tmp_path: Path, search: bool):
+    script = WORKER_DIES.format(tests=str(Path(__file__).parent), root=str(tmp_path), knobs=WORKER_KNOBS,
+                                search=search)
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, start_new_session=True)
     try:
@@ -625,7 +633,7 @@ def test_a_worker_that_dies_fails_the_build_instead_of_hanging(tmp_path: Path):
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)  # its own session: only the build and its workers
         process.communicate()
-        pytest.fail("the build hung for 8 s after a rendering worker died")
+        pytest.fail("the build hung for 8 s after a worker died")
     assert process.returncode == 1, out
     assert re.search(r"worker.* died \(exit code 7\)", out), out
     assert "output" not in {path.name for path in tmp_path.iterdir()}  # nothing was published
