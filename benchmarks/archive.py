@@ -59,7 +59,7 @@ ID_LINES = re.compile(r"^- \*\*(?:Arxiv ID|Links)\*\*: .*$", re.MULTILINE)
 NEW_ID = re.compile(r"(arxiv\.org/(?:abs|pdf)/)(\d\d)(\d\d)\.(\d{4,5})(?=v\d|\b)", re.ASCII)
 ID_LINE = re.compile(r"^- \*\*Arxiv ID\*\*: \S*?/abs/(\d{4}\.\d{4,5})", re.MULTILINE)
 AUTHORS = re.compile(r"^- \*\*Authors\*\*: (.*(?:\n  .*)*)$", re.MULTILINE)
-STAGE_LINE = re.compile(rf"^(?:{'|'.join(STAGES)})\s+[\d.]+ s$")
+STAGE_LINE = re.compile(rf"^(?:{'|'.join(STAGES)})\s+[\d.]+ s(?:  \(.*\))?$")
 SUMMARY_LINE = re.compile(r"^(?:\d+ pages \(|\d+ merged duplicates|nothing changed)")
 
 

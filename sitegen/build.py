@@ -22,7 +22,7 @@ from .config import Config
 from .dependencies import KINDS, Fingerprints, code_fingerprint, digest_of, site_fingerprint, template_fingerprints
 from .errors import BuildError, UsageError
 from .parallel import Background, fork_map
-from .reader import read_content
+from .reader import list_content, read_listed
 from .render import Renderer, environment
 from .routes import Page
 from .search import index_files, search_tiers, tier_files, tier_name
@@ -79,24 +79,28 @@ def build_site(config: Config, jobs: int | None = None, report: Report | None = 
 def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report) -> BuildResult:
     started = time.perf_counter()
     state = cache.load()
-    with report.stage("read"):
-        reading = read_content(config.content_path, config.category_overrides, known=cache.digest, jobs=jobs)
-        cache.keep_digests(reading.parsed, reading.fresh)
-    for problem in reading.problems:
-        report.say(str(problem))
-    if config.strict and reading.problems:
-        raise BuildError(f"strict: {len(reading.problems)} problem(s) in the digests; nothing written")
     vendor, assets = vendor_assets(), theme_assets(theme)
     env = environment(theme, assets, vendor)
     site = site_fingerprint(config, assets, vendor)
     templates = template_fingerprints(env, KINDS)
-    inputs = digest_of(site, templates, sorted(reading.parsed))
     output = config.output_path
     served = state.manifests.get(publish.folder_key(output) or "")
-    if served is not None and state.inputs == inputs:
+    with report.stage("read"):
+        listing = list_content(config.content_path, config.category_overrides)
+        inputs = digest_of(site, templates, sorted(listing.keys))
+        unchanged = served is not None and state.inputs == inputs
+        if not unchanged:  # the digests are loaded only then: at archive scale that takes seconds
+            reading = read_listed(listing, known=cache.digest, jobs=jobs)
+            cache.keep_digests(reading.parsed, reading.fresh)
+    problems = state.problems if unchanged else reading.problems
+    for problem in problems:
+        report.say(str(problem))
+    if config.strict and problems:
+        raise BuildError(f"strict: {len(problems)} problem(s) in the digests; nothing written")
+    if unchanged:
         report.say(f"nothing changed since the last build: {output} is up to date "
                    f"({time.perf_counter() - started:.2f} s)")
-        return BuildResult({}, 0, len(reading.problems), report.timings)
+        return BuildResult({}, 0, len(problems), report.timings)
     with report.stage("model"):
         archive = build_archive(reading.digests)
     with _claim_spare(cache, state, output, mirrored=served is None) as spare, \
@@ -134,7 +138,7 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
             state.manifests[publish.folder_key(publish.spare_folder(output))] = manifest
         elif served is not None:
             state.manifests[publish.folder_key(spare.folder)] = served
-        state.fingerprints, state.inputs = wanted, inputs
+        state.fingerprints, state.inputs, state.problems = wanted, inputs, reading.problems
         cache.save(state)
     counts = _count_kinds(pages)
     skipped = sum(digest.skipped for digest in reading.digests)

@@ -19,9 +19,9 @@ from typing import Iterable, Iterator, Mapping
 
 from . import __version__
 from .digest import Digest
-from .errors import BuildError
+from .errors import BuildError, Problem
 
-FORMAT = 5  # bump when the pickle's shape changes
+FORMAT = 6  # bump when the pickle's shape changes
 
 
 @dataclass
@@ -40,6 +40,7 @@ class BuildState:
     manifests: dict[int, dict[str, str]] = field(default_factory=dict)  # folder inode -> path -> hash
     inputs: str = ""  # fingerprint of everything the last build read
     search_tiers: dict[str, SearchTier] = field(default_factory=dict)  # by what the tier is made from
+    problems: tuple[Problem, ...] = ()  # found in the digests last read: a build with nothing changed reports them again
 
 
 def _write_atomically(path: Path, value: object) -> None:

@@ -38,48 +38,97 @@ def digest_paths(content: Path) -> list[Path]:
     return sorted(found)
 
 
-def read_content(content: Path, overrides: Mapping[str, str] | None = None,
-                 display_root: Path | None = None,
-                 known: Callable[[str], Digest | None] | None = None, jobs: int = 1) -> Reading:
-    """Parse every digest below `content`; `overrides` maps sub-folders to a category.
+@dataclass(frozen=True)
+class Listed:
+    """A digest file found, with the content key of its bytes, name and category."""
 
-    `known(key)` gives a digest parsed before, by content key: a file whose bytes, name
-    and category are unchanged is not parsed again. The others are parsed in `jobs` processes.
-    """
-    files: list[Problem | list] = []  # in path order: a file's [key, digest] (None until parsed), or why it was unread
-    unparsed: list[tuple[int, bytes, str, str | None]] = []
+    path: Path
+    source: str  # the path as messages show it
+    category: str | None
+    key: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a content folder holds, keyed but not parsed: enough to tell that nothing changed."""
+
+    files: tuple[Listed | Problem, ...]  # in path order; a Problem for a file that could not be read
+    bytes_read: int
+
+    @property
+    def keys(self) -> list[str]:
+        return [file.key for file in self.files if isinstance(file, Listed)]
+
+
+def list_content(content: Path, overrides: Mapping[str, str] | None = None,
+                 display_root: Path | None = None) -> Listing:
+    """Every digest below `content` with its content key; `overrides` maps sub-folders to a category."""
+    files: list[Listed | Problem] = []
     total = 0
     for path in digest_paths(content):
         source = _display(path, display_root)
+        category = _override(path, content, overrides or {})
         try:
             data = path.read_bytes()
         except OSError as exc:
-            files.append(Problem(source, 1, f"cannot read file: {exc.strerror or exc}; file skipped"))
+            files.append(_unreadable(source, exc))
             continue
         total += len(data)
-        category = _override(path, content, overrides or {})
-        key = content_hash(b"\0".join((source.encode("utf-8"), (category or "").encode("utf-8"), data)))
-        digest = known(key) if known else None
-        if digest is None:
-            unparsed.append((len(files), data, source, category))
-        files.append([key, digest])
+        files.append(Listed(path, source, category, _key(source, category, data)))
+    return Listing(tuple(files), total)
+
+
+def read_content(content: Path, overrides: Mapping[str, str] | None = None,
+                 display_root: Path | None = None,
+                 known: Callable[[str], Digest | None] | None = None, jobs: int = 1) -> Reading:
+    """Parse every digest below `content`; `overrides` maps sub-folders to a category."""
+    return read_listed(list_content(content, overrides, display_root), known, jobs)
+
+
+def read_listed(listing: Listing, known: Callable[[str], Digest | None] | None = None, jobs: int = 1) -> Reading:
+    """The digests of a listing. `known(key)` gives a digest parsed before, by content key:
+    a file whose bytes, name and category are unchanged is not parsed again. The others
+    are read again and parsed in `jobs` processes (a file changed since it was listed is
+    read as it is now, under its new key)."""
+    files: list = list(listing.files)
+    unparsed = []
+    for index, file in enumerate(files):
+        if isinstance(file, Listed):
+            digest = known(file.key) if known else None
+            if digest is None:
+                unparsed.append((index, file))
+            else:
+                files[index] = (file.key, digest)
     batches = [unparsed[start:start + PARSE_BATCH] for start in range(0, len(unparsed), PARSE_BATCH)]
-    for batch in fork_map(lambda batch: [_parse(*file) for file in batch], batches, jobs):
-        for index, digest in batch:
-            files[index][1] = digest
+    for batch in fork_map(lambda batch: [(index, _parse(file)) for index, file in batch], batches, jobs):
+        for index, parsed in batch:
+            files[index] = parsed
     read = [file for file in files if not isinstance(file, Problem)]
     problems = [problem for file in files
                 for problem in ((file,) if isinstance(file, Problem) else file[1].problems)]
-    return Reading(tuple(digest for _, digest in read), tuple(problems), total, dict(read),
-                   frozenset(files[index][0] for index, *_ in unparsed))
+    fresh = frozenset(files[index][0] for index, _ in unparsed if not isinstance(files[index], Problem))
+    return Reading(tuple(digest for _, digest in read), tuple(problems), listing.bytes_read, dict(read), fresh)
 
 
-def _parse(index: int, data: bytes, source: str, category: str | None) -> tuple[int, Digest]:
-    text, decode_problem = decode(data, source)
-    digest = parse_digest(text, source, category)
+def _parse(file: Listed) -> tuple[str, Digest] | Problem:
+    """(content key, digest) of a listed file, read again."""
+    try:
+        data = file.path.read_bytes()
+    except OSError as exc:
+        return _unreadable(file.source, exc)
+    text, decode_problem = decode(data, file.source)
+    digest = parse_digest(text, file.source, file.category)
     if decode_problem:
         digest = replace(digest, problems=(decode_problem, *digest.problems))
-    return index, digest
+    return _key(file.source, file.category, data), digest
+
+
+def _key(source: str, category: str | None, data: bytes) -> str:
+    return content_hash(b"\0".join((source.encode("utf-8"), (category or "").encode("utf-8"), data)))
+
+
+def _unreadable(source: str, exc: OSError) -> Problem:
+    return Problem(source, 1, f"cannot read file: {exc.strerror or exc}; file skipped")
 
 
 def decode(data: bytes, source: str) -> tuple[str, Problem | None]:

@@ -3,6 +3,7 @@ build of the same input gives."""
 
 from __future__ import annotations
 
+import io
 import pickle
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SITE_CONTENT, make_config, quiet_build
-from sitegen import build, publish, reader
+from sitegen import build, cache, publish, reader
 from sitegen.errors import BuildError
 
 DAY = Path("cs.CV/2022/09/20220929.md")  # the fixture day that holds most papers
@@ -41,6 +42,26 @@ def test_a_rebuild_with_nothing_changed_renders_nothing(tmp_path: Path, content:
     assert first.rendered == sum(first.pages.values()) > 0
     assert second.rendered == 0
     assert snapshot(config.output_path) == before
+
+
+def test_a_rebuild_with_nothing_changed_loads_no_digest_and_reports_the_problems_again(tmp_path: Path,
+                                                                                      content: Path, monkeypatch):
+    day = content / DAY
+    day.write_text(day.read_text(encoding="utf-8").replace("- **Published**: 2022-09-29 01:00:00+00:00",
+                                                           "- **Published**: yesterday", 1), encoding="utf-8")
+    config = make_config(tmp_path / "site", content=content)
+    first_report, second_report = io.StringIO(), io.StringIO()
+    first = build.build_site(config, jobs=1, report=build.Report(out=first_report))
+
+    def no_loading(self, key):
+        raise AssertionError("a digest was loaded though nothing changed")
+
+    monkeypatch.setattr(cache.Cache, "digest", no_loading)
+    second = build.build_site(config, jobs=1, report=build.Report(out=second_report))
+    problem = f"{DAY.name}:"
+    assert first.problems == second.problems == 1 and second.rendered == 0
+    assert [line for line in second_report.getvalue().splitlines() if problem in line] == \
+           [line for line in first_report.getvalue().splitlines() if problem in line] != []
 
 
 def test_adding_a_day_renders_only_what_it_touches_and_matches_a_clean_build(tmp_path: Path, content: Path):
