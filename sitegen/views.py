@@ -159,6 +159,7 @@ class Views:
         journal = text_html(paper.journal) if paper.journal else None
         view.update({
             "authors": self.author_links(paper.authors),
+            "author_names": ", ".join(paper.authors),
             "more_authors": 0,
             "version": paper.version,
             "categories": [self.category_link(code) for code in paper.categories],
