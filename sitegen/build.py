@@ -104,7 +104,8 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
     with report.stage("model"):
         archive = build_archive(reading.digests)
     with _claim_spare(cache, state, output, mirrored=served is None) as spare, \
-            Background(lambda: _search_data(archive, state, spare, output, served), fork=jobs > 1) as searching:
+            Background(lambda: _search_data(archive, state, spare, output, served, 1 if served is None else jobs),
+                       fork=jobs > 1) as searching:
         with report.stage("plan"):
             views = Views(archive, config)
             pages = list(views.pages())
@@ -150,10 +151,12 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
 
 
 def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,
-                 served: dict[str, str] | None) -> tuple[dict[str, str], dict[str, SearchTier], float]:
+                 served: dict[str, str] | None, jobs: int) -> tuple[dict[str, str], dict[str, SearchTier], float]:
     """The search files (path -> hash), the tiers they make, and the seconds it took. A
     tier's files are made again only when its papers, or sitegen's code, changed;
-    otherwise the served ones are linked. One process: it runs beside the rendering."""
+    otherwise the served ones are linked. It runs beside the rendering: in one process
+    when every page is rendered, in `jobs` when few are (a daily update; on the first
+    day of a year, the tier of all earlier years is made again)."""
     started = time.perf_counter()
     code = code_fingerprint()
     tiers = search_tiers(archive)
@@ -167,7 +170,7 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
             for path, digest in tier.paths.items():
                 spare.copy_from(output, path, digest)
         else:
-            made = tier_files(name, papers)
+            made = tier_files(name, papers, jobs)
             tier = SearchTier(made.summary, {file.path: spare.write(file.path, file.data) for file in made.files})
         kept[key] = tier
     written = {path: digest for tier in kept.values() for path, digest in tier.paths.items()}

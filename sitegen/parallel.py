@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import queue
+import signal
 import threading
 import traceback
 from typing import Callable, Generic, Iterable, Sequence, TypeVar
@@ -97,7 +98,8 @@ class Background(Generic[Result]):
         if fork:
             context = multiprocessing.get_context("fork")
             receiver, sender = context.Pipe(duplex=False)
-            self._worker = context.Process(target=_send_outcome, args=(function, sender), daemon=True)
+            # not a daemon: it may fork workers of its own (stopped at the end all the same)
+            self._worker = context.Process(target=_send_outcome, args=(function, sender))
             gc.freeze()
             self._worker.start()
             gc.unfreeze()
@@ -145,7 +147,12 @@ def _outcome(function: Callable[[], Result]) -> tuple[bool, Result | str]:
 
 
 def _send_outcome(function: Callable[[], Result], sender) -> None:
+    signal.signal(signal.SIGTERM, _exit)  # stopped, it stops its own workers on the way out
     sender.send(_outcome(function))
+
+
+def _exit(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _work(function, items, start: int, step: int, messages) -> None:
