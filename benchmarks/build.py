@@ -51,7 +51,9 @@ def tree_pss_kb(root_pid: int) -> int:
 
 
 def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """Wall seconds and peak memory (MiB) of a command's process tree."""
+    """Wall seconds and peak memory (MiB) of a command's process tree. The disk is synced
+    first, so no command pays for writing back what an earlier one wrote."""
+    os.sync()
     peak = 0
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
