@@ -11,12 +11,14 @@ share of the authors (a suffix letter per copy on the surname) so the archive ho
 about as many distinct names per paper as the real one (~258,000 names for ~192,000
 papers); the other names are shared, so co-author networks span years.
 
-Then runs `sitegen build` on it three times, each in its own process, measuring wall
+Then runs `sitegen build` on it four times, each in its own process, measuring wall
 time and peak memory of the whole process tree (sum of PSS, as `build.py` does): a
-clean build, a no-change rebuild, and a rebuild after adding one new day (the day after
-the last, made from a real digest with fresh ids). After the clean build and after the
-last one, every paper, author and day page the archive should have is looked up in the
-output (the expected list comes from sitegen's own reader and routes). Prints sitegen's
+clean build without the archive's newest day, a no-change rebuild, a rebuild after
+adding that day back (a daily update within a month), and one after adding the first
+day of the next year (made from a real digest with fresh ids: once a year the search
+tier of all earlier years is made again). After every build but the no-change one, every
+paper, author and day page the archive should have is looked up in the output (the
+expected list comes from sitegen's own reader and routes). Prints sitegen's
 stage times, then a table of scenario, wall s, peak MiB, files, papers and authors,
 passed or failed against 15 minutes and 6 GB. Skips cleanly where the corpus is absent.
 """
@@ -303,9 +305,15 @@ def run(corpus: Path, copies: int, fraction: float | None, jobs: int | None, wor
           f"{len(written.names):,} distinct author names ({fraction:.0%} of names renamed per older copy, "
           f"{len(written.names) / len(written.ids):.2f} names a paper)", flush=True)
     config = write_config(work)
+    newest = max(content.rglob("*.md"))  # held back from the first builds, then added: a day in the same month
+    held_back = work / "held-back.md"
+    newest.rename(held_back)
     rows, failures = [], 0
-    for scenario in ("clean build", "no-change rebuild", "add one day"):
+    for scenario in ("clean build", "no-change rebuild", "add one day", "add a new year's day"):
         if scenario == "add one day":
+            held_back.rename(newest)
+            print(f"added {newest.relative_to(content)} back ({len(ID_LINE.findall(newest.read_text(encoding='utf-8')))} papers)")
+        if scenario == "add a new year's day":
             added = next_day(sources, content, written)
             print(f"added {added} ({len(ID_LINE.findall((content / added).read_text(encoding='utf-8')))} papers)")
         seconds, mib, lines = timed_build(config, jobs, log)
