@@ -47,7 +47,7 @@ class Report:
         self.record(name, time.perf_counter() - started)
 
     def record(self, name: str, elapsed: float, note: str = "") -> None:
-        """A stage timed elsewhere (in another process)."""
+        """A stage's time, timed here (`stage`) or in another process."""
         self.timings.append((name, elapsed))
         self.say(f"{name:<10} {elapsed:6.2f} s" + (f"  ({note})" if note else ""))
 

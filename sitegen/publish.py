@@ -72,10 +72,11 @@ class Spare:
         return digest
 
     def _link_into_mirror(self, path: str, data: bytes) -> None:
-        mirrored = os.path.join(self.mirror, safe_relative(path))
+        relative = safe_relative(path)
+        mirrored = os.path.join(self.mirror, relative)
         self._folder_for(mirrored)
         try:
-            os.link(os.path.join(self.folder, safe_relative(path)), mirrored)
+            os.link(os.path.join(self.folder, relative), mirrored)
         except OSError:  # a file system without hard links
             _write_new(mirrored, data)
 

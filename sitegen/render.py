@@ -3,6 +3,7 @@ filters templates use. Template errors come out as `file:line: message (page)`."
 
 from __future__ import annotations
 
+import functools
 import traceback
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -79,7 +80,7 @@ def environment(theme: Theme, assets: Mapping[str, Asset], vendor: Vendor) -> ji
     env.globals["asset"] = lambda name: _asset_path(assets, name)
     env.globals["katex"] = vendor.katex
     env.globals["lunr"] = vendor.lunr
-    env.filters["longdate"] = _remembered(_long_date)  # a page lists many papers of few days
+    env.filters["longdate"] = functools.cache(_long_date)  # a page lists many papers of few days
     env.filters["isodate"] = lambda value: value.isoformat()
     return env
 
@@ -88,18 +89,6 @@ def _asset_path(assets: Mapping[str, Asset], name: str) -> str:
     if name not in assets:
         raise jinja2.TemplateRuntimeError(f"no static file '{name}' in the theme")
     return assets[name].path
-
-
-def _remembered(function):
-    """`function` of one argument, each result kept for the next call with that argument."""
-    results: dict = {}
-
-    def remembered(value):
-        result = results.get(value)
-        if result is None:
-            result = results[value] = function(value)
-        return result
-    return remembered
 
 
 def _long_date(value: date | datetime) -> str:
