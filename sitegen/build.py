@@ -200,6 +200,7 @@ def render_all(renderer: Renderer, pages: Sequence[Page], spare: publish.Spare, 
                report: Report) -> dict[str, str]:
     """Render pages straight to disk in batches spread over `jobs` forked workers;
     returns each page's content hash."""
+    pages = renderer.order(pages)
     batches = [pages[start:start + BATCH] for start in range(0, len(pages), BATCH)]
     done = 0
 

@@ -19,29 +19,33 @@ from .errors import BuildError, SitegenError
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
+STRETCHES = 2  # runs of consecutive items each process takes, spread along the list
+
 
 def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int,
              on_result: Callable[[int, Result], None] | None = None) -> list[Result]:
     """`[function(item) for item in items]`, spread over `jobs` processes, in order: this
     one and `jobs - 1` forked ones (one process fewer holding a copy of what they read).
+    Each takes runs of consecutive items (`share`).
 
     `on_result(index, result)` runs in this process as each result arrives (progress).
     A failure in a worker stops the others and is raised here as a BuildError.
     """
-    step = max(1, min(jobs, len(items)))
-    if step == 1:
+    processes = max(1, min(jobs, len(items)))
+    if processes == 1:
         return _work_and_collect(function, items, 1, None, [], on_result)
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
-    workers = [context.Process(target=_work, args=(function, items, start, step, messages), daemon=True)
-               for start in range(1, step)]
+    workers = [context.Process(target=_work, args=(function, items, share(len(items), process, processes), messages),
+                               daemon=True)
+               for process in range(1, processes)]
     # What exists now is left out of the collector's scans until the end: in a worker they
     # would write to (and so copy) every object, here they would rescan the whole model.
     gc.freeze()
     try:
         for worker in workers:
             worker.start()
-        return _work_and_collect(function, items, step, messages, workers, on_result)
+        return _work_and_collect(function, items, processes, messages, workers, on_result)
     finally:
         gc.unfreeze()
         for worker in workers:
@@ -50,11 +54,19 @@ def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: in
             worker.join()
 
 
-def _work_and_collect(function, items, step: int, messages, workers, on_result) -> list:
-    """This process's share (every `step`-th item from the first), taking the workers'
-    results between its own; then the rest of theirs."""
+def share(count: int, process: int, processes: int) -> list[int]:
+    """The indexes of the items a process takes: runs of consecutive ones, as neighbours
+    often share work a process caches (the papers listed on co-authors' pages), spread
+    along the list, as the cost of an item varies along it."""
+    run = max(1, count // (processes * STRETCHES))
+    return [index for index in range(count) if index // run % processes == process]
+
+
+def _work_and_collect(function, items, processes: int, messages, workers, on_result) -> list:
+    """This process's share, taking the workers' results between its own; then the rest of theirs."""
     results: list = [None] * len(items)
-    awaited = len(items) - len(range(0, len(items), step))
+    mine = share(len(items), 0, processes)
+    awaited = len(items) - len(mine)
 
     def take(message: tuple) -> None:
         nonlocal awaited
@@ -66,7 +78,7 @@ def _work_and_collect(function, items, step: int, messages, workers, on_result) 
         if on_result:
             on_result(index, value)
 
-    for index in range(0, len(items), step):
+    for index in mine:
         results[index] = function(items[index])
         if on_result:
             on_result(index, results[index])
@@ -155,8 +167,8 @@ def _exit(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
-def _work(function, items, start: int, step: int, messages) -> None:
-    for index in range(start, len(items), step):
+def _work(function, items, indexes: list[int], messages) -> None:
+    for index in indexes:
         ok, value = _outcome(lambda: function(items[index]))
         messages.put((index, ok, value))
         if not ok:

@@ -7,7 +7,7 @@ import functools
 import traceback
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import jinja2
 from jinja2.compiler import CodeGenerator
@@ -125,8 +125,16 @@ class Renderer:
             fragment = self._fragments[key] = macro(item, *args)
         return fragment
 
+    def order(self, pages: Sequence[Page]) -> list[Page]:
+        """`pages` in the order that renders fastest: by depth, as the cached fragments are
+        those of one depth (days and authors sit at the same one), and authors by their
+        newest paper, so co-authors, whose pages list the same papers, come together."""
+        authors = self.views.archive.authors
+        return sorted(pages, key=lambda page: (page.root, authors[page.key].paper_ids[0] if page.kind == "author"
+                                               else ""))
+
     def render(self, page: Page) -> bytes:
-        if page.root != self._root:  # pages come by kind, a kind at one depth: fragments of other depths are done
+        if page.root != self._root:  # pages come by depth (`render_all`): fragments of other depths are done
             self._fragments.clear()
             self._root = page.root
         try:

@@ -50,6 +50,7 @@ class Views:
         self._chunks: dict[str, list[tuple[str, ...]]] = {}
         self._sorted: dict[str, tuple[str, ...]] = {}
         self._links: dict[str, dict[str, str]] = {}
+        self._category_links: dict[str, dict[str, Any]] = {}
 
     @cached_property
     def site(self) -> Site:
@@ -135,8 +136,13 @@ class Views:
         return link
 
     def category_link(self, code: str) -> dict[str, Any]:
-        known = code in self.archive.categories
-        return {"code": code, "name": category_name(code), "path": routes.category(code) if known else None}
+        """(Cached: a category is linked from each of its papers' pages and authors.)"""
+        link = self._category_links.get(code)
+        if link is None:
+            known = code in self.archive.categories
+            link = self._category_links[code] = {"code": code, "name": category_name(code),
+                                                 "path": routes.category(code) if known else None}
+        return link
 
     def category_chunks(self, code: str) -> list[tuple[str, ...]]:
         """Numbered pages hold `per_page` papers counted from the oldest, so they stay put.
