@@ -7,6 +7,13 @@ memory of the whole process tree (sum of PSS, sampled every 20 ms, so memory sha
 forked workers counts once). Hugo (Debian's `hugo`) builds the same content through
 `../shared/bench/to_hugo.py` in the same run; ratios are sitegen / Hugo. Skips cleanly
 where the corpus, or Hugo, is absent.
+
+Two things would skew the figures, so:
+- times and memory come from separate runs of every scenario: reading the PSS of a
+  2.5 GB process every 20 ms slows it (Hugo's build by about a quarter on this machine);
+- no work folder is deleted before the end: on ext4 without a journal (this machine's
+  disk) creating files is slow for minutes after many were deleted (the kernel scans
+  past recently deleted inodes), which would tax whichever build came next.
 """
 
 from __future__ import annotations
@@ -50,9 +57,9 @@ def tree_pss_kb(root_pid: int) -> int:
     return total
 
 
-def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """Wall seconds and peak memory (MiB) of a command's process tree. The disk is synced
-    first, so no command pays for writing back what an earlier one wrote."""
+def measure(command: list[str], cwd: Path | None = None, sampled: bool = True) -> tuple[float, float]:
+    """Wall seconds and peak memory (MiB; 0 unless `sampled`) of a command's process tree.
+    The disk is synced first, so no command pays for writing back what an earlier one wrote."""
     os.sync()
     peak = 0
     started = time.perf_counter()
@@ -66,11 +73,13 @@ def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if sampled:
+        sampler.start()
     _, errors = process.communicate()
     elapsed = time.perf_counter() - started
     done.set()
-    sampler.join()
+    if sampled:
+        sampler.join()
     if process.returncode:
         raise SystemExit(f"failed: {' '.join(command)}\n{errors[-2000:]}")
     return elapsed, peak / 1024
@@ -90,7 +99,7 @@ def link_digests(files: list[Path], corpus: Path, content: Path) -> None:
         target.symlink_to(source)
 
 
-def sitegen_scenarios(corpus: Path, work: Path, jobs: int | None) -> list[tuple[str, float, float]]:
+def sitegen_scenarios(corpus: Path, work: Path, jobs: int | None, sampled: bool) -> list[tuple[str, float, float]]:
     files = sorted(corpus.rglob("*.md"))
     content = work / "content"
     link_digests(files, corpus, content)
@@ -98,12 +107,12 @@ def sitegen_scenarios(corpus: Path, work: Path, jobs: int | None) -> list[tuple[
     theme.mkdir(parents=True)  # a theme of one's own, empty for now: all from the default
     build = build_command(write_config(work, content, theme="edited"), jobs)
     results = []
-    results.append(("clean full build", *measure(build, REPO)))
-    results.append(("no-change rebuild", *measure(build, REPO)))
-    results.append(("add one day", *add_one_day(files, corpus, work / "append", jobs)))
+    results.append(("clean full build", *measure(build, REPO, sampled)))
+    results.append(("no-change rebuild", *measure(build, REPO, sampled)))
+    results.append(("add one day", *add_one_day(files, corpus, work / "append", jobs, sampled)))
     day = (REPO / "themes/default/templates/day.html").read_text(encoding="utf-8")
     (theme / "day.html").write_text(day.replace("<h1>", '<h1 class="edited">'), encoding="utf-8")
-    results.append(("one template edited", *measure(build, REPO)))
+    results.append(("one template edited", *measure(build, REPO, sampled)))
     return results
 
 
@@ -111,7 +120,7 @@ def build_command(config: Path, jobs: int | None) -> list[str]:
     return SITEGEN + ["build", "--config", str(config)] + (["--jobs", str(jobs)] if jobs else [])
 
 
-def add_one_day(files: list[Path], corpus: Path, work: Path, jobs: int | None) -> tuple[float, float]:
+def add_one_day(files: list[Path], corpus: Path, work: Path, jobs: int | None, sampled: bool) -> tuple[float, float]:
     """Wall time and peak memory of adding the last day to an archive built clean without it,
     as a daily update does: the spare output folder is still empty then, so every unchanged
     page has to reach it."""
@@ -120,10 +129,10 @@ def add_one_day(files: list[Path], corpus: Path, work: Path, jobs: int | None) -
     build = build_command(write_config(work, content), jobs)
     measure(build, REPO)
     link_digests(files[-1:], corpus, content)
-    return measure(build, REPO)
+    return measure(build, REPO, sampled)
 
 
-def hugo_build(corpus: Path, work: Path) -> tuple[float, float] | None:
+def hugo_build(corpus: Path, work: Path, sampled: bool) -> tuple[float, float] | None:
     if not shutil.which("hugo") or not (SHARED / "bench" / "to_hugo.py").exists():
         return None
     site = work / "hugo"
@@ -131,20 +140,31 @@ def hugo_build(corpus: Path, work: Path) -> tuple[float, float] | None:
     pattern = str(corpus) + "/*" * (depth - 1) + "/*.md"  # to_hugo.py's glob does not recurse
     subprocess.run([sys.executable, str(SHARED / "bench" / "to_hugo.py"), pattern, str(site)],
                    check=True, stdout=subprocess.DEVNULL)
-    return measure(["hugo", "--quiet", "-d", "public"], site)
+    return measure(["hugo", "--quiet", "-d", "public"], site, sampled)
+
+
+def all_scenarios(corpus: Path, work: Path, jobs: int | None, sampled: bool) -> list[tuple[str, float, float]]:
+    results = sitegen_scenarios(corpus, work / "sitegen", jobs, sampled)
+    hugo = hugo_build(corpus, work, sampled)
+    return results + ([("hugo (same pages)", *hugo)] if hugo else [])
 
 
 def run(corpus: Path, repeat: int = 1, jobs: int | None = None) -> list[dict]:
-    rows: dict[str, list[tuple[float, float]]] = {}
-    for _ in range(repeat):
-        with tempfile.TemporaryDirectory(prefix="sitegen-bench-") as folder:
-            for name, seconds, mib in sitegen_scenarios(corpus, Path(folder), jobs):
-                rows.setdefault(name, []).append((seconds, mib))
-            hugo = hugo_build(corpus, Path(folder))
-            if hugo:
-                rows.setdefault("hugo (same pages)", []).append(hugo)
-    return [{"scenario": name, "seconds": statistics.median(s for s, _ in runs),
-             "peak_mib": statistics.median(m for _, m in runs), "runs": len(runs)} for name, runs in rows.items()]
+    """Each scenario's median wall time over `repeat` unsampled runs and median peak memory
+    over as many sampled ones; every work folder is kept until the end (see above)."""
+    seconds: dict[str, list[float]] = {}
+    memory: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="sitegen-bench-") as folder:
+        for number in range(repeat):
+            for sampled in (False, True):
+                work = Path(folder) / f"{number}-{'memory' if sampled else 'time'}"
+                for name, wall, peak in all_scenarios(corpus, work, jobs, sampled):
+                    if sampled:
+                        memory.setdefault(name, []).append(peak)
+                    else:
+                        seconds.setdefault(name, []).append(wall)
+    return [{"scenario": name, "seconds": statistics.median(runs), "peak_mib": statistics.median(memory[name]),
+             "runs": len(runs)} for name, runs in seconds.items()]
 
 
 def print_table(rows: list[dict]) -> None:
