@@ -21,7 +21,7 @@ from .cache import BuildState, Cache, SearchTier
 from .config import Config
 from .dependencies import KINDS, Fingerprints, code_fingerprint, digest_of, site_fingerprint, template_fingerprints
 from .errors import BuildError, UsageError
-from .parallel import Background, fork_map
+from .parallel import Background, collector_paused, fork_map
 from .reader import list_content, read_listed
 from .render import Renderer, environment
 from .routes import Page
@@ -205,7 +205,8 @@ def render_all(renderer: Renderer, pages: Sequence[Page], spare: publish.Spare, 
     done = 0
 
     def render_batch(batch: Sequence[Page]) -> list[tuple[str, str]]:
-        return [(page.path, spare.write(page.path, renderer.render(page))) for page in batch]
+        with collector_paused(collect_after=True):  # rendering makes no cycles: ~4% of its time saved
+            return [(page.path, spare.write(page.path, renderer.render(page))) for page in batch]
 
     def progress(index: int, rendered: list) -> None:
         nonlocal done

@@ -12,7 +12,8 @@ import queue
 import signal
 import threading
 import traceback
-from typing import Callable, Generic, Iterable, Sequence, TypeVar
+from contextlib import contextmanager
+from typing import Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
 from .errors import BuildError, SitegenError
 
@@ -90,6 +91,23 @@ def _work_and_collect(function, items, processes: int, messages, workers, on_res
     while awaited:
         take(_next(messages, workers))
     return results
+
+
+@contextmanager
+def collector_paused(collect_after: bool = False) -> Iterator[None]:
+    """Python's cycle collector off while a great many short-lived containers are made
+    (postings, pages being rendered): they form no cycles, and the collector's scans of
+    them cost much (they more than double the index build time). `collect_after` collects
+    the young generations once at the end, so cycles a theme might make stay bounded."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collect_after:
+            gc.collect(1)
+        if enabled:
+            gc.enable()
 
 
 def maybe_forked_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int) -> Iterable[Result]:

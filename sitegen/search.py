@@ -20,7 +20,6 @@ category. Very common terms keep only their `MAX_POSTINGS` best-weighted posting
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import math
@@ -28,7 +27,6 @@ import re
 import unicodedata
 from array import array
 from collections import Counter, defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterator, Mapping, Sequence
@@ -37,7 +35,7 @@ from lunr.stop_word_filter import WORDS as STOP_WORDS
 
 from . import routes
 from .archive import Archive, Paper
-from .parallel import fork_map, maybe_forked_map
+from .parallel import collector_paused, fork_map, maybe_forked_map
 
 K1 = 1.2
 B = 0.75
@@ -320,7 +318,7 @@ def build_search(archive: Archive, jobs: int = 1) -> Iterator[SearchFile]:
 def tier_files(name: str, papers: Sequence[Paper], jobs: int = 1) -> Tier:
     """A tier's files, in `search/<name>/`; documents are numbered from 0 within the tier.
     With one job, files are made as they are taken, so only one is in memory at a time."""
-    with _collector_paused():
+    with collector_paused():
         postings, lengths = _tokenize_all(papers, jobs)
         weights = Weights(postings, lengths)
         plan = _plan_shards(weights)
@@ -332,7 +330,7 @@ def tier_files(name: str, papers: Sequence[Paper], jobs: int = 1) -> Tier:
 
 def _made_files(name: str, papers: Sequence[Paper], weights: "Weights", plan: list[list[str]],
                 jobs: int) -> Iterator[SearchFile]:
-    with _collector_paused():
+    with collector_paused():
         yield from maybe_forked_map(lambda numbered: weights.shard_file(name, *numbered), list(enumerate(plan)), jobs)
     del weights
     chunks = range(0, len(papers), DOCS_PER_CHUNK)
@@ -358,22 +356,6 @@ def _docs_file(name: str, papers: Sequence[Paper], start: int) -> SearchFile:
     number = start // DOCS_PER_CHUNK
     records = [_display(paper) for paper in papers[start:start + DOCS_PER_CHUNK]]
     return SearchFile(f"search/{name}/docs/{number}.js", _script("addDocs", f"{name}/{number}", records))
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while millions of small lists are made.
-
-    Postings are lists of numbers and strings, which form no cycles; left on, the
-    collector keeps rescanning them and more than doubles the index build time.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _tokenize_all(papers: Sequence[Paper], jobs: int) -> tuple[Packed, dict[str, list[int]]]:
