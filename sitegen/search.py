@@ -24,6 +24,7 @@ import hashlib
 import json
 import math
 import re
+import struct
 import unicodedata
 from array import array
 from collections import Counter, defaultdict
@@ -296,6 +297,7 @@ def tier_name(papers: Sequence[Paper]) -> str:
 
 Postings = dict[str, dict[str, list[int]]]  # field -> term -> [document, term count, document, …]
 Packed = dict[str, dict[str, bytes]]  # the same as bytes of 32-bit numbers
+ONE_POSTING = struct.Struct("=ii")  # a packed posting: document, term count
 
 
 @dataclass(frozen=True)
@@ -432,6 +434,7 @@ class Weights:
         self.lengths = lengths
         self.documents = len(lengths["id"])
         self.averages = {field: sum(values) / len(values) if values else 0 for field, values in lengths.items()}
+        self.positions = {field: position for position, field in enumerate(FIELDS)}
 
     def size(self, term: str) -> int:
         """About how many bytes the term takes in a shard."""
@@ -446,39 +449,38 @@ class Weights:
         documents and the average field lengths are in the manifest), so a tier's shards
         stay the same when other tiers change.
         """
-        positions = {field: position for position, field in enumerate(FIELDS)}
         entries = []
         for term in terms:
-            entry: list = [term, self.term_fields[term][0]]
-            for field, (documents, counts, lengths) in self.fields(term).items():
-                flat = [0] * (3 * len(documents))
-                flat[0::3] = [b - a for a, b in zip([0, *documents], documents)]
-                flat[1::3] = counts
-                flat[2::3] = lengths
-                entry += [positions[field], flat]
+            with_term, _, *fields = self.term_fields[term]
+            entry: list = [term, with_term]
+            for field, packed in fields:
+                entry += [self.positions[field], self._postings(field, packed, with_term)]
             entries.append(entry)
         return SearchFile(f"search/{name}/shards/{number}.js", _script("addShard", f"{name}/{number}", entries))
 
-    def fields(self, term: str) -> dict[str, tuple[list[int], list[int], list[int]]]:
-        """field -> (documents, term counts, field lengths): at most MAX_POSTINGS, the ones
+    def _postings(self, field: str, packed: bytes, with_term: int) -> list[int]:
+        """A term's postings in a field as a shard has them: at most MAX_POSTINGS, the ones
         lunr weighs highest (within the tier: a term's idf and a field's boost are the same
         for all of them, so the order is the one the whole archive's weights give, but for
         the average field length)."""
-        with_term = self.term_fields[term][0]
-        found = {}
-        for field, packed in self.term_fields[term][2:]:
-            entry = array("i")
-            entry.frombytes(packed)
-            documents, counts = entry[0::2].tolist(), entry[1::2].tolist()
-            field_lengths = self.lengths[field]
-            if len(documents) > MAX_POSTINGS:
-                ranks = lunr_ranks(counts, [field_lengths[number] for number in documents], self.averages[field],
-                                   with_term, self.documents, FIELDS[field])
-                # the best, earlier documents first among equals (as heapq.nlargest, but faster)
-                best = sorted(sorted(range(len(documents)), key=ranks.__getitem__, reverse=True)[:MAX_POSTINGS])
-                documents, counts = [documents[i] for i in best], [counts[i] for i in best]
-            found[field] = (documents, counts, [field_lengths[number] for number in documents])
-        return found
+        field_lengths = self.lengths[field]
+        if len(packed) == ONE_POSTING.size:  # most terms: a name, a phrase, an id
+            document, count = ONE_POSTING.unpack(packed)
+            return [document, count, field_lengths[document]]
+        entry = array("i")
+        entry.frombytes(packed)
+        documents, counts = entry[0::2].tolist(), entry[1::2].tolist()
+        if len(documents) > MAX_POSTINGS:
+            ranks = lunr_ranks(counts, [field_lengths[number] for number in documents], self.averages[field],
+                               with_term, self.documents, FIELDS[field])
+            # the best, earlier documents first among equals (as heapq.nlargest, but faster)
+            best = sorted(sorted(range(len(documents)), key=ranks.__getitem__, reverse=True)[:MAX_POSTINGS])
+            documents, counts = [documents[i] for i in best], [counts[i] for i in best]
+        flat = [0] * (3 * len(documents))
+        flat[0::3] = [b - a for a, b in zip([0, *documents], documents)]
+        flat[1::3] = counts
+        flat[2::3] = [field_lengths[number] for number in documents]
+        return flat
 
 
 def _plan_shards(weights: Weights) -> list[list[str]]:
