@@ -20,24 +20,25 @@ from .errors import BuildError, SitegenError
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-STRETCHES = 2  # runs of consecutive items each process takes, spread along the list
+SHARE = 2  # a process's first run is 1/SHARE of its share of the items
 
 
 def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int,
              on_result: Callable[[int, Result], None] | None = None) -> list[Result]:
     """`[function(item) for item in items]`, spread over `jobs` processes, in order: this
     one and `jobs - 1` forked ones (one process fewer holding a copy of what they read).
-    Each takes runs of consecutive items (`share`).
+    Each takes runs of consecutive items as it goes (`Claims`).
 
     `on_result(index, result)` runs in this process as each result arrives (progress).
     A failure in a worker stops the others and is raised here as a BuildError.
     """
     processes = max(1, min(jobs, len(items)))
     if processes == 1:
-        return _work_and_collect(function, items, 1, None, [], on_result)
+        return _work_and_collect(function, items, range(len(items)), None, [], on_result)
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
-    workers = [context.Process(target=_work, args=(function, items, share(len(items), process, processes), messages),
+    claims = Claims(context, len(items), processes)
+    workers = [context.Process(target=_work, args=(function, items, claims.taken_by(process), messages),
                                daemon=True)
                for process in range(1, processes)]
     # What exists now is left out of the collector's scans until the end: in a worker they
@@ -46,7 +47,7 @@ def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: in
     try:
         for worker in workers:
             worker.start()
-        return _work_and_collect(function, items, processes, messages, workers, on_result)
+        return _work_and_collect(function, items, claims.taken_by(0), messages, workers, on_result)
     finally:
         gc.unfreeze()
         for worker in workers:
@@ -55,40 +56,55 @@ def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: in
             worker.join()
 
 
-def share(count: int, process: int, processes: int) -> list[int]:
-    """The indexes of the items a process takes: runs of consecutive ones, as neighbours
-    often share work a process caches (the papers listed on co-authors' pages), spread
-    along the list, as the cost of an item varies along it."""
-    run = max(1, count // (processes * STRETCHES))
-    return [index for index in range(count) if index // run % processes == process]
+class Claims:
+    """Indexes of items in runs of consecutive ones: each process starts with a long run of
+    its own, then takes the next free run whenever it is done, each a fraction of what is
+    left. Neighbours often share work a process caches (the papers listed on co-authors'
+    pages), so runs are long; the last ones are short, so all processes end together."""
+
+    def __init__(self, context, count: int, processes: int):
+        self.count = count
+        self.share = processes * SHARE  # a run is what is left divided by this
+        self.first = max(1, count // self.share)
+        self._next = context.Value("q", processes * self.first)  # the first index after every process's first run
+
+    def taken_by(self, process: int) -> Iterator[int]:
+        """The indexes process number `process` takes (this one is 0), as it asks for them."""
+        start, end = process * self.first, (process + 1) * self.first
+        while start < self.count:
+            yield from range(start, min(end, self.count))
+            with self._next.get_lock():
+                start = self._next.value
+                end = start + max(1, (self.count - start) // self.share)
+                self._next.value = end
 
 
-def _work_and_collect(function, items, processes: int, messages, workers, on_result) -> list:
-    """This process's share, taking the workers' results between its own; then the rest of theirs."""
+def _work_and_collect(function, items, mine: Iterable[int], messages, workers, on_result) -> list:
+    """This process's items, taking the workers' results between its own; then the rest of theirs."""
     results: list = [None] * len(items)
-    mine = share(len(items), 0, processes)
-    awaited = len(items) - len(mine)
+    missing = len(items)
 
-    def take(message: tuple) -> None:
-        nonlocal awaited
-        index, ok, value = message
-        if not ok:
-            raise BuildError(value)
+    def keep(index: int, value) -> None:
+        nonlocal missing
         results[index] = value
-        awaited -= 1
+        missing -= 1
         if on_result:
             on_result(index, value)
 
+    def take(message: tuple) -> None:
+        index, ok, value = message
+        if not ok:
+            raise BuildError(value)
+        keep(index, value)
+
     for index in mine:
-        results[index] = function(items[index])
-        if on_result:
-            on_result(index, results[index])
-        while awaited:
+        keep(index, function(items[index]))
+        while messages is not None:
             try:
                 take(messages.get_nowait())
             except queue.Empty:
                 break
-    while awaited:
+    while missing:
         take(_next(messages, workers))
     return results
 
@@ -185,7 +201,7 @@ def _exit(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
-def _work(function, items, indexes: list[int], messages) -> None:
+def _work(function, items, indexes: Iterable[int], messages) -> None:
     for index in indexes:
         ok, value = _outcome(lambda: function(items[index]))
         messages.put((index, ok, value))

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 
 import pytest
 
-from sitegen.parallel import collector_paused, fork_map, share
+from sitegen.parallel import SHARE, Claims, collector_paused, fork_map
 
 
-@pytest.mark.parametrize("count", [0, 1, 2, 3, 7, 100, 285])
-@pytest.mark.parametrize("processes", [1, 2, 3, 4])
-def test_every_item_goes_to_exactly_one_process_in_runs(count: int, processes: int):
-    shares = [share(count, process, processes) for process in range(processes)]
-    assert sorted(index for indexes in shares for index in indexes) == list(range(count))
-    if count >= 4 * processes:  # long lists: a few runs of neighbours each, not every n-th item
-        for indexes in shares:
-            runs = sum(1 for before, index in zip([None, *indexes], indexes) if before != index - 1)
-            assert 1 <= runs <= 3
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 100, 285])
+@pytest.mark.parametrize("processes", [1, 2, 3])
+def test_claims_give_every_index_once_each_process_a_run_first(count: int, processes: int):
+    processes = min(processes, count)  # as fork_map has it
+    claims = Claims(multiprocessing.get_context("fork"), count, processes)
+    first = max(1, count // (processes * SHARE))
+    takers = [claims.taken_by(process) for process in range(processes)]
+    firsts = [[next(taker) for _ in range(first)] for taker in takers]
+    assert firsts == [list(range(p * first, (p + 1) * first)) for p in range(processes)]
+    rest = [index for taker in takers for index in taker]  # the first asks again first: it takes all the rest
+    assert sorted(index for run in firsts for index in run) + rest == list(range(count))
+
+
+def test_fork_map_hands_out_long_runs_of_neighbours_then_shorter_ones():
+    pids = fork_map(lambda item: os.getpid(), list(range(400)), jobs=2)
+    assert len(set(pids[:100])) == 1 and len(set(pids[100:200])) == 1 and pids[0] != pids[100]  # the first runs
+    stretches = 1 + sum(1 for a, b in zip(pids, pids[1:]) if a != b)
+    assert stretches <= 25  # the rest in runs of a quarter of what is left (at least one item): 19 of them
 
 
 def test_fork_map_keeps_the_order_and_uses_every_process():
