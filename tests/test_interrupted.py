@@ -49,6 +49,17 @@ def build_command(config: Path) -> list[str]:
     return [sys.executable, "-m", "sitegen.cli", "build", "--config", str(config), "--jobs", "2"]
 
 
+def stop_session(session: int) -> None:
+    """Kill what is left of a killed build (its forked workers) and wait until it is gone:
+    until then they hold the build lock, and the next build would find it taken."""
+    subprocess.run(["pkill", "-KILL", "-s", str(session)], check=False)
+    deadline = time.monotonic() + 10
+    while any(not state.startswith("Z") for state in  # a zombie holds no lock
+              subprocess.run(["ps", "-s", str(session), "-o", "stat="], capture_output=True, text=True).stdout.split()):
+        assert time.monotonic() < deadline, "the killed build's processes did not go away"
+        time.sleep(0.01)
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> tuple[Path, Path]:
     content = tmp_path / "content"
@@ -78,11 +89,12 @@ def test_a_killed_build_leaves_the_old_site_or_the_new_one(site: tuple[Path, Pat
         time.sleep(randomness.uniform(0, duration))
         process.send_signal(signal.SIGKILL)
         process.wait()
-        subprocess.run(["pkill", "-KILL", "-s", str(process.pid)], check=False)  # its forked workers
+        stop_session(process.pid)
         after = snapshot(tmp_path / "output")
         assert after in (old, new), f"run {run}: output is neither the old site nor the new one"
         outcomes.append("unchanged" if after == expected_before else "swapped")
     # and the next build, after all those kills, is complete and correct
-    subprocess.run(build_command(config), check=True, capture_output=True)
+    final = subprocess.run(build_command(config), capture_output=True, text=True)
+    assert final.returncode == 0, final.stderr[-2000:]
     assert snapshot(tmp_path / "output") == (old if (RUNS - 1) % 2 else new)
     assert "unchanged" in outcomes  # the kills did land mid-build
