@@ -65,18 +65,19 @@ class Spare:
         """Write `data` at `path` unless the folder holds it already; returns its hash."""
         digest = content_hash(data)
         held = self.holds.get(path)
+        target = self._place(path)
         if held != digest:
-            _write_new(self._target(path, held is not None), data)
+            self._make_room(target, held is not None)
+            _write_new(target, data)
         if self.mirror is not None:
-            self._link_into_mirror(path, data)
+            self._link_into_mirror(path, target, data)
         return digest
 
-    def _link_into_mirror(self, path: str, data: bytes) -> None:
-        relative = safe_relative(path)
-        mirrored = os.path.join(self.mirror, relative)
+    def _link_into_mirror(self, path: str, written: str, data: bytes) -> None:
+        mirrored = os.path.join(self.mirror, path)  # `path` checked by `_place` already
         self._folder_for(mirrored)
         try:
-            os.link(os.path.join(self.folder, relative), mirrored)
+            os.link(written, mirrored)
         except OSError:  # a file system without hard links
             _write_new(mirrored, data)
 
@@ -85,21 +86,24 @@ class Spare:
         held = self.holds.get(path)
         if held != digest:
             source = os.path.join(source_folder, path)
-            target = self._target(path, held is not None)
+            target = self._place(path)
+            self._make_room(target, held is not None)
             try:
                 _create_anew(target, lambda: os.link(source, target))
             except OSError:  # a file system without hard links
                 shutil.copyfile(source, target)
 
-    def _target(self, path: str, exists: bool) -> str:
-        """The file's place in the folder, made ready for a new file: its folder exists and
-        the old file, which may be linked to the served one, is gone."""
-        target = os.path.join(self.folder, safe_relative(path))
+    def _place(self, path: str) -> str:
+        """The file's place in the folder (checked to stay inside it)."""
+        return os.path.join(self.folder, safe_relative(path))
+
+    def _make_room(self, target: str, exists: bool) -> None:
+        """Ready `target` for a new file: its folder exists and the old file, which may be
+        linked to the served one, is gone."""
         if exists:
             _unlink(target)
         else:
             self._folder_for(target)
-        return target
 
     def _folder_for(self, target: str) -> None:
         folder = os.path.dirname(target)

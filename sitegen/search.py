@@ -45,6 +45,7 @@ B = 0.75
 FIELDS: Mapping[str, int] = {
     "id": 50, "name": 15, "phrase": 10, "title": 10, "authors": 4, "categories": 2, "abstract": 1,
 }
+FIELD_POSITIONS = {field: position for position, field in enumerate(FIELDS)}  # as shards name fields
 MAX_POSTINGS = 1500  # per term and field: the best-weighted ones, so common words stay small
 SHARD_BYTES = 16_000  # target size of a term-range shard: a query loads about one per word
 DOCS_PER_CHUNK = 2  # display records per file: results are scattered, so few per file load least
@@ -434,7 +435,6 @@ class Weights:
         self.lengths = lengths
         self.documents = len(lengths["id"])
         self.averages = {field: sum(values) / len(values) if values else 0 for field, values in lengths.items()}
-        self.positions = {field: position for position, field in enumerate(FIELDS)}
 
     def size(self, term: str) -> int:
         """About how many bytes the term takes in a shard."""
@@ -454,7 +454,7 @@ class Weights:
             with_term, _, *fields = self.term_fields[term]
             entry: list = [term, with_term]
             for field, packed in fields:
-                entry += [self.positions[field], self._postings(field, packed, with_term)]
+                entry += [FIELD_POSITIONS[field], self._postings(field, packed, with_term)]
             entries.append(entry)
         return SearchFile(f"search/{name}/shards/{number}.js", _script("addShard", f"{name}/{number}", entries))
 
@@ -473,7 +473,7 @@ class Weights:
         if len(documents) > MAX_POSTINGS:
             ranks = lunr_ranks(counts, [field_lengths[number] for number in documents], self.averages[field],
                                with_term, self.documents, FIELDS[field])
-            # the best, earlier documents first among equals (as heapq.nlargest, but faster)
+            # the best, earlier documents first among equals
             best = sorted(sorted(range(len(documents)), key=ranks.__getitem__, reverse=True)[:MAX_POSTINGS])
             documents, counts = [documents[i] for i in best], [counts[i] for i in best]
         flat = [0] * (3 * len(documents))
