@@ -171,7 +171,7 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
                 spare.copy_from(output, path, digest)
         else:
             made = tier_files(name, papers, jobs)
-            tier = SearchTier(made.summary, {file.path: spare.write(file.path, file.data) for file in made.files})
+            tier = SearchTier(made.summary, spare.write_all((file.path, file.data) for file in made.files))
         kept[key] = tier
     written = {path: digest for tier in kept.values() for path, digest in tier.paths.items()}
     for file in index_files(tiers, [tier.summary for tier in kept.values()]):
@@ -206,7 +206,8 @@ def render_all(renderer: Renderer, pages: Sequence[Page], spare: publish.Spare, 
 
     def render_batch(batch: Sequence[Page]) -> list[tuple[str, str]]:
         with collector_paused(collect_after=True):  # rendering makes no cycles: ~4% of its time saved
-            return [(page.path, spare.write(page.path, renderer.render(page))) for page in batch]
+            rendered = [(page.path, renderer.render(page)) for page in batch]
+        return list(spare.write_all(rendered).items())
 
     def progress(index: int, rendered: list) -> None:
         nonlocal done

@@ -223,3 +223,22 @@ def test_a_first_build_leaves_the_spare_folder_linked_to_the_new_site(tmp_path: 
     edited.write_text(edited.read_text(encoding="utf-8").replace("Segmentation", "Segmenting"), encoding="utf-8")
     result = quiet_build(config)
     assert created == [] and 0 < result.rendered < len(files) / 2
+
+
+def test_written_files_are_made_in_runs_before_any_of_the_run_is_written(tmp_path: Path):
+    """Rendering and writing alternate by the run, not by the file: each file written
+    between two renders costs the kernel three times as much (its caches are cold)."""
+    spare = publish.prepare_spare(tmp_path / "output", None)
+    on_disk_when_made = []
+
+    def made(count: int):
+        for number in range(count):
+            on_disk_when_made.append(sum(1 for _ in spare.folder.rglob("*.html")))
+            yield f"pages/{number}.html", f"<p>{number}</p>".encode()
+
+    hashes = spare.write_all(made(publish.RUN + 3))
+    assert on_disk_when_made[:publish.RUN] == [0] * publish.RUN
+    assert on_disk_when_made[publish.RUN:] == [publish.RUN] * 3
+    assert len(hashes) == publish.RUN + 3
+    assert (spare.folder / "pages/7.html").read_bytes() == b"<p>7</p>"
+    assert hashes["pages/7.html"] == cache.content_hash(b"<p>7</p>")
