@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence, TextIO
+from typing import Callable, Iterator, Sequence, TextIO
 
 from . import feeds, publish
 from .archive import Archive, build_archive
@@ -72,7 +72,9 @@ def build_site(config: Config, jobs: int | None = None, report: Report | None = 
         raise UsageError(f"content folder not found: {config.content_path}")
     theme = load_theme(config)
     cache = Cache(config.path(config.cache_dir))
-    with cache.lock():
+    # The model, the pages planned and their fingerprints are millions of objects and no
+    # cycles: the collector's scans of them would cost a few tenths of a second.
+    with cache.lock(), collector_paused(collect_after=True):
         return _build(config, theme, cache, jobs, report)
 
 
@@ -119,7 +121,7 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
             for source, path in _asset_files(assets, vendor):
                 manifest[path] = spare.write(path, source.read_bytes())
         with report.stage("render"):
-            manifest.update(render_all(Renderer(views, env), stale, spare, jobs, report))
+            manifest.update(render_all(Renderer(views, env), stale, spare, jobs, report, searching.running))
             for page in pages:
                 if page.path not in manifest:
                     spare.copy_from(output, page.path, served[page.path])
@@ -197,9 +199,10 @@ def check_unique_paths(paths) -> None:
 
 
 def render_all(renderer: Renderer, pages: Sequence[Page], spare: publish.Spare, jobs: int,
-               report: Report) -> dict[str, str]:
-    """Render pages straight to disk in batches spread over `jobs` forked workers;
-    returns each page's content hash."""
+               report: Report, searching: Callable[[], bool] = lambda: False) -> dict[str, str]:
+    """Render pages straight to disk in batches spread over `jobs` processes; returns each
+    page's content hash. While `searching()` (the search data being made in a process of
+    its own), one process fewer renders, so no more processes are busy than `jobs`."""
     pages = renderer.order(pages)
     batches = [pages[start:start + BATCH] for start in range(0, len(pages), BATCH)]
     done = 0
@@ -215,7 +218,8 @@ def render_all(renderer: Renderer, pages: Sequence[Page], spare: publish.Spare, 
         if done == len(pages) or (done // BATCH) % PROGRESS_BATCHES == 0:
             report.say(f"rendered {done}/{len(pages)} pages")
 
-    return dict(pair for batch in fork_map(render_batch, batches, jobs, progress) for pair in batch)
+    return dict(pair for batch in fork_map(render_batch, batches, jobs, progress, searching)
+                for pair in batch)
 
 
 def _asset_files(assets, vendor: Vendor) -> Iterator[tuple[Path, str]]:

@@ -20,16 +20,20 @@ from .errors import BuildError, SitegenError
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-SHARE = 2  # a process's first run is 1/SHARE of its share of the items
+SHARE = 2  # a run is 1/SHARE of each process's share of the items left
 
 
 def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int,
-             on_result: Callable[[int, Result], None] | None = None) -> list[Result]:
+             on_result: Callable[[int, Result], None] | None = None,
+             hold_one: Callable[[], bool] | None = None) -> list[Result]:
     """`[function(item) for item in items]`, spread over `jobs` processes, in order: this
     one and `jobs - 1` forked ones (one process fewer holding a copy of what they read).
     Each takes runs of consecutive items as it goes (`Claims`).
 
     `on_result(index, result)` runs in this process as each result arrives (progress).
+    While `hold_one()` is true (asked between this process's items), one forked process
+    waits to be started: another process of the build is busy meanwhile, and more busy
+    processes than cores get less done (they take turns, each finding the caches cold).
     A failure in a worker stops the others and is raised here as a BuildError.
     """
     processes = max(1, min(jobs, len(items)))
@@ -38,51 +42,52 @@ def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: in
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
     claims = Claims(context, len(items), processes)
-    workers = [context.Process(target=_work, args=(function, items, claims.taken_by(process), messages),
-                               daemon=True)
-               for process in range(1, processes)]
+    workers = [context.Process(target=_work, args=(function, items, claims.taken(), messages), daemon=True)
+               for _ in range(1, processes)]
     # What exists now is left out of the collector's scans until the end: in a worker they
     # would write to (and so copy) every object, here they would rescan the whole model.
     gc.freeze()
     try:
-        for worker in workers:
+        for worker in workers[:-1] if hold_one else workers:
             worker.start()
-        return _work_and_collect(function, items, claims.taken_by(0), messages, workers, on_result)
+        return _work_and_collect(function, items, claims.taken(), messages, workers, on_result, hold_one)
     finally:
         gc.unfreeze()
         for worker in workers:
             if worker.is_alive():
                 worker.terminate()
-            worker.join()
+            if worker.pid is not None:
+                worker.join()
 
 
 class Claims:
-    """Indexes of items in runs of consecutive ones: each process starts with a long run of
-    its own, then takes the next free run whenever it is done, each a fraction of what is
-    left. Neighbours often share work a process caches (the papers listed on co-authors'
-    pages), so runs are long; the last ones are short, so all processes end together."""
+    """Indexes of items in runs of consecutive ones: whenever a process is done with its
+    run it takes the next, a fraction of what is left. Neighbours often share work a
+    process caches (the papers listed on co-authors' pages), so the first runs are long;
+    the last ones are short, so all processes end together, whenever each started."""
 
     def __init__(self, context, count: int, processes: int):
         self.count = count
         self.share = processes * SHARE  # a run is what is left divided by this
-        self.first = max(1, count // self.share)
-        self._next = context.Value("q", processes * self.first)  # the first index after every process's first run
+        self._next = context.Value("q", 0)  # the first index no process has taken
 
-    def taken_by(self, process: int) -> Iterator[int]:
-        """The indexes process number `process` takes (this one is 0), as it asks for them."""
-        start, end = process * self.first, (process + 1) * self.first
-        while start < self.count:
-            yield from range(start, min(end, self.count))
+    def taken(self) -> Iterator[int]:
+        """The indexes one process takes, as it asks for them."""
+        while True:
             with self._next.get_lock():
                 start = self._next.value
-                end = start + max(1, (self.count - start) // self.share)
-                self._next.value = end
+                end = self._next.value = min(self.count, start + max(1, (self.count - start) // self.share))
+            if start >= self.count:
+                return
+            yield from range(start, end)
 
 
-def _work_and_collect(function, items, mine: Iterable[int], messages, workers, on_result) -> list:
-    """This process's items, taking the workers' results between its own; then the rest of theirs."""
+def _work_and_collect(function, items, mine: Iterable[int], messages, workers, on_result, hold_one=None) -> list:
+    """This process's items, taking the workers' results between its own (and starting the
+    held worker once `hold_one()` is false); then the rest of theirs."""
     results: list = [None] * len(items)
     missing = len(items)
+    held = workers[-1:] if hold_one else []
 
     def keep(index: int, value) -> None:
         nonlocal missing
@@ -98,6 +103,8 @@ def _work_and_collect(function, items, mine: Iterable[int], messages, workers, o
         keep(index, value)
 
     for index in mine:
+        if held and not hold_one():
+            held.pop().start()
         keep(index, function(items[index]))
         while messages is not None:
             try:
@@ -105,7 +112,7 @@ def _work_and_collect(function, items, mine: Iterable[int], messages, workers, o
             except queue.Empty:
                 break
     while missing:
-        take(_next(messages, workers))
+        take(_next(messages, [worker for worker in workers if worker.pid is not None]))
     return results
 
 
@@ -160,6 +167,10 @@ class Background(Generic[Result]):
         except EOFError:  # it died without a word (killed, out of memory)
             pass
         receiver.close()
+
+    def running(self) -> bool:
+        """Whether the forked process is still at work (it never is unforked: it runs in `result`)."""
+        return self._worker is not None and self._receiving.is_alive()
 
     def result(self) -> Result:
         if self._worker is None:
