@@ -92,8 +92,8 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
         inputs = digest_of(site, templates, sorted(listing.keys))
         unchanged = served is not None and state.inputs == inputs
         if not unchanged:  # the digests are loaded only then: at archive scale that takes seconds
-            reading = read_listed(listing, known=cache.digest, jobs=jobs)
-            cache.keep_digests(reading.parsed, reading.fresh)
+            reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
+            cache.forget_digests_but(reading.parsed)
     problems = state.problems if unchanged else reading.problems
     for problem in problems:
         report.say(str(problem))

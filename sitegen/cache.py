@@ -71,14 +71,15 @@ class Cache:
             return None
         return digest if stamp == (FORMAT, __version__) and isinstance(digest, Digest) else None
 
-    def keep_digests(self, parsed: Mapping[str, Digest], fresh: Iterable[str]) -> None:
-        """Store the digests parsed afresh (new, or stored by another version); forget
-        those no longer read."""
+    def store_digest(self, key: str, digest: Digest) -> None:
+        """Keep a digest parsed afresh (new, or stored by another version), by content key."""
         self.digests.mkdir(parents=True, exist_ok=True)
+        _write_atomically(self.digests / f"{key}.pickle", ((FORMAT, __version__), digest))
+
+    def forget_digests_but(self, keys: Iterable[str]) -> None:
+        """Forget the digests stored that are no longer read."""
         stored = {path.stem for path in self.digests.glob("*.pickle")}
-        for key in fresh:
-            _write_atomically(self.digests / f"{key}.pickle", ((FORMAT, __version__), parsed[key]))
-        for key in stored - parsed.keys():
+        for key in stored - set(keys):
             (self.digests / f"{key}.pickle").unlink(missing_ok=True)
 
     def load(self) -> BuildState:

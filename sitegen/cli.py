@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from .archive import build_archive
 from .config import documented_options, load_config
 from .errors import EXIT_FAILED, EXIT_OK, SitegenError, UsageError
 from .reader import read_content
+
+
+def run() -> NoReturn:
+    """The `sitegen` command: `main`, then the process ends without the interpreter's
+    teardown, which after a build would visit every object of the archive only to free
+    memory the kernel frees at once (0.17 s of a year's build). What it printed is flushed first."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,4 +127,4 @@ def _config(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

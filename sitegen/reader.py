@@ -23,7 +23,6 @@ class Reading:
     problems: tuple[Problem, ...]
     bytes_read: int
     parsed: Mapping[str, Digest]  # by content key: what a later read can reuse unparsed
-    fresh: frozenset[str]  # the keys parsed this time, not reused
 
 
 def digest_paths(content: Path) -> list[Path]:
@@ -85,11 +84,12 @@ def read_content(content: Path, overrides: Mapping[str, str] | None = None,
     return read_listed(list_content(content, overrides, display_root), known, jobs)
 
 
-def read_listed(listing: Listing, known: Callable[[str], Digest | None] | None = None, jobs: int = 1) -> Reading:
+def read_listed(listing: Listing, known: Callable[[str], Digest | None] | None = None, jobs: int = 1,
+                store: Callable[[str, Digest], None] | None = None) -> Reading:
     """The digests of a listing. `known(key)` gives a digest parsed before, by content key:
     a file whose bytes, name and category are unchanged is not parsed again. The others
     are read again and parsed in `jobs` processes (a file changed since it was listed is
-    read as it is now, under its new key)."""
+    read as it is now, under its new key), which `store(key, digest)` each as they go."""
     files: list = list(listing.files)
     unparsed = []
     for index, file in enumerate(files):
@@ -100,18 +100,17 @@ def read_listed(listing: Listing, known: Callable[[str], Digest | None] | None =
             else:
                 files[index] = (file.key, digest)
     batches = [unparsed[start:start + PARSE_BATCH] for start in range(0, len(unparsed), PARSE_BATCH)]
-    for batch in fork_map(lambda batch: [(index, _parse(file)) for index, file in batch], batches, jobs):
+    for batch in fork_map(lambda batch: [(index, _parse(file, store)) for index, file in batch], batches, jobs):
         for index, parsed in batch:
             files[index] = parsed
     read = [file for file in files if not isinstance(file, Problem)]
     problems = [problem for file in files
                 for problem in ((file,) if isinstance(file, Problem) else file[1].problems)]
-    fresh = frozenset(files[index][0] for index, _ in unparsed if not isinstance(files[index], Problem))
-    return Reading(tuple(digest for _, digest in read), tuple(problems), listing.bytes_read, dict(read), fresh)
+    return Reading(tuple(digest for _, digest in read), tuple(problems), listing.bytes_read, dict(read))
 
 
-def _parse(file: Listed) -> tuple[str, Digest] | Problem:
-    """(content key, digest) of a listed file, read again."""
+def _parse(file: Listed, store: Callable[[str, Digest], None] | None = None) -> tuple[str, Digest] | Problem:
+    """(content key, digest) of a listed file, read again (and stored)."""
     try:
         data = file.path.read_bytes()
     except OSError as exc:
@@ -120,7 +119,10 @@ def _parse(file: Listed) -> tuple[str, Digest] | Problem:
     digest = parse_digest(text, file.source, file.category)
     if decode_problem:
         digest = replace(digest, problems=(decode_problem, *digest.problems))
-    return _key(file.source, file.category, data), digest
+    key = _key(file.source, file.category, data)
+    if store:
+        store(key, digest)
+    return key, digest
 
 
 def _key(source: str, category: str | None, data: bytes) -> str:

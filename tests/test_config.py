@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -291,6 +294,21 @@ def test_check_reports_undecodable_bytes_and_goes_on(capsys: pytest.CaptureFixtu
     assert code == EXIT_OK
     assert out.splitlines()[0].startswith("content/20220929.md:16: not UTF-8 text")
     assert "1 entries" in out
+
+
+@pytest.mark.parametrize("argv, code", [([str(FIXTURES)], EXIT_OK), (["nowhere"], EXIT_USAGE)])
+def test_the_command_ends_with_its_exit_code_and_all_it_printed(tmp_path: Path, argv: list[str], code: int) -> None:
+    """`sitegen` ends the process itself (skipping the interpreter's teardown): what it
+    printed to a pipe, where output is buffered, must still all come out."""
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    finished = subprocess.run([sys.executable, "-m", "sitegen.cli", "check", *argv], cwd=tmp_path,
+                              capture_output=True, text=True, env=buffered)
+    assert finished.returncode == code
+    if code == EXIT_OK:
+        assert finished.stdout.strip().startswith("8 files (0.0 MB), 19 entries") and finished.stderr == ""
+        assert finished.stdout.rstrip().endswith(" s")
+    else:
+        assert finished.stdout == "" and finished.stderr.startswith("error: content folder not found: ")
 
 
 def test_check_missing_path_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path,
