@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path[:0] = [str(HERE), str(REPO)]
 
-from build import SITEGEN, measure  # noqa: E402  (benchmarks/build.py: PSS of the process tree)
+from build import SITEGEN, compile_sitegen, measure  # noqa: E402  (benchmarks/build.py: PSS of the process tree)
 
 from sitegen import routes  # noqa: E402
 from sitegen.archive import build_archive  # noqa: E402
@@ -353,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.years < 1 or not 0 <= (args.renamed or 0) <= 1:
         parser.error("--years must be at least 1 and --renamed between 0 and 1")
+    compile_sitegen()
     work = Path(tempfile.mkdtemp(prefix="sitegen-archive-", dir="/tmp"))
     try:
         return run(args.corpus.resolve(), args.years, args.renamed, args.jobs, work,
