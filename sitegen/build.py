@@ -120,15 +120,15 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
         with report.stage("assets"):
             for source, path in _asset_files(assets, vendor):
                 manifest[path] = spare.write(path, source.read_bytes())
+        with report.stage("feeds"):  # before rendering, whose processes end together: not after, alone
+            for path, data in feeds.feed_files(archive, config, pages):
+                manifest[path] = spare.write(path, data)
         with report.stage("render"):
             manifest.update(render_all(Renderer(views, env), stale, spare, jobs, report, searching.running))
             for page in pages:
                 if page.path not in manifest:
                     spare.copy_from(output, page.path, served[page.path])
                     manifest[page.path] = served[page.path]
-        with report.stage("feeds"):
-            for path, data in feeds.feed_files(archive, config, pages):
-                manifest[path] = spare.write(path, data)
         written, state.search_tiers, seconds = searching.result()
         manifest.update(written)
         report.record("search", seconds, "in a process of its own, beside rendering" if jobs > 1 else "")
