@@ -208,7 +208,7 @@ def render_all(renderer: Renderer, pages: Sequence[Page], spare: publish.Spare, 
     done = 0
 
     def render_batch(batch: Sequence[Page]) -> list[tuple[str, str]]:
-        with collector_paused(collect_after=True):  # rendering makes no cycles: ~4% of its time saved
+        with collector_paused(collect_after=True):  # the young generations collected once a batch
             rendered = [(page.path, renderer.render(page)) for page in batch]
         return list(spare.write_all(rendered).items())
 

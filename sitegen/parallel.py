@@ -47,10 +47,12 @@ def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: in
     # What exists now is left out of the collector's scans until the end: in a worker they
     # would write to (and so copy) every object, here they would rescan the whole model.
     gc.freeze()
+    held = workers[-1:] if hold_one else []
     try:
-        for worker in workers[:-1] if hold_one else workers:
-            worker.start()
-        return _work_and_collect(function, items, claims.taken(), messages, workers, on_result, hold_one)
+        for worker in workers:
+            if worker not in held:
+                worker.start()
+        return _work_and_collect(function, items, claims.taken(), messages, workers, on_result, held, hold_one)
     finally:
         gc.unfreeze()
         for worker in workers:
@@ -82,12 +84,12 @@ class Claims:
             yield from range(start, end)
 
 
-def _work_and_collect(function, items, mine: Iterable[int], messages, workers, on_result, hold_one=None) -> list:
+def _work_and_collect(function, items, mine: Iterable[int], messages, workers, on_result,
+                      held: list | None = None, hold_one=None) -> list:
     """This process's items, taking the workers' results between its own (and starting the
-    held worker once `hold_one()` is false); then the rest of theirs."""
+    `held` worker once `hold_one()` is false); then the rest of theirs."""
     results: list = [None] * len(items)
     missing = len(items)
-    held = workers[-1:] if hold_one else []
 
     def keep(index: int, value) -> None:
         nonlocal missing
