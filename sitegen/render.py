@@ -74,12 +74,15 @@ class ViewEnvironment(jinja2.Environment):
     @staticmethod
     def escape_output(value: Any) -> str:
         """What `{{ value }}` writes: the page is joined from these, so plain text
-        escaped is as good as Markup, and Markup (fragments, HTML views) goes as it is."""
+        escaped is as good as Markup, Markup (fragments, HTML views) goes as it is, and
+        a number (a count: an author page shows dozens) has nothing to escape."""
         kind = type(value)
         if kind is str:
             return _escape_inner(value)
         if kind is Markup:
             return value
+        if kind is int:
+            return str(value)
         return escape(value)
 
     def get_template(self, name, parent=None, globals=None) -> jinja2.Template:

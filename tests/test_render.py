@@ -30,3 +30,24 @@ def test_a_template_is_loaded_once_and_a_new_environment_sees_an_edit():
     assert env.get_template("page.html").render() == "[one]"
     templates["page.html"] = templates["page.html"].replace("one", "two")
     assert environment(**templates).get_template("page.html").render() == "[two]"
+
+
+class Tagged(int):
+    """An int whose text needs escaping: the int shortcut must not catch it."""
+
+    def __str__(self) -> str:
+        return "<7>"
+
+
+class Html:
+    def __html__(self) -> str:
+        return "<b>bold</b>"
+
+
+def test_output_is_escaped_as_jinja_escapes_it_whatever_the_value():
+    from markupsafe import Markup
+
+    values = ["a<b & 'c'", Markup("<i>x</i>"), 1234, -5, True, None, 2.5, Tagged(7), Html(), ["<li>"]]
+    template = "{% for value in values %}[{{ value }}]{% endfor %}"
+    jinja = jinja2.Environment(autoescape=True).from_string(template)
+    assert environment(page=template).get_template("page").render(values=values) == jinja.render(values=values)
