@@ -48,7 +48,7 @@ class Views:
         self.config = config
         self._items: dict[str, dict[str, Any]] = {}
         self._chunks: dict[str, list[tuple[str, ...]]] = {}
-        self._sorted: dict[str, tuple[str, ...]] = {}
+        self._team: tuple = (None, None)  # (paper id, what `_sole_paper_links` made of it)
         self._links: dict[str, dict[str, str]] = {}
         self._category_links: dict[str, dict[str, Any]] = {}
 
@@ -219,37 +219,46 @@ class Views:
     def author_view(self, name: str) -> dict[str, Any]:
         author = self.archive.authors[name]
         items = self.items(author.paper_ids)
-        coauthors, total = self.top_coauthors(name, COAUTHORS_SHOWN)
-        links = self.author_links(other for other, _ in coauthors)
+        if len(author.paper_ids) == 1:
+            coauthors, total, categories = self._sole_paper_links(name, author.paper_ids[0])
+        else:
+            counted, total = self.top_coauthors(name, COAUTHORS_SHOWN)
+            coauthors = [dict(self._author_link(other), count=count) for other, count in counted]
+            categories = self._counted_categories(self.archive.author_categories(name))
         return {
-            "name": name, "papers": items,
-            "coauthors": [dict(link, count=count) for link, (_, count) in zip(links, coauthors)],
-            "more_coauthors": total - len(coauthors),
-            "categories": [dict(self.category_link(code), count=count)
-                           for code, count in self.archive.author_categories(name)],
-            "has_math": any(item["has_math"] for item in items),
+            "name": name, "papers": items, "coauthors": coauthors, "more_coauthors": total - len(coauthors),
+            "categories": categories, "has_math": any(item["has_math"] for item in items),
         }
 
     def top_coauthors(self, name: str, limit: int) -> tuple[list[tuple[str, int]], int]:
         """The `limit` most frequent co-authors of `name` (ties by name), and how many there are.
 
         A paper with thousands of authors would otherwise put every co-author on every one of
-        their pages: output quadratic in the author count. Most authors have one paper, whose
-        co-authors (each shared once) are its names in order, sorted once per paper.
+        their pages: output quadratic in the author count.
         """
-        paper_ids = self.archive.authors[name].paper_ids
-        if len(paper_ids) == 1:
-            names = self._sorted_authors(paper_ids[0])
-            return [(other, 1) for other in names[:limit + 1] if other != name][:limit], len(names) - 1
-        counts = Counter(other for paper_id in paper_ids
+        counts = Counter(other for paper_id in self.archive.authors[name].paper_ids
                          for other in self.archive.papers[paper_id].authors if other != name)
         return heapq.nsmallest(limit, counts.items(), key=lambda item: (-item[1], item[0])), len(counts)
 
-    def _sorted_authors(self, paper_id: str) -> tuple[str, ...]:
-        names = self._sorted.get(paper_id)
-        if names is None:
-            names = self._sorted[paper_id] = tuple(sorted(self.archive.papers[paper_id].authors))
-        return names
+    def _sole_paper_links(self, name: str, paper_id: str) -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
+        """The co-authors (the first COAUTHORS_SHOWN), their number and the categories of
+        an author of one paper: the paper's other authors by name and its categories, each
+        counted once. Most authors have one paper; what their pages show of it is built
+        once per paper, not once per author, and kept for the last paper only: its authors'
+        pages are rendered one after the other (`Renderer.order`)."""
+        last, team = self._team
+        if last != paper_id:
+            names = tuple(sorted(self.archive.papers[paper_id].authors))
+            shown = names[:COAUTHORS_SHOWN + 1]  # enough, whichever of them `name` is
+            team = (names, [dict(self._author_link(other), count=1) for other in shown],
+                    self._counted_categories(self.archive.author_categories(name)))
+            self._team = (paper_id, team)
+        names, links, categories = team
+        coauthors = [link for other, link in zip(names, links) if other != name][:COAUTHORS_SHOWN]
+        return coauthors, len(names) - 1, categories
+
+    def _counted_categories(self, counted: list[tuple[str, int]]) -> list[dict[str, Any]]:
+        return [dict(self.category_link(code), count=count) for code, count in counted]
 
     def home_view(self) -> dict[str, Any]:
         days = self.days_with_papers

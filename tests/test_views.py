@@ -1,0 +1,55 @@
+"""What author pages see of co-authors and categories, whatever order pages are rendered in."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from sitegen.archive import build_archive
+from sitegen.config import Config
+from sitegen.views import COAUTHORS_SHOWN, Views
+
+from test_archive import make_digest, paper
+
+
+def views_of(*entries: str) -> Views:
+    return Views(build_archive([make_digest("2022-10-03", *entries)]), Config(root=Path(".")))
+
+
+def shown(view: dict) -> tuple:
+    return ([(c["name"], c["path"], c["count"]) for c in view["coauthors"]], view["more_coauthors"],
+            [(c["code"], c["count"]) for c in view["categories"]])
+
+
+def test_coauthors_and_categories_are_counted_over_an_authors_papers():
+    views = views_of(
+        paper("2210.00001", authors="Ada Byron, Carl Gauss, Bea Noether", categories="**cs.CV**, cs.LG"),
+        paper("2210.00002", authors="Ada Byron, Carl Gauss", categories="**cs.LG**"),
+        paper("2210.00003", authors="Dan Euler, Bea Noether, Ada Byron", categories="**eess.IV**, cs.CV"))
+    assert shown(views.author_view("Ada Byron")) == (
+        [("Bea Noether", "authors/bea-noether.html", 2), ("Carl Gauss", "authors/carl-gauss.html", 2),
+         ("Dan Euler", "authors/dan-euler.html", 1)], 0,
+        [("cs.CV", 2), ("cs.LG", 2), ("eess.IV", 1)])
+    assert shown(views.author_view("Dan Euler")) == (
+        [("Ada Byron", "authors/ada-byron.html", 1), ("Bea Noether", "authors/bea-noether.html", 1)], 0,
+        [("cs.CV", 1), ("eess.IV", 1)])
+
+
+def test_the_authors_of_one_paper_each_see_the_others_in_any_order():
+    """What one-paper authors' pages show is built once per paper and kept for the last
+    paper asked about: pages asked for out of order still get their own."""
+    team = [f"Member {number:02d}" for number in range(COAUTHORS_SHOWN + 5)]
+    views = views_of(paper("2210.00001", authors=", ".join(team), categories="**cs.CV**, cs.LG"),
+                     paper("2210.00002", authors="Solo Writer, Other Writer", categories="**math.GT**"))
+    names = team + ["Solo Writer", "Other Writer"]
+    expected = {}
+    for name in names:
+        others = sorted(other for other in (team if name in team else ["Solo Writer", "Other Writer"]) if other != name)
+        expected[name] = (others[:COAUTHORS_SHOWN], len(others))
+    for order in (names, names[::-1], random.Random(6).sample(names, len(names))):
+        for name in order:
+            coauthors, more, categories = shown(views.author_view(name))
+            assert [c for c, _, _ in coauthors] == expected[name][0]
+            assert {count for _, _, count in coauthors} == {1}
+            assert more == expected[name][1] - len(coauthors)
+            assert categories == ([("cs.CV", 1), ("cs.LG", 1)] if name in team else [("math.GT", 1)])
