@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence, TextIO
@@ -87,27 +87,36 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
     templates = template_fingerprints(env, KINDS)
     output = config.output_path
     served = state.manifests.get(publish.folder_key(output) or "")
-    with report.stage("read"):
-        listing = list_content(config.content_path, config.category_overrides)
-        inputs = digest_of(site, templates, sorted(listing.keys))
-        unchanged = served is not None and state.inputs == inputs
-        if not unchanged:  # the digests are loaded only then: at archive scale that takes seconds
-            reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
-            cache.forget_digests_but(reading.parsed)
-    problems = state.problems if unchanged else reading.problems
-    for problem in problems:
-        report.say(str(problem))
-    if config.strict and problems:
-        raise BuildError(f"strict: {len(problems)} problem(s) in the digests; nothing written")
-    if unchanged:
-        report.say(f"nothing changed since the last build: {output} is up to date "
-                   f"({time.perf_counter() - started:.2f} s)")
-        return BuildResult({}, 0, len(problems), report.timings)
-    with report.stage("model"):
-        archive = build_archive(reading.digests)
-    with _claim_spare(cache, state, output, mirrored=served is None) as spare, \
-            Background(lambda: _search_data(archive, state, spare, output, served, 1 if served is None else jobs),
-                       fork=jobs > 1) as searching:
+    with ExitStack() as running:  # the processes this build starts: stopped if it fails
+        with report.stage("read"):
+            listing = list_content(config.content_path, config.category_overrides)
+            inputs = digest_of(site, templates, sorted(listing.keys))
+            unchanged = served is not None and state.inputs == inputs
+            if not unchanged:  # the digests are loaded only then: at archive scale that takes seconds
+                spare = _claim_spare(cache, state, output)
+                # The first update after a full build (which wrote only the served folder):
+                # the served files are linked into the spare beside reading and modelling.
+                linking = running.enter_context(Background(lambda: spare.link_all(output, served), fork=jobs > 1)) \
+                    if served and not spare.holds else None
+                reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
+                cache.forget_digests_but(reading.parsed)
+        problems = state.problems if unchanged else reading.problems
+        for problem in problems:
+            report.say(str(problem))
+        if config.strict and problems:
+            raise BuildError(f"strict: {len(problems)} problem(s) in the digests; nothing written")
+        if unchanged:
+            report.say(f"nothing changed since the last build: {output} is up to date "
+                       f"({time.perf_counter() - started:.2f} s)")
+            return BuildResult({}, 0, len(problems), report.timings)
+        with report.stage("model"):
+            archive = build_archive(reading.digests)
+        if linking is not None:
+            with report.stage("link"):  # what is left of it when the model is done
+                failed = set(linking.result())
+            spare.holds = {path: digest for path, digest in served.items() if path not in failed}
+        searching = running.enter_context(Background(
+            lambda: _search_data(archive, state, spare, output, served, 1 if served is None else jobs), fork=jobs > 1))
         with report.stage("plan"):
             views = Views(archive, config)
             pages = list(views.pages())
@@ -136,10 +145,7 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
         spare.remove_all_but(manifest)
         publish.swap_in(spare.folder, output)
         state.manifests = {publish.folder_key(output): manifest}
-        if spare.mirror is not None:
-            publish.keep_mirror(output)
-            state.manifests[publish.folder_key(publish.spare_folder(output))] = manifest
-        elif served is not None:
+        if served is not None:
             state.manifests[publish.folder_key(spare.folder)] = served
         state.fingerprints, state.inputs, state.problems = wanted, inputs, reading.problems
         cache.save(state)
@@ -181,12 +187,12 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
     return written, kept, time.perf_counter() - started
 
 
-def _claim_spare(cache: Cache, state: BuildState, output: Path, mirrored: bool) -> publish.Spare:
+def _claim_spare(cache: Cache, state: BuildState, output: Path) -> publish.Spare:
     """The spare folder is about to change: forget what it held before touching it, so a
     build killed halfway makes the next one start that folder afresh."""
     holds = state.manifests.pop(publish.folder_key(publish.spare_folder(output)) or "", None)
     cache.save(state)
-    return publish.prepare_spare(output, holds, mirrored)
+    return publish.prepare_spare(output, holds)
 
 
 def check_unique_paths(paths) -> None:

@@ -49,19 +49,10 @@ class Spare:
     written through: it is unlinked and created anew, so the served folder is never touched.
     """
 
-    def __init__(self, folder: Path, holds: Mapping[str, str], mirror: Path | None = None):
+    def __init__(self, folder: Path, holds: Mapping[str, str]):
         self.folder = folder
         self.holds = holds
-        self.mirror = mirror  # a folder that gets a hard link to every file written
         self._made: set[str] = set()  # folders known to exist: one makedirs per folder, not per file
-
-    def __enter__(self) -> "Spare":
-        return self
-
-    def __exit__(self, kind, error, trace) -> None:
-        """A failed build leaves no mirror behind (its spare is forgotten already)."""
-        if error is not None and self.mirror is not None:
-            shutil.rmtree(self.mirror, ignore_errors=True)
 
     def write(self, path: str, data: bytes) -> str:
         """Write `data` at `path` unless the folder holds it already; returns its hash."""
@@ -71,8 +62,6 @@ class Spare:
         if held != digest:
             self._make_room(target, held is not None)
             _write_new(target, data)
-        if self.mirror is not None:
-            self._link_into_mirror(path, target, data)
         return digest
 
     def write_all(self, files: Iterable[tuple[str, bytes]]) -> dict[str, str]:
@@ -87,14 +76,6 @@ class Spare:
                 hashes[path] = self.write(path, data)
         return hashes
 
-    def _link_into_mirror(self, path: str, written: str, data: bytes) -> None:
-        mirrored = os.path.join(self.mirror, path)  # `path` checked by `_place` already
-        self._folder_for(mirrored)
-        try:
-            os.link(written, mirrored)
-        except OSError:  # a file system without hard links
-            _write_new(mirrored, data)
-
     def copy_from(self, source_folder: Path, path: str, digest: str) -> None:
         """Bring an unchanged file over from the served folder (a hard link), unless it is here already."""
         held = self.holds.get(path)
@@ -106,6 +87,20 @@ class Spare:
                 _create_anew(target, lambda: os.link(source, target))
             except OSError:  # a file system without hard links
                 shutil.copyfile(source, target)
+
+    def link_all(self, source_folder: Path, files: Mapping[str, str]) -> list[str]:
+        """Hard-link each of `files` (path -> hash) from `source_folder` into this folder,
+        which holds none of them; returns the paths not linked (a file system without hard
+        links, a file gone from the source). The folder then holds the others."""
+        failed = []
+        for path in files:
+            target = self._place(path)
+            self._folder_for(target)
+            try:
+                os.link(os.path.join(source_folder, path), target)
+            except OSError:
+                failed.append(path)
+        return failed
 
     def _place(self, path: str) -> str:
         """The file's place in the folder (checked to stay inside it)."""
@@ -175,17 +170,8 @@ def spare_folder(output: Path) -> Path:
     return output.with_name(f".{output.name}.next")
 
 
-def mirror_folder(output: Path) -> Path:
-    return output.with_name(f".{output.name}.mirror")
-
-
-def prepare_spare(output: Path, holds: Mapping[str, str] | None, mirrored: bool = False) -> Spare:
-    """The spare folder, emptied first when nothing is known of what it holds.
-
-    `mirrored` (a build that writes every file, the served site being unknown): each file
-    is also linked into a mirror folder, which becomes the spare folder once the build is
-    served (`keep_mirror`), so the next build, a daily update, writes only what it changes.
-    """
+def prepare_spare(output: Path, holds: Mapping[str, str] | None) -> Spare:
+    """The spare folder, emptied first when nothing is known of what it holds."""
     folder = spare_folder(output)
     if output.exists() and not output.is_dir():
         raise BuildError(f"output path exists and is not a folder: {output}")
@@ -193,23 +179,12 @@ def prepare_spare(output: Path, holds: Mapping[str, str] | None, mirrored: bool 
         shutil.rmtree(folder, ignore_errors=True)
         holds = {}
     _make_folder(folder)
-    mirror = mirror_folder(output)
-    shutil.rmtree(mirror, ignore_errors=True)
-    if not mirrored:
-        return Spare(folder, holds)
-    _make_folder(mirror)
-    return Spare(folder, holds, mirror)
+    return Spare(folder, holds)
 
 
 def _make_folder(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)
-
-
-def keep_mirror(output: Path) -> None:
-    """After the swap: the mirror of the new output becomes the spare folder."""
-    shutil.rmtree(spare_folder(output), ignore_errors=True)
-    os.rename(mirror_folder(output), spare_folder(output))
 
 
 def swap_in(spare: Path, output: Path) -> None:
