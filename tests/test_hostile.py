@@ -20,9 +20,9 @@ from urllib.parse import unquote, urlsplit
 
 import html5lib
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
-from sitegen import routes
+from sitegen import feeds, routes
 from sitegen.errors import BuildError
 from sitegen.publish import safe_relative
 from sitegen.digest import parse_digest
@@ -180,6 +180,17 @@ def test_text_reads_exactly_as_written(hostile_site: Path):
     author = parse(next((hostile_site / "authors").glob("alice-*.html")))
     assert text(next(author.iter("h1"))) == "Alice </title><script>alert(1)</script>"
     assert text(next(author.iter("title"))).startswith("Alice </title><script>alert(1)</script> · ")
+
+
+@given(st.text())
+@example('both " and \' quotes, & <tags>')
+@example("a\ttab, a\nnew line, a\r\nreturn")
+def test_feed_text_and_attributes_read_back_as_written(value: str):
+    """What XML 1.0 can carry comes back from a parser unchanged, in text and in attributes."""
+    element = ET.fromstring(f"<a b={feeds.quoteattr(value)}>{feeds.escape(value)}</a>")
+    carried = feeds.NOT_XML.sub("", value).replace("\r\n", "\n").replace("\r", "\n")  # the parser's line ends
+    assert (element.text or "") == carried
+    assert element.get("b") == feeds.NOT_XML.sub("", value)
 
 
 def test_feeds_and_sitemap_carry_the_text_as_written(hostile_site: Path):
