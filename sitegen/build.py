@@ -94,10 +94,10 @@ def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report
             unchanged = served is not None and state.inputs == inputs
             if not unchanged:  # the digests are loaded only then: at archive scale that takes seconds
                 spare = _claim_spare(cache, state, output)
-                # The first update after a full build (which wrote only the served folder):
-                # the served files are linked into the spare beside reading and modelling.
-                linking = running.enter_context(Background(lambda: spare.link_all(output, served), fork=jobs > 1)) \
-                    if served and not spare.holds else None
+                linking = None
+                if served and not spare.holds:  # the first update after a full build, which wrote
+                    # only the served folder: its files are linked in beside reading and modelling
+                    linking = running.enter_context(Background(lambda: spare.link_all(output, served), fork=jobs > 1))
                 reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
                 cache.forget_digests_but(reading.parsed)
         problems = state.problems if unchanged else reading.problems
