@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence, TextIO
 
-from . import feeds, publish
+from . import feeds, folders, publish
 from .archive import Archive, build_archive
 from .cache import BuildState, Cache, SearchTier
 from .config import Config
@@ -71,21 +71,35 @@ def build_site(config: Config, jobs: int | None = None, report: Report | None = 
     if not config.content_path.is_dir():
         raise UsageError(f"content folder not found: {config.content_path}")
     theme = load_theme(config)
-    cache = Cache(config.path(config.cache_dir))
+    built = folders.build_folders(config.output_path, config.path(config.cache_dir), protected_folders(config, theme))
+    folders.make_cache(built.cache)
+    cache = Cache(built.cache)
     # The model, the pages planned and their fingerprints are millions of objects and no
     # cycles: the collector's scans of them would cost a few tenths of a second.
-    with cache.lock(), collector_paused(collect_after=True):
-        return _build(config, theme, cache, jobs, report)
+    with folders.locked(built), collector_paused(collect_after=True):
+        return _build(config, theme, cache, built.output, jobs, report)
 
 
-def _build(config: Config, theme: Theme, cache: Cache, jobs: int, report: Report) -> BuildResult:
+def protected_folders(config: Config, theme: Theme) -> list[folders.Protected]:
+    """What a build's folders must keep clear of: the user's inputs, and the folders
+    that an output may sit in but never be."""
+    return [
+        folders.Protected("root folder", Path("/"), True),
+        folders.Protected("home folder", Path.home(), True),
+        folders.Protected("configuration's folder", config.root.resolve(), True),
+        folders.Protected("content folder", config.content_path, False),
+        folders.Protected("themes folder", config.path(config.themes_dir), False),
+        *(folders.Protected("theme folder", folder, False) for folder in theme.folders),
+    ]
+
+
+def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, report: Report) -> BuildResult:
     started = time.perf_counter()
-    state = cache.load()
+    state = cache.load(output)
     vendor, assets = vendor_assets(), theme_assets(theme)
     env = environment(theme, assets, vendor)
     site = site_fingerprint(config, assets, vendor)
     templates = template_fingerprints(env, KINDS)
-    output = config.output_path
     served = state.manifests.get(publish.folder_key(output) or "")
     with ExitStack() as running:  # the processes this build starts: stopped if it fails
         with report.stage("read"):
@@ -190,7 +204,7 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
 def _claim_spare(cache: Cache, state: BuildState, output: Path) -> publish.Spare:
     """The spare folder is about to change: forget what it held before touching it, so a
     build killed halfway makes the next one start that folder afresh."""
-    holds = state.manifests.pop(publish.folder_key(publish.spare_folder(output)) or "", None)
+    holds = state.manifests.pop(publish.folder_key(folders.spare_folder(output)) or "", None)
     cache.save(state)
     return publish.prepare_spare(output, holds)
 

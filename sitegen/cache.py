@@ -1,28 +1,27 @@
 """The build cache: what the last build read and wrote, so the next one redoes only what changed.
 
-It lives in a folder beside the output (`.sitegen-cache/`), is safe to delete (the next
-build is then a full one), and holds a pickle of each page's fingerprint and of the
+It lives in a folder beside the output (`.sitegen-cache/`, tagged as sitegen's by
+`folders`), is safe to delete (the next build is then a full one), and holds a pickle of each page's fingerprint and of the
 manifest (path -> content hash) of both output folders, and one pickle per parsed digest,
 named by its content key, so a build loads and writes only the digests it needs.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import pickle
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable
 
 import xxhash
 
 from . import __version__
 from .digest import Digest
-from .errors import BuildError, Problem
+from .errors import Problem
+from .folders import make_cache
 
-FORMAT = 8  # bump when the pickle's shape (or what its hashes mean) changes
+FORMAT = 9  # bump when the pickle's shape (or what its hashes mean) changes
 
 
 @dataclass
@@ -42,6 +41,7 @@ class BuildState:
     inputs: str = ""  # fingerprint of everything the last build read
     search_tiers: dict[str, SearchTier] = field(default_factory=dict)  # by what the tier is made from
     problems: tuple[Problem, ...] = ()  # found in the digests last read: a build with nothing changed reports them again
+    output: str = ""  # the output folder this state describes (resolved)
 
 
 def _write_atomically(path: Path, value: object) -> None:
@@ -85,26 +85,18 @@ class Cache:
         for key in stored - set(keys):
             (self.digests / f"{key}.pickle").unlink(missing_ok=True)
 
-    def load(self) -> BuildState:
-        """The last build's state, or an empty one (first build, other version, damaged file)."""
+    def load(self, output: Path) -> BuildState:
+        """The last build's state, or an empty one (first build, other version, damaged
+        file, or a state that describes another output folder)."""
         try:
             with open(self.file, "rb") as handle:
                 stamp, state = pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-            return BuildState()
-        return state if stamp == (FORMAT, __version__) and isinstance(state, BuildState) else BuildState()
+            return BuildState(output=str(output))
+        if stamp == (FORMAT, __version__) and isinstance(state, BuildState) and state.output == str(output):
+            return state
+        return BuildState(output=str(output))
 
     def save(self, state: BuildState) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        make_cache(self.folder)
         _write_atomically(self.file, ((FORMAT, __version__), state))
-
-    @contextmanager
-    def lock(self) -> Iterator[None]:
-        """One build at a time per output folder."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / "lock", "w") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise BuildError(f"another build is using {self.folder}; wait for it to finish") from None
-            yield

@@ -19,6 +19,7 @@ from typing import Iterable, Mapping
 
 from .cache import content_hash
 from .errors import BuildError
+from .folders import make_marked, remove_marked, spare_folder
 
 RUN = 250  # files made before they are written (`Spare.write_all`)
 RENAME_EXCHANGE = 2
@@ -166,37 +167,31 @@ def _remove_empty_parents(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-def spare_folder(output: Path) -> Path:
-    return output.with_name(f".{output.name}.next")
-
-
 def prepare_spare(output: Path, holds: Mapping[str, str] | None) -> Spare:
-    """The spare folder, emptied first when nothing is known of what it holds."""
+    """The spare folder (checked to be sitegen's by `folders.build_folders`), emptied
+    first when nothing is known of what it holds."""
     folder = spare_folder(output)
-    if output.exists() and not output.is_dir():
-        raise BuildError(f"output path exists and is not a folder: {output}")
     if holds is None:
-        shutil.rmtree(folder, ignore_errors=True)
+        remove_marked(folder)
         holds = {}
-    _make_folder(folder)
-    return Spare(folder, holds)
-
-
-def _make_folder(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    make_marked(folder)
     folder.chmod(0o755)
+    return Spare(folder, holds)
 
 
 def swap_in(spare: Path, output: Path) -> None:
     """Exchange the spare folder and the output folder atomically (Linux renameat2);
-    elsewhere, or on the first build, by renames."""
+    elsewhere, or on the first build, by renames. An output folder that already exists
+    is empty or marked as sitegen's (`folders.build_folders`); an empty one is marked
+    first, so it may be emptied when it comes back as the spare."""
     if not output.exists():
         os.rename(spare, output)
         return
+    make_marked(output)
     if _exchange(spare, output):
         return
     retired = output.with_name(f".{output.name}.old")
-    shutil.rmtree(retired, ignore_errors=True)
+    remove_marked(retired)
     os.rename(output, retired)
     os.rename(spare, output)
     os.rename(retired, spare)

@@ -528,8 +528,8 @@ def test_failed_build_names_the_template_and_keeps_the_old_site(tmp_path: Path, 
         quiet_build(config.with_changes(theme="broken", themes_dir=str(tmp_path / "themes")), jobs=jobs)
     assert f"{broken}:{line}:" in str(caught.value)
     assert snapshot(config.output_path) == before
-    # beside the output only the spare folder and the cache, which incremental builds keep by design
-    assert sorted(path.name for path in tmp_path.iterdir()) == [".output.next", ".sitegen-cache", "output", "themes"]
+    # beside the output only its lock, the spare folder and the cache, which incremental builds keep by design
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".output.lock", ".output.next", ".sitegen-cache", "output", "themes"]
 
 
 def test_cli_build_failure_exits_1_with_the_message_and_no_traceback(tmp_path: Path, capsys):
@@ -543,7 +543,7 @@ def test_cli_build_failure_exits_1_with_the_message_and_no_traceback(tmp_path: P
     assert "'nope'" in captured.err
     assert "Traceback" not in captured.err + captured.out
     assert not (tmp_path / "output").exists()
-    assert sorted(path.name for path in tmp_path.iterdir()) == [".output.next", ".sitegen-cache", "sitegen.yaml", "themes"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".output.lock", ".output.next", ".sitegen-cache", "sitegen.yaml", "themes"]
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path):
@@ -584,7 +584,7 @@ def test_rebuild_removes_pages_that_no_longer_belong(tmp_path: Path):
     fresh = make_config(tmp_path / "fresh", content=content)
     quiet_build(fresh)
     assert snapshot(config.output_path) == snapshot(fresh.output_path)
-    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == [".output.next", ".sitegen-cache", "output"]
+    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == [".output.lock", ".output.next", ".sitegen-cache", "output"]
 
 
 WORKER_DIES = """
