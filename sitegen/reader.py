@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Mapping
@@ -13,6 +14,7 @@ from .errors import Problem, UsageError
 from .parallel import fork_map
 
 PARSE_BATCH = 8  # digests a worker parses between sending them back
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -116,9 +118,11 @@ def _parse(file: Listed, store: Callable[[str, Digest], None] | None = None) -> 
     except OSError as exc:
         return _unreadable(file.source, exc)
     text, decode_problem = decode(data, file.source)
+    text, control_problems = replace_controls(text, file.source)
     digest = parse_digest(text, file.source, file.category)
-    if decode_problem:
-        digest = replace(digest, problems=(decode_problem, *digest.problems))
+    read_problems = (*((decode_problem,) if decode_problem else ()), *control_problems)
+    if read_problems:
+        digest = replace(digest, problems=(*read_problems, *digest.problems))
     key = _key(file.source, file.category, data)
     if store:
         store(key, digest)
@@ -142,6 +146,21 @@ def decode(data: bytes, source: str) -> tuple[str, Problem | None]:
         problem = Problem(source, line, f"not UTF-8 text (bad byte at offset {exc.start}); "
                                         "undecodable bytes replaced")
         return data.decode("utf-8", errors="replace"), problem
+
+
+def replace_controls(text: str, source: str) -> tuple[str, list[Problem]]:
+    """`text` with control characters and noncharacters (which HTML forbids and no
+    reader means: a NUL in a title, an escape sequence pasted from a terminal) replaced
+    by U+FFFD, reported once per line. Tabs and line ends stay."""
+    if not CONTROLS.search(text):
+        return text, []
+    problems = []
+    for number, line in enumerate(text.split("\n"), 1):
+        found = CONTROLS.search(line)
+        if found:
+            problems.append(Problem(source, number, f"control character U+{ord(found.group()):04X} "
+                                                    "replaced by U+FFFD"))
+    return CONTROLS.sub("\ufffd", text), problems
 
 
 def _override(path: Path, content: Path, overrides: Mapping[str, str]) -> str | None:

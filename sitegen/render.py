@@ -183,10 +183,12 @@ class Renderer:
         except jinja2.TemplateSyntaxError as exc:
             raise BuildError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message} "
                              f"(rendering {page.path})") from None
-        except jinja2.TemplateNotFound as exc:
-            raise BuildError(f"template not found: {exc.name} (rendering {page.path})") from None
+        except jinja2.TemplateNotFound as exc:  # the page's own template, or one it includes or extends
+            where = _template_location(exc)
+            raise BuildError(f"{where + ': ' if where else ''}template not found: {exc.name} "
+                             f"(rendering {page.path})") from None
         except Exception as exc:
-            raise BuildError(f"{_template_location(exc)}: {type(exc).__name__}: {exc} "
+            raise BuildError(f"{_template_location(exc) or 'template'}: {type(exc).__name__}: {exc} "
                              f"(rendering {page.path})") from None
 
     def _template(self, kind: str) -> jinja2.Template:
@@ -195,10 +197,10 @@ class Renderer:
         return self._templates[kind]
 
 
-def _template_location(exc: BaseException) -> str:
+def _template_location(exc: BaseException) -> str | None:
     """The innermost template frame of a rendering error: `file.html:line`."""
     frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if frame.filename.endswith(".html")]
     if not frames:
-        return "template"
+        return None
     frame = frames[-1]
     return f"{Path(frame.filename)}:{frame.lineno}"

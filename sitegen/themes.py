@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,22 @@ def load_theme(config: Config) -> Theme:
     folder = config.path(config.themes_dir) / config.theme
     if not folder.is_dir():
         raise UsageError(f"theme '{config.theme}' not found: no folder {folder}")
+    refuse_links_leaving(folder)
     return Theme((folder, DEFAULT_THEME))
+
+
+def refuse_links_leaving(folder: Path) -> None:
+    """A theme is often somebody else's code. A file or folder in it that is a link to
+    elsewhere (`static/notes.txt -> /etc/passwd`, a template linked to a file of the
+    machine) would publish or render what the theme's author picked from the machine
+    that builds the site; such a theme is refused whole, by `build` and `serve` alike."""
+    root = folder.resolve()
+    for parent, subfolders, files in os.walk(root):
+        for name in (*subfolders, *files):
+            path = Path(parent, name)
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                raise UsageError(f"{path}: links outside the theme (to {path.resolve()}); "
+                                 "a theme may only use files inside its own folder")
 
 
 @dataclass(frozen=True)

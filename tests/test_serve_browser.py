@@ -201,7 +201,8 @@ def test_ctrl_c_stops_the_server_cleanly_while_a_page_listens(page, served: Serv
 
 def test_traversal_attempts_get_404_and_the_server_keeps_answering(page, served: Served):
     theme_file(served, "static/leak.txt").symlink_to("/etc/passwd")
-    assert wait_for(lambda: served.rebuilds())  # the new static file was seen (and left out)
+    assert wait_for(lambda: served.rebuilds())  # the new static file was seen, and the theme refused
+    assert "static/leak.txt: links outside the theme" in served.rebuilds()[-1]
     for target in TRAVERSALS[:-1] + ["/themes/mine/static/leak.txt", "/sitegen.yaml"]:
         status, headers, payload = raw_get(served.port, target)
         assert status == 404, target

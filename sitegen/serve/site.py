@@ -215,12 +215,10 @@ class Look:
 
 
 def load_look(config: Config) -> Look:
-    """The theme's assets, leaving out any static file that is a link leading out of the theme."""
+    """The theme's assets (a theme with links leading out of it is refused by `load_theme`)."""
     theme = load_theme(config)
-    statics = [(folder / "static").resolve() for folder in theme.folders]
     try:
-        assets = {name: asset for name, asset in theme_assets(theme).items()
-                  if any(asset.source.resolve().is_relative_to(static) for static in statics)}
+        assets = theme_assets(theme)
         files = {asset.path: asset.source.read_bytes() for asset in assets.values()}
     except OSError as exc:  # a file went away between listing and reading: the next event follows
         raise BuildError(f"{exc.filename}: cannot read static file: {exc.strerror}") from None
