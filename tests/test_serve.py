@@ -16,13 +16,16 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path, PurePath
 
 import pytest
 from watchdog.events import (DirModifiedEvent, FileClosedNoWriteEvent, FileModifiedEvent,
                              FileMovedEvent, FileOpenedEvent)
 
+from sitegen.errors import UsageError
 from sitegen.serve import Preview, describe
+from sitegen.serve import server
 from sitegen.serve.server import host_allowed, inject_script, site_path
 from sitegen.serve.site import LiveSite
 from sitegen.serve.watcher import Batch, Change, ChangeKind, Debouncer, Sources, Watcher, is_editor_temp
@@ -492,17 +495,19 @@ def test_search_data_feeds_and_redirects_come_from_memory(live):
     assert site.respond(katex).immutable
 
 
-def test_a_static_file_linking_out_of_the_theme_is_not_served(site_root: Path):
-    (site_root / "themes" / "mine" / "static" / "leak.txt").symlink_to("/etc/passwd")
-    site = LiveSite(site_root / "sitegen.yaml", "http://127.0.0.1:8000/", Heard(), lambda line: None)
-    assert "leak.txt" not in site.current.look.assets
-    assert Path("/etc/passwd").read_bytes() not in site.current.look.files.values()
+@pytest.mark.parametrize("name", ["static/leak.txt", "templates/leak.html", "static/linked"])
+def test_a_theme_with_a_file_linking_out_of_it_is_refused(site_root: Path, name: str):
+    leak = site_root / "themes" / "mine" / name
+    leak.parent.mkdir(parents=True, exist_ok=True)
+    leak.symlink_to("/etc/passwd" if "." in name else "/etc")
+    with pytest.raises(UsageError, match=f"{leak}: links outside the theme"):
+        LiveSite(site_root / "sitegen.yaml", "http://127.0.0.1:8000/", Heard(), lambda line: None)
 
 
 # --- the running server --------------------------------------------------------------
 
-@pytest.fixture
-def running(site_root: Path):
+@contextmanager
+def serving(site_root: Path):
     """A preview served on a free port in this process; yields (preview, port)."""
     lines: list[str] = []
     with Preview(site_root / "sitegen.yaml", "127.0.0.1", 0, lines.append) as preview:
@@ -513,6 +518,65 @@ def running(site_root: Path):
         finally:
             preview.server.shutdown()
             thread.join(10)
+
+
+@pytest.fixture
+def running(site_root: Path):
+    with serving(site_root) as served:
+        yield served
+
+
+def closed_by_server(connection: socket.socket) -> bool:
+    """True once the server has closed its side (what it sent first is read and dropped)."""
+    try:
+        while connection.recv(65536):
+            pass
+    except (TimeoutError, BlockingIOError):
+        return False
+    except ConnectionResetError:
+        pass
+    return True
+
+
+def test_a_client_sending_its_headers_a_byte_at_a_time_is_cut_off(site_root: Path, monkeypatch):
+    monkeypatch.setattr(server.Handler, "header_deadline", 0.5)
+    with serving(site_root) as (_, port), socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        connection.setblocking(False)
+        for _ in range(50):  # 10 s of a byte every 0.2 s, each well within the idle timeout
+            try:
+                connection.sendall(b"X")
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            if closed_by_server(connection):
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the server kept a connection whose headers never ended")
+        assert raw_get(port, "/")[0] == 200
+
+
+def test_connections_beyond_the_cap_are_turned_away_until_others_close(site_root: Path, monkeypatch):
+    monkeypatch.setattr(server, "MAX_CONNECTIONS", 4)
+    with serving(site_root) as (_, port):
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(4)]
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as extra:
+            extra.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            assert extra.recv(65536).startswith(b"HTTP/1.1 503 ")
+        for connection in idle:
+            connection.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the closed connections' threads end and free their places
+            try:
+                if raw_get(port, "/")[0] == 200:
+                    break
+            except ValueError:  # a 503 with no body parsed badly: not yet
+                pass
+            except OSError:
+                pass
+            time.sleep(0.05)
+        else:
+            pytest.fail("places were not freed when the idle connections closed")
 
 
 def raw_get(port: int, target: str, host: str = "127.0.0.1", method: str = "GET") -> tuple[int, dict, bytes]:

@@ -38,6 +38,10 @@ HOST_HEADER = re.compile(r"(?P<name>\[[0-9A-Fa-f:.]+\]|[^:\[\]/\s]+)(?::\d{1,5})
 UNSAFE = re.compile(r"[\\%\x00-\x1f\x7f]")
 HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
 CLOSED = None  # the message that ends every event stream
+HEADER_DEADLINE = 10.0  # seconds a connection has to send a request's line and headers
+IDLE_TIMEOUT = 30.0  # seconds a connection may wait for the next request (or a stalled write)
+MAX_CONNECTIONS = 64  # open at once; each holds a thread (an open page holds one for its event stream)
+BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 # The same policy netlify.toml sends: the preview behaves as the published site will.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -152,6 +156,26 @@ class PreviewServer(ThreadingHTTPServer):
             raise UsageError(f"cannot listen on {url_host(host)}:{port}: {exc.strerror or exc} "
                              "(choose another port with --port)") from None
         self.host = host
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request, client_address) -> None:
+        """A thread for the connection while fewer than MAX_CONNECTIONS are open; beyond
+        that, a 503 and the connection closed: with `--host 0.0.0.0` anyone on the network
+        could otherwise hold threads without end."""
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.sendall(BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     @property
     def url(self) -> str:
@@ -169,6 +193,31 @@ class Handler(BaseHTTPRequestHandler):
     server: PreviewServer
     protocol_version = "HTTP/1.1"
     server_version = "sitegen-serve"
+    timeout = IDLE_TIMEOUT  # for each read and write on the connection
+    header_deadline = HEADER_DEADLINE
+
+    def handle_one_request(self) -> None:
+        """One request, whose line and headers must all arrive within `header_deadline`:
+        the connection is shut when they have not (a client sending a byte now and then
+        would otherwise hold its thread for ever)."""
+        self._deadline = threading.Timer(self.header_deadline, self._shut)
+        self._deadline.daemon = True
+        self._deadline.start()
+        try:
+            super().handle_one_request()
+        finally:
+            self._deadline.cancel()
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()  # reads the headers
+        self._deadline.cancel()
+        return parsed
+
+    def _shut(self) -> None:
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def do_GET(self) -> None:
         self._answer(with_body=True)
