@@ -157,11 +157,13 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
         report.record("search", seconds, "in a process of its own, beside rendering" if jobs > 1 else "")
     with report.stage("publish"):
         spare.remove_all_but(manifest)
+        size = publish.output_bytes(spare.folder, output, manifest, served, state.output_bytes)
         publish.swap_in(spare.folder, output)
         state.manifests = {publish.folder_key(output): manifest}
         if served is not None:
             state.manifests[publish.folder_key(spare.folder)] = served
         state.fingerprints, state.inputs, state.problems = wanted, inputs, reading.problems
+        state.output_bytes = size
         cache.save(state)
     counts = _count_kinds(pages)
     skipped = sum(digest.skipped for digest in reading.digests)
@@ -169,6 +171,9 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
                f"{len(stale)} rendered, from {len(archive.papers)} papers in {len(reading.digests)} files")
     report.say(f"{archive.merged} merged duplicates, {skipped} skipped entries, {len(reading.problems)} problems; "
                f"built {output} in {time.perf_counter() - started:.2f} s")
+    report.say(f"{output}: {len(manifest):,} files, {publish.describe_size(size)}")
+    for warning in publish.host_warnings(len(manifest), size):
+        report.say(f"warning: {warning} (see docs/publishing.md)")
     return BuildResult(counts, len(stale), len(reading.problems), report.timings)
 
 

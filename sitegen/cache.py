@@ -42,6 +42,7 @@ class BuildState:
     search_tiers: dict[str, SearchTier] = field(default_factory=dict)  # by what the tier is made from
     problems: tuple[Problem, ...] = ()  # found in the digests last read: a build with nothing changed reports them again
     output: str = ""  # the output folder this state describes (resolved)
+    output_bytes: int | None = None  # the size of its files
 
 
 def _write_atomically(path: Path, value: object) -> None:

@@ -22,6 +22,13 @@ from .errors import BuildError
 from .folders import make_marked, remove_marked, spare_folder
 
 RUN = 250  # files made before they are written (`Spare.write_all`)
+# What static hosts accept, as they document it: (host, most files, most bytes).
+HOST_LIMITS = (
+    ("GitHub Pages", None, 1_000_000_000),
+    ("GitLab Pages", 200_000, 1_000_000_000),
+    ("Cloudflare Pages' free plan", 20_000, None),
+    ("Cloudflare Pages' paid plans", 100_000, None),
+)
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
@@ -203,3 +210,39 @@ def _exchange(first: Path, second: Path) -> bool:
     if renameat2 is None:
         return False
     return renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0
+
+
+def output_bytes(spare: Path, output: Path, manifest: Mapping[str, str], served: Mapping[str, str] | None,
+                 served_bytes: int | None) -> int:
+    """The bytes of the files in `manifest`, as written in `spare`. After a build of
+    known output, counted from its total and the files that changed: a daily update
+    looks at a few hundred files, not at the half million of a whole archive."""
+    if served is None or served_bytes is None:
+        return sum(os.stat(os.path.join(spare, path)).st_size for path in manifest)
+    total = served_bytes
+    for path, digest in served.items():
+        if manifest.get(path) != digest:
+            total -= os.stat(os.path.join(output, path)).st_size
+    for path, digest in manifest.items():
+        if served.get(path) != digest:
+            total += os.stat(os.path.join(spare, path)).st_size
+    return total
+
+
+def host_warnings(files: int, size: int) -> list[str]:
+    """What a site of `files` files and `size` bytes is too big for."""
+    warnings = []
+    for host, most_files, most_bytes in HOST_LIMITS:
+        if most_files is not None and files > most_files:
+            warnings.append(f"{files:,} files: more than {host} accept ({most_files:,})")
+        if most_bytes is not None and size > most_bytes:
+            warnings.append(f"{describe_size(size)}: more than {host} accept ({describe_size(most_bytes)})")
+    return warnings
+
+
+def describe_size(size: int) -> str:
+    """`4.8 GB`, `312 MB`, `41 kB`: as hosts state their limits, in powers of 1000."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}" if size < 10 * scale else f"{size / scale:.0f} {unit}"
+    return f"{size} bytes"
