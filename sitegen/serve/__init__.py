@@ -13,6 +13,7 @@ import time
 from pathlib import Path, PurePath
 from typing import Callable, Iterable, Sequence
 
+from ..themes import theme_warnings
 from .server import EventHub, PreviewServer
 from .site import LiveSite
 from .watcher import Change, Debouncer, Watcher
@@ -68,6 +69,8 @@ class Preview:
 
     def report_start(self) -> None:
         site, reading = self.site, self.site.reading
+        for warning in theme_warnings(site.look.theme):
+            self.say(str(warning))
         for problem in reading.problems[:SHOWN_PROBLEMS]:
             self.say(str(problem))
         if len(reading.problems) > SHOWN_PROBLEMS:
