@@ -12,8 +12,9 @@ import pytest
 from sitegen.cli import main
 from sitegen.themes import DEFAULT_THEME
 
-from test_serve import make_preview_site
+from test_serve import wait_for
 from test_serve_browser import SHOTS, WAIT_MS, Served, open_and_listen, replace_in
+from test_serve_browser import served  # noqa: F401  (the fixture: `sitegen serve` on a copy of the default theme)
 from test_themes import write_config
 
 pytestmark = pytest.mark.browser
@@ -51,26 +52,17 @@ def test_a_five_line_extra_stylesheet_restyles_while_the_default_one_still_appli
         page.close()
 
 
-@pytest.fixture
-def served_with_extra(tmp_path: Path):
-    """The preview of a site whose theme `mine` (a copy of the default) adds `custom.css`."""
-    make_preview_site(tmp_path)
-    (tmp_path / "themes" / "mine" / "static" / "custom.css").write_text(OVERRIDE, encoding="utf-8")
-    (tmp_path / "sitegen.yaml").write_text("title: Preview fixture\ntheme: mine\nextra_css: [custom.css]\n",
-                                           encoding="utf-8")
-    server = Served(tmp_path)
-    yield server
-    server.stop()
-    assert "Traceback" not in server.output()
-
-
-def test_an_edited_extra_stylesheet_is_swapped_in_the_preview_without_a_reload(browser, served_with_extra: Served):
+def test_an_extra_stylesheet_added_while_previewing_applies_and_is_swapped_when_edited(browser, served: Served):
+    (served.root / "themes/mine/static/custom.css").write_text(OVERRIDE, encoding="utf-8")
+    (served.root / "sitegen.yaml").write_text("title: Preview fixture\ntheme: mine\nextra_css: [custom.css]\n",
+                                              encoding="utf-8")
+    assert wait_for(lambda: any("sitegen.yaml" in line for line in served.rebuilds()), timeout=30), served.output()
     page = browser.new_page()
     try:
-        open_and_listen(page, served_with_extra)
+        open_and_listen(page, served)
         assert computed(page, "h1", "color") == "rgb(11, 110, 79)"
         page.evaluate("window.sameDocument = true")
-        replace_in(served_with_extra.root / "themes/mine/static/custom.css", "h1 { color: rgb(11, 110, 79); }",
+        replace_in(served.root / "themes/mine/static/custom.css", "h1 { color: rgb(11, 110, 79); }",
                    "h1 { color: rgb(1, 2, 3); }")
         page.wait_for_function("() => getComputedStyle(document.querySelector('h1')).color === 'rgb(1, 2, 3)'",
                                timeout=WAIT_MS)
@@ -80,22 +72,13 @@ def test_an_edited_extra_stylesheet_is_swapped_in_the_preview_without_a_reload(b
         page.close()
 
 
-@pytest.fixture
-def served_mine(tmp_path: Path):
-    make_preview_site(tmp_path)
-    server = Served(tmp_path)
-    yield server
-    server.stop()
-    assert "Traceback" not in server.output()
-
-
-def test_the_preview_shows_inline_code_the_policy_blocked_until_the_template_is_fixed(browser, served_mine: Served):
-    base = served_mine.root / "themes" / "mine" / "templates" / "base.html"
+def test_the_preview_shows_inline_code_the_policy_blocked_until_the_template_is_fixed(browser, served: Served):
+    base = served.root / "themes" / "mine" / "templates" / "base.html"
     replace_in(base, "</main>", '<script>document.body.dataset.inline = "ran"</script>'
                                 '<p style="color: red">Styled inline</p></main>')
     page = browser.new_page()  # the server's own policy, as netlify.toml sends it
     try:
-        open_and_listen(page, served_mine)
+        open_and_listen(page, served)
         overlay = page.locator("sitegen-error [role=alert]")
         overlay.filter(has_text="style-src-attr").wait_for(timeout=WAIT_MS)
         text = overlay.inner_text()
@@ -117,10 +100,10 @@ def test_the_preview_shows_inline_code_the_policy_blocked_until_the_template_is_
         page.close()
 
 
-def test_a_page_that_keeps_to_the_policy_shows_no_overlay(browser, served_mine: Served):
+def test_a_page_that_keeps_to_the_policy_shows_no_overlay(browser, served: Served):
     page = browser.new_page()
     try:
-        open_and_listen(page, served_mine, "papers/2209.14001.html")  # with math: KaTeX styles through the DOM
+        open_and_listen(page, served, "papers/2209.14001.html")  # with math: KaTeX styles through the DOM
         page.wait_for_function("() => document.querySelector('.katex')", timeout=WAIT_MS)
         page.wait_for_timeout(500)
         assert page.locator("sitegen-error").count() == 0
