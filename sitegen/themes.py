@@ -123,10 +123,14 @@ class ThemeWarning:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}: warning: {self.message}"
+        """`path: warning: message`, the path relative to the working folder when inside it."""
+        here = Path.cwd()
+        shown = self.path.relative_to(here) if self.path.is_relative_to(here) else self.path
+        return f"{shown}: warning: {self.message}"
 
 
 THEME_PARTS = ("templates", "static")
+NOTES = ("readme", "license", "licence", "copying")  # what a theme shared as a repository carries beside it
 
 
 def theme_warnings(theme: Theme) -> list[ThemeWarning]:
@@ -139,12 +143,12 @@ def theme_warnings(theme: Theme) -> list[ThemeWarning]:
 
 
 def _stray_entries(folder: Path) -> list[ThemeWarning]:
-    """Entries at the theme's root other than `templates/`, `static/` and a README.
+    """Entries at the theme's root other than `templates/`, `static/`, a README or a licence.
     Hidden entries (`.git`, `.DS_Store`) are tools' business, not the theme's."""
     warnings = []
     for entry in sorted(folder.iterdir()):
         name = entry.name
-        if name.startswith(".") or (name in THEME_PARTS and entry.is_dir()) or name.lower().startswith("readme"):
+        if name.startswith(".") or (name in THEME_PARTS and entry.is_dir()) or name.lower().startswith(NOTES):
             continue
         hint = _where_meant(entry)
         warnings.append(ThemeWarning(entry, f"not part of a theme, ignored: {hint}sitegen reads only "

@@ -201,6 +201,7 @@ def test_misplaced_theme_files_are_warned_about_and_the_build_still_succeeds(tmp
         "style.css": "h1 { color: red; }",  # meant static/style.css
         "notes.txt": "to do",
         "README.md": "# My theme",
+        "LICENSE": "MIT",
         ".git/HEAD": "ref: refs/heads/main",
     })
     config = write_config(tmp_path, f"output_dir: {tmp_path / 'output'}\n")
@@ -243,3 +244,10 @@ def test_a_template_name_computed_at_render_time_silences_the_template_warnings(
     config = make_config(tmp_path, theme="mine", themes_dir=str(tmp_path / "themes"))
     assert theme_warnings(load_theme(config)) == []
 
+
+
+def test_warnings_name_paths_from_the_working_folder(tmp_path: Path, monkeypatch):
+    make_theme(tmp_path, {"templates/pape.html": "x"})
+    monkeypatch.chdir(tmp_path)
+    [warning] = theme_warnings(load_theme(make_config(tmp_path, theme="mine", themes_dir="themes")))
+    assert str(warning).startswith("themes/mine/templates/pape.html: warning: overrides nothing")
