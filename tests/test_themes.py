@@ -153,18 +153,22 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def preview_with_extras(root: Path) -> tuple[LiveSite, Heard]:
     make_preview_site(root)
     (root / "themes" / "mine" / "static" / "custom.css").write_text(CUSTOM_CSS, encoding="utf-8")
-    (root / "sitegen.yaml").write_text("title: Preview fixture\ntheme: mine\nextra_css: [custom.css]\n",
-                                       encoding="utf-8")
+    (root / "themes" / "mine" / "static" / "custom.js").write_text(CUSTOM_JS, encoding="utf-8")
+    (root / "sitegen.yaml").write_text("title: Preview fixture\ntheme: mine\nextra_css: [custom.css]\n"
+                                       "extra_js: [custom.js]\n", encoding="utf-8")
     heard = Heard(open_pages=["index.html"])
     return LiveSite(root / "sitegen.yaml", "http://127.0.0.1:8000/", heard, lambda line: None), heard
 
 
-def test_the_preview_links_and_serves_the_extra_stylesheet_and_swaps_it_when_edited(tmp_path: Path):
+def test_the_preview_links_and_serves_the_extra_files_and_swaps_the_stylesheet_when_edited(tmp_path: Path):
     site, heard = preview_with_extras(tmp_path)
     page = site.respond("index.html").body.decode("utf-8")
     old = re.search(r'href="(assets/custom\.\w+\.css)"', page)[1]
+    script = re.search(r'src="(assets/custom\.\w+\.js)"', page)[1]
     assert page.index("assets/style.") < page.index(old)
+    assert page.index("assets/site.") < page.index(script)
     assert site.respond(old).body == CUSTOM_CSS.encode()
+    assert site.respond(script).body == CUSTOM_JS.encode()
 
     stylesheet = tmp_path / "themes" / "mine" / "static" / "custom.css"
     stylesheet.write_text("h1 { color: rgb(9, 9, 9); }\n", encoding="utf-8")
