@@ -110,9 +110,14 @@ def extra_assets(config: Config, theme: Theme, assets: Mapping[str, Asset]) -> E
     for key in ("extra_css", "extra_js"):
         for name in getattr(config, key):
             if name not in assets:
-                raise UsageError(f"{key}: '{name}' is not a static file of the theme "
-                                 f"(expected {theme.folders[0] / 'static' / name})")
+                raise UsageError(f"{key}: '{name}' is not a static file of the theme ({_where_extra(theme, name)})")
     return ExtraAssets(tuple(config.extra_css), tuple(config.extra_js))
+
+
+def _where_extra(theme: Theme, name: str) -> str:
+    if len(theme.folders) == 1:  # the bundled theme is sitegen's, not the site's, to edit
+        return f"the default theme has none: set `theme: mine` and put it in themes/mine/static/{name}"
+    return f"expected {theme.folders[0] / 'static' / name}"
 
 
 @dataclass(frozen=True)

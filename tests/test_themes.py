@@ -255,3 +255,12 @@ def test_warnings_name_paths_from_the_working_folder(tmp_path: Path, monkeypatch
     monkeypatch.chdir(tmp_path)
     [warning] = theme_warnings(load_theme(make_config(tmp_path, theme="mine", themes_dir="themes")))
     assert str(warning).startswith("themes/mine/templates/pape.html: warning: overrides nothing")
+
+
+def test_an_extra_file_with_the_default_theme_alone_asks_for_a_theme_of_the_site(tmp_path: Path, capsys):
+    config = tmp_path / "sitegen.yaml"
+    config.write_text(f"content_dir: {SITE_CONTENT}\noutput_dir: {tmp_path / 'output'}\nextra_css: [custom.css]\n")
+    code, printed = build_command(config, capsys)
+    assert code == EXIT_USAGE
+    assert printed.strip() == ("error: extra_css: 'custom.css' is not a static file of the theme (the default theme "
+                               "has none: set `theme: mine` and put it in themes/mine/static/custom.css)")
