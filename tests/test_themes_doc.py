@@ -5,6 +5,7 @@ defines is named; every template of the default theme is in the template table."
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def shapes(views: Views) -> dict[str, dict]:
     found = {f"page: {kind}": view for kind, view in pages.items()}
     found.update({
         "Variables of every page": contexts["paper"],
-        "`site`": vars(views.site),
+        "`site`": dataclasses.asdict(views.site),
         "paper item": views.item("2209.14100"),
         "author link": paper["authors"][0],
         "category link": paper["primary"],
