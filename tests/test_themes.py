@@ -20,7 +20,7 @@ from sitegen.serve.watcher import ChangeKind
 from sitegen.themes import load_theme, theme_warnings
 
 from conftest import SITE_CONTENT, make_config, quiet_build
-from test_serve import Heard, change, make_preview_site
+from test_serve import Heard, change, make_preview_site, wait_for
 
 CUSTOM_CSS = "h1 { color: rgb(1, 2, 3); }\n"
 CUSTOM_JS = "document.documentElement.dataset.custom = 'yes';\n"
@@ -225,14 +225,18 @@ def test_misplaced_theme_files_are_warned_about_and_the_build_still_succeeds(tmp
     assert "Kept: base.html includes it" in (tmp_path / "output" / "index.html").read_text(encoding="utf-8")
 
 
-def test_the_preview_prints_the_theme_warnings_at_start(tmp_path: Path):
+def test_the_preview_warns_at_start_and_when_a_misnamed_template_is_saved(tmp_path: Path):
     make_preview_site(tmp_path)
-    (tmp_path / "themes" / "mine" / "templates" / "homepage.html").write_text("nothing", encoding="utf-8")
+    templates = tmp_path / "themes" / "mine" / "templates"
+    (templates / "homepage.html").write_text("nothing", encoding="utf-8")
     said: list[str] = []
     with Preview(tmp_path / "sitegen.yaml", "127.0.0.1", 0, said.append) as preview:
         preview.report_start()
-    assert said[0] == (f"{tmp_path / 'themes/mine/templates/homepage.html'}: warning: overrides nothing: the default "
-                       "theme has no template `homepage.html` and no template uses it; did you mean `home.html`?")
+        assert said[0] == (f"{templates / 'homepage.html'}: warning: overrides nothing: the default theme has no "
+                           "template `homepage.html` and no template uses it; did you mean `home.html`?")
+        (templates / "authors.html").write_text("{% extends 'base.html' %}", encoding="utf-8")
+        assert wait_for(lambda: any("authors.html: warning: overrides nothing" in line for line in said)), said
+    assert sum("homepage.html: warning" in line for line in said) == 1  # each warning said once
 
 
 def test_a_theme_that_only_overrides_has_no_warnings(tmp_path: Path):
