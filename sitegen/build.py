@@ -26,7 +26,7 @@ from .reader import list_content, read_listed
 from .render import Renderer, environment
 from .routes import Page
 from .search import index_files, search_tiers, tier_files, tier_name
-from .themes import Theme, Vendor, load_theme, theme_assets, vendor_assets
+from .themes import Theme, Vendor, extra_assets, load_theme, theme_assets, theme_warnings, vendor_assets
 from .views import Views
 
 BATCH = 250  # pages a worker renders between reports
@@ -71,6 +71,8 @@ def build_site(config: Config, jobs: int | None = None, report: Report | None = 
     if not config.content_path.is_dir():
         raise UsageError(f"content folder not found: {config.content_path}")
     theme = load_theme(config)
+    for warning in theme_warnings(theme):
+        report.say(str(warning))
     built = folders.build_folders(config.output_path, config.path(config.cache_dir), protected_folders(config, theme))
     folders.make_cache(built.cache)
     cache = Cache(built.cache)
@@ -97,7 +99,7 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
     started = time.perf_counter()
     state = cache.load(output)
     vendor, assets = vendor_assets(), theme_assets(theme)
-    env = environment(theme, assets, vendor)
+    env = environment(theme, assets, vendor, extra_assets(config, theme, assets))
     site = site_fingerprint(config, assets, vendor)
     templates = template_fingerprints(env, KINDS)
     served = state.manifests.get(publish.folder_key(output) or "")

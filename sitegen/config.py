@@ -19,8 +19,8 @@ CONFIG_NAME = "sitegen.yaml"
 
 
 def _option(default: Any, doc: str) -> Any:
-    if isinstance(default, dict):
-        return field(default_factory=lambda: dict(default), metadata={"doc": doc})
+    if isinstance(default, (dict, list)):  # each Config gets its own copy
+        return field(default_factory=lambda: type(default)(default), metadata={"doc": doc})
     return field(default=default, metadata={"doc": doc})
 
 
@@ -49,6 +49,13 @@ class Config:
     category_overrides: dict = _option(
         {}, "Map of content sub-folder to category code, for producers that write a fixed "
             "category into every heading (e.g. `{cs.CV: cs.CV}`).")
+
+    extra_css: list = _option(
+        [], "Stylesheets added to every page after the theme's own `style.css`, as file names in the "
+            "theme's `static/` folder (e.g. `[custom.css]`): restyle without copying `style.css`.")
+    extra_js: list = _option(
+        [], "Scripts added to every page after the theme's own scripts (deferred), as file names in the "
+            "theme's `static/` folder (e.g. `[custom.js]`).")
 
     root: Path = field(default=Path("."), metadata={"doc": None})
 
@@ -122,7 +129,7 @@ def parse_config(text: str, source: str) -> dict[str, Any]:
     return {key: value for _, key, value in pairs}
 
 
-_TYPES: Mapping[str, type] = {"str": str, "int": int, "bool": bool, "dict": dict}
+_TYPES: Mapping[str, type] = {"str": str, "int": int, "bool": bool, "dict": dict, "list": list}
 
 
 def _check_key(key: Any, value: Any, types: Mapping[str, str], source: str, line: int) -> Problem | None:
@@ -135,10 +142,13 @@ def _check_key(key: Any, value: Any, types: Mapping[str, str], source: str, line
         return Problem(source, line, f"'{key}' must be {_article(expected)}, got {type(value).__name__} {value!r}")
     if expected is dict and not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         return Problem(source, line, f"'{key}' must map folder names to category codes (strings), got {value!r}")
+    if expected is list and not all(isinstance(item, str) for item in value):
+        return Problem(source, line, f"'{key}' must be a list of file names (strings), got {value!r}")
     if expected is int and value < 1:
         return Problem(source, line, f"'{key}' must be a positive number, got {value}")
     return None
 
 
 def _article(kind: type) -> str:
-    return {"str": "a string", "int": "a whole number", "bool": "true or false", "dict": "a mapping"}[kind.__name__]
+    return {"str": "a string", "int": "a whole number", "bool": "true or false", "dict": "a mapping",
+            "list": "a list (e.g. [a, b])"}[kind.__name__]

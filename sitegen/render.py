@@ -15,7 +15,7 @@ from markupsafe import Markup, _escape_inner, escape  # _escape_inner: the escap
 
 from .errors import BuildError
 from .routes import Page
-from .themes import Asset, Theme, Vendor
+from .themes import Asset, ExtraAssets, Theme, Vendor
 from .views import Views
 
 
@@ -107,7 +107,8 @@ class ViewEnvironment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
-def environment(theme: Theme, assets: Mapping[str, Asset], vendor: Vendor) -> jinja2.Environment:
+def environment(theme: Theme, assets: Mapping[str, Asset], vendor: Vendor,
+                extra: ExtraAssets = ExtraAssets()) -> jinja2.Environment:
     env = ViewEnvironment(
         loader=jinja2.FileSystemLoader(theme.template_folders),
         autoescape=True,
@@ -120,6 +121,8 @@ def environment(theme: Theme, assets: Mapping[str, Asset], vendor: Vendor) -> ji
     env.add_function("asset", lambda name: _asset_path(assets, name))
     env.globals["katex"] = vendor.katex
     env.globals["lunr"] = vendor.lunr
+    env.globals["extra_css"] = extra.css
+    env.globals["extra_js"] = extra.js
     env.filters["longdate"] = functools.cache(_long_date)  # a page lists many papers of few days
     env.filters["isodate"] = lambda value: value.isoformat()
     return env

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
+
+import jinja2
+from jinja2 import meta
 
 from .config import Config
 from .errors import BuildError, UsageError
@@ -105,3 +110,127 @@ def _npm_version(package: str) -> str:
         return json.loads((NODE_MODULES / package / "package.json").read_text(encoding="utf-8"))["version"]
     except (OSError, ValueError, KeyError):
         raise BuildError(f"{package} is not installed in {NODE_MODULES}: run `npm ci` (./dev build does)") from None
+
+
+@dataclass(frozen=True)
+class ExtraAssets:
+    """Static files of the theme that every page links after the theme's own stylesheet
+    and scripts (`extra_css`, `extra_js`): a theme restyles without copying `style.css`."""
+
+    css: tuple[str, ...] = ()
+    js: tuple[str, ...] = ()
+
+
+def extra_assets(config: Config, theme: Theme, assets: Mapping[str, Asset]) -> ExtraAssets:
+    """The configured extra files, each checked to be a static file the theme publishes."""
+    for key in ("extra_css", "extra_js"):
+        for name in getattr(config, key):
+            if name not in assets:
+                raise UsageError(f"{key}: '{name}' is not a static file of the theme ({_where_extra(theme, name)})")
+    return ExtraAssets(tuple(config.extra_css), tuple(config.extra_js))
+
+
+def _where_extra(theme: Theme, name: str) -> str:
+    if len(theme.folders) == 1:  # the bundled theme is sitegen's, not the site's, to edit
+        return f"the default theme has none: set `theme: mine` and put it in themes/mine/static/{name}"
+    return f"expected {theme.folders[0] / 'static' / name}"
+
+
+@dataclass(frozen=True)
+class ThemeWarning:
+    """A file in the site's theme that sitegen does not read, which its author surely meant it to."""
+
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        """`path: warning: message`, the path relative to the working folder when inside it."""
+        here = Path.cwd()
+        shown = self.path.relative_to(here) if self.path.is_relative_to(here) else self.path
+        return f"{shown}: warning: {self.message}"
+
+
+THEME_PARTS = ("templates", "static")
+NOTES = ("readme", "license", "licence", "copying")  # what a theme shared as a repository carries beside it
+
+
+def theme_warnings(theme: Theme) -> list[ThemeWarning]:
+    """What in the site's theme folder overrides nothing: stray files and folders at its
+    root, and templates no page uses (a misspelt name is otherwise silently ignored)."""
+    if len(theme.folders) < 2:  # the default theme alone
+        return []
+    folder = theme.folders[0]
+    return _stray_entries(folder) + _unused_templates(theme)
+
+
+def _stray_entries(folder: Path) -> list[ThemeWarning]:
+    """Entries at the theme's root other than `templates/`, `static/`, a README or a licence.
+    Hidden entries (`.git`, `.DS_Store`) are tools' business, not the theme's."""
+    warnings = []
+    for entry in sorted(folder.iterdir()):
+        name = entry.name
+        if name.startswith(".") or (name in THEME_PARTS and entry.is_dir()) or name.lower().startswith(NOTES):
+            continue
+        hint = _where_meant(entry)
+        warnings.append(ThemeWarning(entry, f"not part of a theme, ignored: {hint}sitegen reads only "
+                                            "`templates/` and `static/` in a theme folder"))
+    return warnings
+
+
+def _where_meant(entry: Path) -> str:
+    """`did you mean templates/?` for a folder `template/`, `static/style.css` for a file
+    `style.css` that the default theme has in `static/`."""
+    if entry.is_dir():
+        meant = difflib.get_close_matches(entry.name.lower(), THEME_PARTS, n=1, cutoff=0.6)
+        return f"did you mean `{meant[0]}/`? " if meant else ""
+    for part in THEME_PARTS:
+        if (DEFAULT_THEME / part / entry.name).is_file():
+            return f"did you mean `{part}/{entry.name}`? "
+    return ""
+
+
+def _unused_templates(theme: Theme) -> list[ThemeWarning]:
+    """Templates of the site's theme that neither replace a default template nor are
+    extended, included or imported by a template in use."""
+    site_templates = theme.folders[0] / "templates"
+    if not site_templates.is_dir():
+        return []
+    known = _template_names(DEFAULT_THEME / "templates")
+    used = _reachable(jinja2.Environment(loader=jinja2.FileSystemLoader(theme.template_folders)), known)
+    if used is None:
+        return []
+    warnings = []
+    for name in _template_names(site_templates):
+        if name not in used:
+            meant = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean `{meant[0]}`?" if meant else f"the templates are {', '.join(known)}"
+            warnings.append(ThemeWarning(site_templates / name, "overrides nothing: the default theme has no "
+                                                                f"template `{name}` and no template uses it; {hint}"))
+    return warnings
+
+
+def _template_names(folder: Path) -> list[str]:
+    """Template names as Jinja looks them up (`base.html`, `partials/x.html`), hidden files left out."""
+    return [path.relative_to(folder).as_posix() for path in sorted(folder.rglob("*"))
+            if path.is_file() and not path.name.startswith(".")]
+
+
+def _reachable(env: jinja2.Environment, roots: list[str]) -> set[str] | None:
+    """The templates `roots` use, directly or through others; None when one names a
+    template computed at render time (any template may then be in use)."""
+    found: set[str] = set()
+    waiting = list(roots)
+    while waiting:
+        name = waiting.pop()
+        if name in found:
+            continue
+        found.add(name)
+        try:
+            source, _, _ = env.loader.get_source(env, name)
+            references = list(meta.find_referenced_templates(env.parse(source)))
+        except (jinja2.TemplateError, UnicodeDecodeError):
+            continue  # missing or broken: the render reports it, with file and line
+        if None in references:
+            return None
+        waiting.extend(references)
+    return found

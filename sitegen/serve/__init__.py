@@ -13,9 +13,10 @@ import time
 from pathlib import Path, PurePath
 from typing import Callable, Iterable, Sequence
 
+from ..themes import theme_warnings
 from .server import EventHub, PreviewServer
 from .site import LiveSite
-from .watcher import Change, Debouncer, Watcher
+from .watcher import Change, ChangeKind, Debouncer, Watcher
 
 SHOWN_PROBLEMS = 10  # digest problems printed at start; `sitegen check` lists them all
 
@@ -42,6 +43,7 @@ class Preview:
             self.server.server_close()
             raise
         self.server.site = self.site
+        self._warned: set[str] = set()  # theme warnings already said
         self.debouncer = Debouncer(self._follow)
         self.watcher = Watcher(self.site.sources(), self.debouncer.add, say)
 
@@ -65,9 +67,24 @@ class Preview:
         except Exception as exc:  # a bug in the preview must not end it: say so and keep serving
             outcome = f"internal error: {type(exc).__name__}: {exc}"
         self.say(f"changed {describe(changes)}: {outcome} ({time.perf_counter() - started:.2f} s)")
+        if any(change.kind in (ChangeKind.TEMPLATE, ChangeKind.CONFIG) for change in changes):
+            self._warn_about_theme()
+
+    def _warn_about_theme(self) -> None:
+        """Theme warnings not said before: a template saved under a name no page uses (which
+        changes nothing in the browser) is pointed out as soon as it is saved."""
+        try:
+            warnings = [str(warning) for warning in theme_warnings(self.site.look.theme)]
+        except OSError:  # the theme folder is changing under us: its next change brings us back
+            return
+        for warning in warnings:
+            if warning not in self._warned:
+                self._warned.add(warning)
+                self.say(warning)
 
     def report_start(self) -> None:
         site, reading = self.site, self.site.reading
+        self._warn_about_theme()
         for problem in reading.problems[:SHOWN_PROBLEMS]:
             self.say(str(problem))
         if len(reading.problems) > SHOWN_PROBLEMS:

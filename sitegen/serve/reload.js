@@ -1,14 +1,18 @@
 // sitegen serve: keeps the page in step with the files being edited.
 // Served as /_sitegen/reload.js, never inline, so a strict Content-Security-Policy holds.
 // Listens to /_sitegen/events (Server-Sent Events): "reload" reloads the page, "css" swaps
-// stylesheets in place, "error" shows the build error over the page. The overlay is made
-// of text nodes only: file names and messages are never parsed as HTML.
+// stylesheets in place, "error" shows the build error over the page. What the page's
+// Content-Security-Policy blocked (inline scripts and styles a theme added) is shown the
+// same way: browsers otherwise say it only in their console. The overlay is made of text
+// nodes only: file names, messages and page source are never parsed as HTML.
 // `window.sitegenServe.listening` turns true once the server has answered (for tests).
 (function () {
   "use strict";
 
   var generation = new URL(document.currentScript.src).searchParams.get("g");
   var overlay = null;
+  var buildError = null;
+  var policyError = null;
   var state = (window.sitegenServe = { listening: false });
 
   // A hidden tab lets go of its stream: browsers allow six connections to a host, and
@@ -59,6 +63,61 @@
     });
   }
 
+  // What the policy blocks, by directive, when it is code in the page itself.
+  var INLINE = {
+    "script-src-elem": "an inline <script>",
+    "script-src-attr": "an event handler attribute (onclick=…)",
+    "style-src-elem": "a <style> block",
+    "style-src-attr": "a style= attribute",
+  };
+
+  // A ReportingObserver rather than `securitypolicyviolation` events: this script is
+  // deferred, and `buffered` hands it what was blocked while the page was parsed.
+  function watchPolicy() {
+    if (typeof ReportingObserver !== "function") return;
+    var reports = [];
+    new ReportingObserver(function (fresh) {
+      reports = reports.concat(fresh.map(function (report) { return report.body; }));
+      pageLines().then(function (lines) { showBlocked(policyFailure(reports, lines)); });
+    }, { types: ["csp-violation"], buffered: true }).observe();
+  }
+
+  // The page's source as served, to quote the blocked code (reports carry only its line).
+  function pageLines() {
+    return fetch(location.href, { cache: "no-store" })
+      .then(function (response) { return response.text(); })
+      .then(function (text) { return text.split("\n"); }, function () { return []; });
+  }
+
+  function policyFailure(reports, lines) {
+    var found = reports.map(function (body) {
+      var what = (body.blockedURL === "inline" && INLINE[body.effectiveDirective]) || body.blockedURL;
+      var line = lines[body.lineNumber - 1] || "";
+      var start = Math.max(0, body.columnNumber - 40);
+      var code = line.slice(start, start + 100).trim();
+      return "line " + body.lineNumber + " of the page: " + what + ", blocked by " + body.effectiveDirective +
+        (code ? "\n    " + (start > 0 ? "…" : "") + code + (start + 100 < line.length ? "…" : "") : "");
+    });
+    return {
+      title: "Blocked by the Content-Security-Policy",
+      file: location.pathname,
+      message: "The policy (" + reports[0].originalPolicy + ", as on the published site) " +
+        "allows scripts and styles only from files. Blocked:\n\n" + found.join("\n") +
+        "\n\nMove the code into a file in the theme's static/ folder and link it " +
+        "(extra_js or extra_css in sitegen.yaml, or asset() in a template).",
+    };
+  }
+
+  function showError(error) {
+    buildError = error;
+    draw(buildError || policyError);
+  }
+
+  function showBlocked(error) {
+    policyError = error;
+    draw(buildError || policyError);
+  }
+
   function element(name, style, text) {
     var node = document.createElement(name);
     Object.assign(node.style, style);
@@ -66,7 +125,7 @@
     return node;
   }
 
-  function showError(error) {
+  function draw(error) {
     if (overlay) overlay.remove();
     overlay = null;
     if (!error) return;
@@ -86,10 +145,10 @@
       background: "#f4f4f4", color: "#1a1a1a", padding: "0.1rem 0.6rem", cursor: "pointer",
     }, "Close");
     close.type = "button";
-    close.addEventListener("click", function () { showError(null); });
+    close.addEventListener("click", function () { draw(null); });
     panel.append(
       close,
-      element("h2", { margin: "0 0 0.5rem", fontSize: "1.2rem", color: "#c62828" }, "Build error"),
+      element("h2", { margin: "0 0 0.5rem", fontSize: "1.2rem", color: "#c62828" }, error.title || "Build error"),
       element("p", {
         margin: "0 0 0.75rem", fontFamily: "ui-monospace, monospace", fontWeight: "600", overflowWrap: "anywhere",
       }, where),
@@ -110,4 +169,5 @@
     else listen();
   });
   if (document.visibilityState !== "hidden") listen();
+  watchPolicy();
 })();

@@ -33,7 +33,7 @@ from ..reader import Reading, read_content
 from ..render import Renderer, environment
 from ..routes import Page
 from ..search import build_search
-from ..themes import Asset, Theme, Vendor, load_theme, theme_assets, vendor_assets
+from ..themes import Asset, ExtraAssets, Theme, Vendor, extra_assets, load_theme, theme_assets, vendor_assets
 from ..views import Views
 from .watcher import Change, ChangeKind, Sources
 
@@ -202,6 +202,7 @@ class Look:
     theme: Theme
     assets: Mapping[str, Asset]
     files: Mapping[str, bytes]  # hashed path -> bytes
+    extra: ExtraAssets  # the site's extra_css and extra_js, linked from every page
 
     def stylesheet_swaps(self, newer: "Look") -> list[dict[str, str]] | None:
         """The stylesheets an edit of CSS alone changed, as old and new path; None when the
@@ -222,7 +223,7 @@ def load_look(config: Config) -> Look:
         files = {asset.path: asset.source.read_bytes() for asset in assets.values()}
     except OSError as exc:  # a file went away between listing and reading: the next event follows
         raise BuildError(f"{exc.filename}: cannot read static file: {exc.strerror}") from None
-    return Look(theme, assets, files)
+    return Look(theme, assets, files, extra_assets(config, theme, assets))
 
 
 class Snapshot:
@@ -232,7 +233,7 @@ class Snapshot:
         self.model = model
         self.look = look
         self.generation = generation
-        self.renderer = Renderer(model.contexts, environment(look.theme, look.assets, vendor))
+        self.renderer = Renderer(model.contexts, environment(look.theme, look.assets, vendor, look.extra))
         self._rendered: Recent[str, bytes] = Recent(PAGE_CACHE)
 
     def render(self, page: Page) -> bytes:
@@ -339,7 +340,7 @@ class LiveSite:
         swaps = self.current.look.stylesheet_swaps(self.look)
         if swaps is None:
             return self._advance({"type": "reload"})
-        if not swaps:
+        if not swaps and self.failure() is None:  # else the browsers hear that the error is gone
             return "no page changed"
         return self._advance({"type": "css", "stylesheets": swaps})
 

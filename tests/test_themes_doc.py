@@ -1,0 +1,109 @@
+"""`docs/themes.md` cannot drift from the code: every field a view gives templates, for
+every page kind and every shape nested in them, is listed (and nothing else is); every
+filter and global sitegen adds to Jinja's is named; every custom property `style.css`
+defines is named; every template of the default theme is in the template table."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from sitegen.archive import build_archive
+from sitegen.reader import read_content
+from sitegen.render import Renderer, environment
+from sitegen.themes import DEFAULT_THEME, load_theme, theme_assets, vendor_assets
+from sitegen.views import Views
+
+from conftest import SITE_CONTENT, make_config
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "themes.md"
+TABLE_ROW = re.compile(r"^\| `([^`(]+)(?:\([^`]*\))?` \|", re.MULTILINE)
+
+
+def documented_tables() -> dict[str, set[str]]:
+    """Heading text -> the names in the first column of the table under it."""
+    tables = {}
+    for section in re.split(r"^#{2,4} ", DOC.read_text(encoding="utf-8"), flags=re.MULTILINE)[1:]:
+        heading, _, body = section.partition("\n")
+        tables[heading.strip()] = set(TABLE_ROW.findall(body))
+    return tables
+
+
+@pytest.fixture(scope="module")
+def views(tmp_path_factory) -> Views:
+    """The fixture site's views, two papers a page so categories have older pages."""
+    config = make_config(tmp_path_factory.mktemp("doc"), per_page=2)
+    return Views(build_archive(read_content(SITE_CONTENT, {}).digests), config)
+
+
+def first_of_each_kind(views: Views) -> dict[str, dict]:
+    contexts = {}
+    for page in views.pages():
+        contexts.setdefault(page.kind, views.context(page))
+    return contexts
+
+
+def shapes(views: Views) -> dict[str, dict]:
+    """An example of every view and nested shape the doc describes, by its heading."""
+    contexts = first_of_each_kind(views)
+    pages = {kind: context["page"] for kind, context in contexts.items()}
+    paper = views.paper_view("2209.14100")  # has a DOI
+    category = views.category_view(("cs.CV", len(views.category_chunks("cs.CV"))))  # the front page
+    year = pages["archive"]["years"][0]
+    month = next(month for month in year["months"] if month["count"])
+    day = next(cell for week in month["weeks"] for cell in week if cell and cell["path"])
+    found = {f"page: {kind}": view for kind, view in pages.items()}
+    found.update({
+        "Variables of every page": contexts["paper"],
+        "`site`": dataclasses.asdict(views.site),
+        "paper item": views.item("2209.14100"),
+        "author link": paper["authors"][0],
+        "category link": paper["primary"],
+        "day link": paper["days"][0],
+        "DOI": paper["dois"][0],
+        "totals": pages["home"]["totals"],
+        "category page": category["pages"][0],
+        "chart": category["chart"],
+        "bar": category["chart"]["bars"][0],
+        "archive year": year,
+        "archive month": month,
+        "archive day": day,
+    })
+    return found
+
+
+def test_every_page_kind_has_its_section(views: Views):
+    kinds = {page.kind for page in views.pages()}
+    assert {f"page: {kind}" for kind in kinds} <= set(documented_tables())
+
+
+def test_the_doc_lists_exactly_the_fields_each_view_gives(views: Views):
+    tables = documented_tables()
+    for heading, example in shapes(views).items():
+        assert heading in tables, f"docs/themes.md has no section '{heading}'"
+        given = set(example)
+        assert given - tables[heading] == set(), f"'{heading}': fields a view gives that the doc does not list"
+        assert tables[heading] - given == set(), f"'{heading}': fields the doc lists that no view gives"
+
+
+def test_the_doc_names_every_filter_and_global_sitegen_adds(tmp_path: Path, views: Views):
+    theme = load_theme(make_config(tmp_path))
+    env = environment(theme, theme_assets(theme), vendor_assets())
+    Renderer(views, env)  # adds `cached_macro`
+    tables = documented_tables()
+    assert set(env.filters) - set(jinja2.defaults.DEFAULT_FILTERS) == tables["Filters"]
+    assert set(env.globals) - set(jinja2.defaults.DEFAULT_NAMESPACE) == tables["Globals"]
+
+
+def test_the_doc_lists_every_custom_property_of_the_default_stylesheet():
+    defined = set(re.findall(r"(--[\w-]+)\s*:", (DEFAULT_THEME / "static" / "style.css").read_text(encoding="utf-8")))
+    assert defined == documented_tables()["CSS custom properties"]
+
+
+def test_the_doc_lists_every_template_of_the_default_theme():
+    templates = {path.name for path in (DEFAULT_THEME / "templates").glob("*.html")}
+    assert templates == documented_tables()["Templates"]
