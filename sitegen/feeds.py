@@ -17,7 +17,7 @@ NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 # (xml.sax.saxutils does the same, but importing it imports urllib.request and the
-# http and email packages: 35 ms of every build's start.)
+# http and email packages, at the start of every build.)
 def escape(text: str) -> str:
     """XML text; characters XML 1.0 cannot carry at all are dropped."""
     return NOT_XML.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

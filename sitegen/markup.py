@@ -14,7 +14,8 @@ from markupsafe import Markup, escape
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 INLINE_MATH = re.compile(r"(?<!\\)\$(?!\s)((?:\\.|[^$\\])+?)(?<!\s)\$")
-# Links are found by one expression rather than linkify-it, which costs ~0.7 ms an abstract.
+# Links are found by one expression rather than linkify-it, which is slow on hundreds of
+# thousands of abstracts.
 # Only http(s) URLs, `www.` hosts and e-mail addresses: no other scheme ever becomes a link.
 # A URL ends before trailing punctuation, and before a `)` it did not open.
 URL = r"(?P<url>\b(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?\]}])"

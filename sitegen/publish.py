@@ -75,8 +75,8 @@ class Spare:
     def write_all(self, files: Iterable[tuple[str, bytes]]) -> dict[str, str]:
         """`write` each (path, data) that `files` makes (path -> hash), in runs: RUN files
         made, then written one after the other. A file written as soon as it is made
-        (between rendering pages, say) costs the kernel about three times as much, its
-        caches being cold each time: 4.3 s against 1.4 s for the 2022 sample's pages."""
+        (between rendering pages, say) costs the kernel several times as much, its caches
+        being cold each time."""
         files = iter(files)
         hashes = {}
         while run := list(islice(files, RUN)):

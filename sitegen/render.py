@@ -36,8 +36,8 @@ class _OutputCompiler(CodeGenerator):
 
 class _DirectCalls(jinja2.runtime.Context):
     """Calls sitegen's own template functions (`asset`, `cached_macro`) directly: Jinja's
-    `Context.call` looks for decorators asking for the context on every call (0.7 µs; a
-    year's pages make half a million such calls)."""
+    `Context.call` looks for decorators asking for the context on every call, and an
+    archive's pages make millions of such calls."""
 
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         if id(__obj) in __self.environment.direct_functions:

@@ -563,8 +563,8 @@ def _script(callback: str, key: int | str, data) -> bytes:
     """A classic script calling `sitegenSearch.<callback>`: loads from file:// too.
 
     `JSON.parse('…')` parses large data faster than a JavaScript literal would. The JSON
-    is orjson's (compact, UTF-8, as `json.dumps` with `ensure_ascii=False` writes it, at a
-    seventh of the time: a year's shards and display records are 50 MB of it).
+    is orjson's (compact, UTF-8, as `json.dumps` with `ensure_ascii=False` writes it, in
+    far less time: the shards and display records of an archive are hundreds of MB).
     """
     literal = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
     for text, escaped in IN_SCRIPT_STRING:

@@ -177,8 +177,8 @@ class Model:
 
 class Contexts:
     """The views' page contexts, remembered for the model's lifetime: after a template
-    edit pages are rendered again from them (the archive page's context alone takes 0.3 s
-    on 200,000 papers). Templates only read a context, so one can serve many renders."""
+    edit pages are rendered again from them (the archive page's context alone visits
+    every paper). Templates only read a context, so one can serve many renders."""
 
     def __init__(self, views: Views):
         self._views = views
