@@ -9,10 +9,7 @@ from pathlib import Path
 
 from .config import Config
 from .errors import BuildError, UsageError
-
-PROJECT = Path(__file__).resolve().parent.parent
-DEFAULT_THEME = PROJECT / "themes" / "default"
-NODE_MODULES = PROJECT / "node_modules"
+from .resources import DEFAULT_THEME, NODE_MODULES, missing
 
 
 @dataclass(frozen=True)
@@ -37,6 +34,8 @@ class Theme:
 
 
 def load_theme(config: Config) -> Theme:
+    if not DEFAULT_THEME.is_dir():
+        raise BuildError(missing("the default theme", DEFAULT_THEME, "restore it: git checkout -- themes/default"))
     if config.theme == "default":
         return Theme((DEFAULT_THEME,))
     folder = config.path(config.themes_dir) / config.theme
@@ -88,4 +87,5 @@ def _npm_version(package: str) -> str:
     try:
         return json.loads((NODE_MODULES / package / "package.json").read_text(encoding="utf-8"))["version"]
     except (OSError, ValueError, KeyError):
-        raise BuildError(f"{package} is not installed in {NODE_MODULES}: run `npm ci` (./dev build does)") from None
+        raise BuildError(missing(f"{package} (a browser library the default theme uses)", NODE_MODULES / package,
+                                 f"run `npm ci` in {NODE_MODULES.parent} (./dev build does)")) from None
