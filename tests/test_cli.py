@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 import sitegen
+import sitegen.resources
+import sitegen.themes
 from sitegen.cli import main
 from sitegen.errors import EXIT_OK, EXIT_USAGE
 
@@ -230,3 +232,25 @@ def test_ignore_must_be_a_list_of_patterns(capsys: pytest.CaptureFixture[str], s
     code, _, err = run(capsys, "check")
     assert code == EXIT_USAGE
     assert err.startswith("sitegen.yaml:1: 'ignore' must be a list of strings")
+
+
+# --- a missing theme or browser library ------------------------------------------------------
+
+
+@pytest.mark.parametrize("installed", [False, True])
+@pytest.mark.parametrize(("name", "what", "fix"), [
+    ("DEFAULT_THEME", "the default theme", "git checkout -- themes/default"),
+    ("NODE_MODULES", "katex (a browser library the default theme uses)", "run `npm ci` in "),
+])
+def test_a_missing_theme_or_library_is_named_with_the_fix(
+        capsys: pytest.CaptureFixture[str], site: Path, monkeypatch: pytest.MonkeyPatch,
+        installed: bool, name: str, what: str, fix: str) -> None:
+    monkeypatch.setattr(sitegen.themes, name, site / "missing")
+    monkeypatch.setattr(sitegen.resources, "INSTALLED", installed)
+    write(site / "content" / "20220929.md", HEADING + ENTRY)
+    code, _, err = run(capsys, "build", "--jobs", "1")
+    assert code == 1
+    where = "this installation of sitegen" if installed else "this checkout"
+    assert err.startswith(f"error: {what} is missing from {where}: {site / 'missing'}")
+    assert err.rstrip().endswith("reinstall sitegen") if installed else fix in err
+    assert not (site / "output").exists()
