@@ -91,10 +91,10 @@ def list_content(content: Path, overrides: Mapping[str, str] | None = None,
         except OSError as exc:
             files.append(_unreadable(source, exc))
             continue
-        total += len(data)
-        if data.strip() and not any(mark in data for mark in DIGEST_MARKS):
+        if not any(mark in data for mark in DIGEST_MARKS) and data.strip():
             not_digests.append(source)  # an empty file is a digest cut short: reported as a problem
             continue
+        total += len(data)
         files.append(Listed(path, source, category, _key(source, category, data)))
     return Listing(tuple(files), total, tuple(not_digests))
 
