@@ -1,6 +1,6 @@
 """`sitegen new DIR`: a new site that builds at once.
 
-The site's files are the package data in `new_site/`, copied as they are (a leading
+The site's files are the package data in `new-site/`, copied as they are (a leading
 `dot-` in a name becomes `.`, so the package's own folder holds no `.gitignore` or
 `.github` that git or packaging would take for their own), plus the sample digest
 sitegen ships (`resources.SAMPLE_DIGEST`) and a `requirements.txt` pinning this version
@@ -15,7 +15,7 @@ from . import __version__
 from .errors import UsageError
 from .resources import SAMPLE_DIGEST, missing
 
-TEMPLATE = Path(__file__).resolve().parent / "new_site"
+TEMPLATE = Path(__file__).resolve().parent / "new-site"
 HIDDEN_PREFIX = "dot-"
 
 

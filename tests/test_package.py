@@ -122,7 +122,7 @@ def test_the_wheel_bundles_the_pinned_browser_libraries(built: Built) -> None:
     bundled = "sitegen/_bundled/"
     assert {f"{bundled}node_modules/katex/dist/fonts/{font}" for font in KATEX_FONTS} <= names
     assert {f"{bundled}themes/default/templates/home.html", f"{bundled}node_modules/lunr/lunr.min.js",
-            f"{bundled}content/20220929.md", "sitegen/new_site/dot-github/workflows/pages.yml"} <= names
+            f"{bundled}content/20220929.md", "sitegen/new-site/dot-github/workflows/pages.yml"} <= names
 
 
 # --- the installed command -------------------------------------------------------------------
