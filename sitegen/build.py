@@ -22,7 +22,7 @@ from .config import Config
 from .dependencies import KINDS, Fingerprints, code_fingerprint, digest_of, site_fingerprint, template_fingerprints
 from .errors import BuildError, UsageError
 from .parallel import Background, collector_paused, fork_map
-from .reader import list_content, read_listed
+from .reader import content_warnings, list_content, read_listed
 from .render import Renderer, environment
 from .routes import Page
 from .search import index_files, search_tiers, tier_files, tier_name
@@ -105,7 +105,7 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
     served = state.manifests.get(publish.folder_key(output) or "")
     with ExitStack() as running:  # the processes this build starts: stopped if it fails
         with report.stage("read"):
-            listing = list_content(config.content_path, config.category_overrides)
+            listing = list_content(config.content_path, config.category_overrides, ignore=config.ignore)
             inputs = digest_of(site, templates, sorted(listing.keys))
             unchanged = served is not None and state.inputs == inputs
             if not unchanged:  # the digests are loaded only then: at archive scale that takes seconds
@@ -119,6 +119,8 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
         problems = state.problems if unchanged else reading.problems
         for problem in problems:
             report.say(str(problem))
+        for warning in content_warnings(config.content_path, listing, None if unchanged else reading):
+            report.say(warning)
         if config.strict and problems:
             raise BuildError(f"strict: {len(problems)} problem(s) in the digests; nothing written")
         if unchanged:

@@ -1,18 +1,22 @@
-"""Command line: `sitegen check`, `sitegen build`, `sitegen config`. Thin: parse, call, report."""
+"""Command line: `sitegen new`, `check`, `build`, `serve`, `config`. Thin: parse, call, report."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
+from . import __version__
 from .archive import build_archive
-from .config import documented_options, load_config
-from .errors import EXIT_FAILED, EXIT_OK, SitegenError, UsageError
-from .reader import read_content
+from .config import Config, documented_options, load_config
+from .errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, SitegenError, UsageError
+from .reader import content_warnings, list_content, read_listed
+from .resources import DEFAULT_THEME
+from .scaffold import new_site
 
 
 def run() -> NoReturn:
@@ -27,7 +31,13 @@ def run() -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:  # a usage error like any other: the help says what there is to do
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse would show the top level's usage: the command's is the one that helps
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.run(args)
     except SitegenError as exc:
@@ -39,48 +49,102 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sitegen", description="Static site generator for arXiv digest archives.")
+    parser = argparse.ArgumentParser(
+        prog="sitegen", description="Static site generator for arXiv digest archives.",
+        epilog="Start with `sitegen new mysite`; `sitegen COMMAND --help` describes a command.")
+    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    check = commands.add_parser("check", help="read the digests and report problems")
-    check.add_argument("path", nargs="?", type=Path, help="content folder (default: the configured content_dir)")
-    _common(check)
-    check.set_defaults(run=_check)
+    def command(name: str, run: Callable[[argparse.Namespace], int], summary: str,
+                description: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=description)
+        sub.set_defaults(run=run, command_parser=sub)
+        return sub
 
-    build = commands.add_parser("build", help="build the site into the output folder")
-    build.add_argument("--content", type=Path, help="content folder (default: content_dir)")
-    build.add_argument("--output", type=Path, help="output folder (default: output_dir)")
+    new = command("new", _new, "create a new site that builds at once",
+                  "Create a site in FOLDER (a new or empty folder; nothing is ever overwritten): a commented "
+                  "sitegen.yaml, a sample digest in content/, themes/ with a README on overriding the default "
+                  "theme, netlify.toml, a GitHub Pages workflow and a .gitignore. Then `cd FOLDER && sitegen build`.")
+    new.add_argument("folder", type=Path, metavar="FOLDER", help="where to create the site")
+
+    check = command("check", _check, "read the digests and report problems",
+                    "Read every digest and report its problems as file:line: message, with a summary; "
+                    "nothing is written. Exits 1 with --strict (or strict: true) when there are problems.")
+    check.add_argument("path", nargs="?", type=Path, help="content folder (same as --content)")
+    _site_options(check, output=False, strict=True)
+
+    build = command("build", _build, "build the site into the output folder",
+                    "Build the site from the digests into the output folder, redoing only what changed "
+                    "since the last build. Problems in the digests are reported and the bad entries skipped; "
+                    "with --strict (or strict: true) any problem fails the build.")
+    _site_options(build, output=True, strict=True)
     build.add_argument("--jobs", type=_positive, help="worker processes (default: one per core)")
-    _common(build)
-    build.set_defaults(run=_build)
 
-    serve = commands.add_parser("serve", help="preview the site in a browser, reloading as you edit")
+    serve = command("serve", _serve, "preview the site in a browser, reloading as you edit",
+                    "Serve a live preview: pages are rendered when asked for (nothing is written to the "
+                    "output folder), and open pages follow every save of a digest, template, stylesheet or "
+                    "sitegen.yaml. Ctrl-C stops it.")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default: 127.0.0.1, this machine only)")
-    serve.add_argument("--config", type=Path, help="configuration file (default: ./sitegen.yaml)")
-    serve.set_defaults(run=_serve)
+    _site_options(serve, output=False, strict=False)
 
-    config = commands.add_parser("config", help="list every configuration key with its default")
-    config.set_defaults(run=_config)
+    command("config", _config, "list every configuration key with its default",
+            "List every key sitegen.yaml may set, with its default and what it means.")
     return parser
 
 
-def _common(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--config", type=Path, help="configuration file (default: ./sitegen.yaml)")
-    command.add_argument("--strict", action="store_true", default=None, help="fail on any problem in the digests")
+def _site_options(command: argparse.ArgumentParser, output: bool, strict: bool) -> None:
+    """The options that stand in for settings of sitegen.yaml, alike in every command that has them."""
+    command.add_argument("--config", type=Path, metavar="FILE", help="configuration file (default: ./sitegen.yaml)")
+    command.add_argument("--content", type=Path, metavar="DIR",
+                         help="content folder (default: content_dir of the configuration)")
+    if output:
+        command.add_argument("--output", type=Path, metavar="DIR",
+                             help="output folder (default: output_dir of the configuration)")
+    if strict:
+        command.add_argument("--strict", action="store_true", default=None, help="fail on any problem in the digests")
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the command line gives (folders made absolute: they are relative to
+    the working folder, not to the configuration file)."""
+    given = vars(args)
+    folders = {"content_dir": given.get("content"), "output_dir": given.get("output")}
+    overrides: dict[str, Any] = {key: str(path.resolve()) for key, path in folders.items() if path is not None}
+    if given.get("strict") is not None:
+        overrides["strict"] = given["strict"]
+    return overrides
+
+
+def _site_config(args: argparse.Namespace) -> Config:
+    return load_config(args.config).with_changes(**_overrides(args))
+
+
+def _new(args: argparse.Namespace) -> int:
+    files = new_site(args.folder)
+    print(f"created a site in {args.folder}:")
+    for name in files:
+        print(f"  {name}")
+    print(f"next: cd {shlex.quote(str(args.folder))} && sitegen build   (or `sitegen serve` to preview it)")
+    print(f"the default theme, to copy files from into themes/: {DEFAULT_THEME}")
+    return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
-    config = load_config(args.config).with_changes(strict=args.strict)
-    content = args.path.resolve() if args.path else config.content_path
+    if args.path and args.content and args.path.resolve() != args.content.resolve():
+        args.command_parser.error("give the content folder once: as PATH or with --content")
+    args.content = args.content or args.path
+    config = _site_config(args)
+    content = config.content_path
     if not content.is_dir():
         raise UsageError(f"content folder not found: {content}")
     started = time.perf_counter()
-    reading = read_content(content, config.category_overrides)
+    listing = list_content(content, config.category_overrides, ignore=config.ignore)
+    reading = read_listed(listing)
     archive = build_archive(reading.digests)
-    for problem in reading.problems:
-        print(problem)
+    for line in [*map(str, reading.problems), *content_warnings(content, listing, reading)]:
+        print(line)
     skipped = sum(d.skipped for d in reading.digests)
     print(f"\n{len(reading.digests)} files ({reading.bytes_read / 1e6:.1f} MB), {archive.entries} entries, "
           f"{len(archive.papers)} unique papers, {archive.merged} merged duplicates, {skipped} skipped entries")
@@ -95,11 +159,7 @@ def _check(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from .build import build_site
 
-    config = load_config(args.config).with_changes(strict=args.strict)
-    config = config.with_changes(
-        content_dir=str(args.content.resolve()) if args.content else None,
-        output_dir=str(args.output.resolve()) if args.output else None)
-    build_site(config, jobs=args.jobs)
+    build_site(_site_config(args), jobs=args.jobs)
     return EXIT_OK
 
 
@@ -113,7 +173,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
     try:
-        serve(args.config, args.host, args.port)
+        serve(args.config, args.host, args.port, overrides=_overrides(args))
     except KeyboardInterrupt:
         pass
     print("sitegen serve: stopped", file=sys.stderr)

@@ -7,6 +7,7 @@ so a person fixes the file in one go.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -38,6 +39,9 @@ class Config:
         "(feeds, sitemap, canonical links).")
     language: str = _option("en", "Language code of the site's pages (the `lang` attribute).")
     content_dir: str = _option("content", "Folder of digest files, read recursively (`*.md`).")
+    ignore: list = _option(["README.md"], "Markdown files in content_dir that are not digests: glob patterns "
+                                          "matched against the path relative to content_dir (a pattern "
+                                          "without `/` against the file name in any folder).")
     output_dir: str = _option("output", "Folder the site is written to; replaced whole on success.")
     cache_dir: str = _option(".sitegen-cache", "Folder remembering the last build, so the next one redoes "
                                                "only what changed; safe to delete.")
@@ -135,7 +139,9 @@ _TYPES: Mapping[str, type] = {"str": str, "int": int, "bool": bool, "dict": dict
 def _check_key(key: Any, value: Any, types: Mapping[str, str], source: str, line: int) -> Problem | None:
     if key not in types:
         known = ", ".join(sorted(types))
-        return Problem(source, line, f"unknown key '{key}' (known keys: {known})")
+        close = difflib.get_close_matches(str(key), types, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return Problem(source, line, f"unknown key '{key}' (known keys: {known}){hint}")
     expected = _TYPES[types[key]]
     wrong_bool = isinstance(value, bool) and expected is not bool
     if not isinstance(value, expected) or wrong_bool:
@@ -143,7 +149,7 @@ def _check_key(key: Any, value: Any, types: Mapping[str, str], source: str, line
     if expected is dict and not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         return Problem(source, line, f"'{key}' must map folder names to category codes (strings), got {value!r}")
     if expected is list and not all(isinstance(item, str) for item in value):
-        return Problem(source, line, f"'{key}' must be a list of file names (strings), got {value!r}")
+        return Problem(source, line, f"'{key}' must be a list of strings, got {value!r}")
     if expected is int and value < 1:
         return Problem(source, line, f"'{key}' must be a positive number, got {value}")
     return None

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from .cache import content_hash
 from .digest import Digest, parse_digest
@@ -15,6 +16,10 @@ from .parallel import fork_map
 
 PARSE_BATCH = 8  # digests a worker parses between sending them back
 CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+# A digest's heading, or an entry's first field: a file with neither is no digest at all
+# (notes, a README), and is skipped with a warning rather than reported as broken.
+DIGEST_MARKS = (b"# Arxiv Papers in ", b"- **Arxiv ID**:")
+HEADING_FORMAT = "'# Arxiv Papers in <category> on <YYYY-MM-DD>'"
 
 
 @dataclass(frozen=True)
@@ -27,16 +32,27 @@ class Reading:
     parsed: Mapping[str, Digest]  # by content key: what a later read can reuse unparsed
 
 
-def digest_paths(content: Path) -> list[Path]:
-    """Every `*.md` file below `content`, sorted, skipping hidden files and folders."""
+def digest_paths(content: Path, ignore: Sequence[str] = ()) -> list[Path]:
+    """Every `*.md` file below `content`, sorted, skipping hidden files and folders and
+    the files `ignore` matches (see `is_ignored`)."""
     if not content.is_dir():
         raise UsageError(f"content folder not found: {content}")
     found: list[Path] = []
     for folder, subfolders, files in os.walk(content):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        relative = Path(folder).relative_to(content).as_posix()
         found.extend(Path(folder) / name for name in files
-                     if name.endswith(".md") and not name.startswith("."))
+                     if name.endswith(".md") and not name.startswith(".")
+                     and not is_ignored(name if relative == "." else f"{relative}/{name}", ignore))
     return sorted(found)
+
+
+def is_ignored(relative: str, patterns: Sequence[str]) -> bool:
+    """Whether a glob pattern matches `relative` (a path below the content folder, with
+    `/`); a pattern without `/` matches the file name in any folder, so `README.md`
+    leaves out every folder's README."""
+    name = relative.rpartition("/")[2]
+    return any(fnmatchcase(relative if "/" in pattern else name, pattern) for pattern in patterns)
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,7 @@ class Listing:
 
     files: tuple[Listed | Problem, ...]  # in path order; a Problem for a file that could not be read
     bytes_read: int
+    not_digests: tuple[str, ...] = ()  # `.md` files with no digest in them (as messages show them)
 
     @property
     def keys(self) -> list[str]:
@@ -62,11 +79,13 @@ class Listing:
 
 
 def list_content(content: Path, overrides: Mapping[str, str] | None = None,
-                 display_root: Path | None = None) -> Listing:
-    """Every digest below `content` with its content key; `overrides` maps sub-folders to a category."""
+                 display_root: Path | None = None, ignore: Sequence[str] = ()) -> Listing:
+    """Every digest below `content` with its content key; `overrides` maps sub-folders to a
+    category; `ignore` holds glob patterns of files that are not digests."""
     files: list[Listed | Problem] = []
+    not_digests: list[str] = []
     total = 0
-    for path in digest_paths(content):
+    for path in digest_paths(content, ignore):
         source = _display(path, display_root)
         category = _override(path, content, overrides or {})
         try:
@@ -74,16 +93,35 @@ def list_content(content: Path, overrides: Mapping[str, str] | None = None,
         except OSError as exc:
             files.append(_unreadable(source, exc))
             continue
+        if not any(mark in data for mark in DIGEST_MARKS) and data.strip():
+            not_digests.append(source)  # an empty file is a digest cut short: reported as a problem
+            continue
         total += len(data)
         files.append(Listed(path, source, category, _key(source, category, data)))
-    return Listing(tuple(files), total)
+    return Listing(tuple(files), total, tuple(not_digests))
+
+
+def content_warnings(content: Path, listing: Listing, reading: Reading | None = None) -> list[str]:
+    """What a person should know of a content folder that is not a problem in any digest:
+    files that are no digests, no digests at all, or (once `reading` is there) no papers."""
+    warnings = [f"{source}:1: warning: not a digest (no {HEADING_FORMAT} heading); skipped "
+                "(list it under 'ignore' in sitegen.yaml to leave it out quietly)" for source in listing.not_digests]
+    folder = _display(content, None)
+    if not listing.files:
+        warnings.append(f"warning: no digests in {folder} (Markdown files headed {HEADING_FORMAT}): "
+                        "the site has no papers")
+    elif reading is not None and not any(digest.entries for digest in reading.digests):
+        warnings.append(f"warning: the {len(reading.digests)} digest(s) in {folder} list no papers: "
+                        "the site has no papers")
+    return warnings
 
 
 def read_content(content: Path, overrides: Mapping[str, str] | None = None,
                  display_root: Path | None = None,
-                 known: Callable[[str], Digest | None] | None = None, jobs: int = 1) -> Reading:
+                 known: Callable[[str], Digest | None] | None = None, jobs: int = 1,
+                 ignore: Sequence[str] = ()) -> Reading:
     """Parse every digest below `content`; `overrides` maps sub-folders to a category."""
-    return read_listed(list_content(content, overrides, display_root), known, jobs)
+    return read_listed(list_content(content, overrides, display_root, ignore), known, jobs)
 
 
 def read_listed(listing: Listing, known: Callable[[str], Digest | None] | None = None, jobs: int = 1,

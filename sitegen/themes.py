@@ -15,10 +15,7 @@ from jinja2 import meta
 
 from .config import Config
 from .errors import BuildError, UsageError
-
-PROJECT = Path(__file__).resolve().parent.parent
-DEFAULT_THEME = PROJECT / "themes" / "default"
-NODE_MODULES = PROJECT / "node_modules"
+from .resources import DEFAULT_THEME, NODE_MODULES, missing
 
 
 @dataclass(frozen=True)
@@ -43,6 +40,8 @@ class Theme:
 
 
 def load_theme(config: Config) -> Theme:
+    if not DEFAULT_THEME.is_dir():
+        raise BuildError(missing("the default theme", DEFAULT_THEME, "restore it: git checkout -- themes/default"))
     if config.theme == "default":
         return Theme((DEFAULT_THEME,))
     folder = config.path(config.themes_dir) / config.theme
@@ -109,7 +108,8 @@ def _npm_version(package: str) -> str:
     try:
         return json.loads((NODE_MODULES / package / "package.json").read_text(encoding="utf-8"))["version"]
     except (OSError, ValueError, KeyError):
-        raise BuildError(f"{package} is not installed in {NODE_MODULES}: run `npm ci` (./dev build does)") from None
+        raise BuildError(missing(f"{package} (a browser library the default theme uses)", NODE_MODULES / package,
+                                 f"run `npm ci` in {NODE_MODULES.parent} (./dev build does)")) from None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+import html5lib
 import pytest
 
 from sitegen.build import Report, build_site
@@ -14,6 +16,7 @@ from sitegen.config import Config
 TESTS = Path(__file__).resolve().parent
 SITE_CONTENT = TESTS / "fixtures" / "site" / "content"
 BASE_URL = "https://example.org/archive/"
+BASE_PATH = urlsplit(BASE_URL).path  # "/archive/"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -34,6 +37,46 @@ def make_config(root: Path, content: Path = SITE_CONTENT, **changes) -> Config:
 def quiet_build(config: Config, jobs: int = 1):
     """Build without printing: the report goes to a string."""
     return build_site(config, jobs=jobs, report=Report(out=io.StringIO()))
+
+
+def resolve(output: Path, page: Path, url: str, base_path: str = BASE_PATH) -> Path | None:
+    """The file a link on `page` leads to; None for external links and pure fragments."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    path = unquote(parts.path)
+    if path.startswith("/"):  # only the 404 page, served at any depth, links from the site's root path
+        assert path.startswith(base_path), f"{page}: root-relative link outside the site: {url}"
+        target = output / path[len(base_path):]
+    else:
+        target = page.parent / path
+    if path.endswith("/"):
+        target = target / "index.html"
+    return Path(*target.parts).resolve()
+
+
+def crawl_links(output: Path, base_path: str = BASE_PATH) -> int:
+    """Check that every link and source on every page below `output` leads to a file in
+    it, as from file://, and every fragment to an element; returns how many were checked."""
+    checked = 0
+    for page in sorted(output.rglob("*.html")):
+        tree = html5lib.parse(page.read_bytes(), namespaceHTMLElements=False)
+        ids = {el.get("id") for el in tree.iter() if el.get("id")}
+        for element in tree.iter():
+            for attribute in ("href", "src"):
+                url = element.get(attribute)
+                if url is None:
+                    continue
+                if url.startswith("#"):
+                    assert url[1:] in ids, f"{page}: fragment {url} names no element"
+                    continue
+                target = resolve(output, page, url, base_path)
+                if target is None:
+                    continue
+                checked += 1
+                assert target.is_relative_to(output.resolve()), f"{page}: {url} leaves the site"
+                assert target.is_file(), f"{page.relative_to(output)}: {url} -> missing {target}"
+    return checked
 
 
 @pytest.fixture

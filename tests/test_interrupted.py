@@ -52,10 +52,12 @@ def build_command(config: Path) -> list[str]:
 def stop_session(session: int) -> None:
     """Kill what is left of a killed build (its forked workers) and wait until it is gone:
     until then they hold the build lock, and the next build would find it taken."""
-    subprocess.run(["pkill", "-KILL", "-s", str(session)], check=False)
     deadline = time.monotonic() + 10
-    while any(not state.startswith("Z") for state in  # a zombie holds no lock
-              subprocess.run(["ps", "-s", str(session), "-o", "stat="], capture_output=True, text=True).stdout.split()):
+    while True:  # killed again each time: a worker may have been forking while the others were killed
+        subprocess.run(["pkill", "-KILL", "-s", str(session)], check=False)
+        states = subprocess.run(["ps", "-s", str(session), "-o", "stat="], capture_output=True, text=True).stdout
+        if all(state.startswith("Z") for state in states.split()):  # a zombie holds no lock
+            return
         assert time.monotonic() < deadline, "the killed build's processes did not go away"
         time.sleep(0.01)
 

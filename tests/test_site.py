@@ -15,7 +15,6 @@ import sys
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import html5lib
 import pytest
@@ -26,7 +25,7 @@ from sitegen.cli import main
 from sitegen.errors import BuildError
 from sitegen.themes import NODE_MODULES
 
-from conftest import BASE_URL, SITE_CONTENT, make_config, quiet_build
+from conftest import BASE_URL, SITE_CONTENT, crawl_links, make_config, quiet_build, resolve
 
 PAPERS = {"2209.14001", "2209.14002", "2209.14003", "2209.14100", "2209.14101",
           "2209.14200", "2209.14201", "math.GT/0309136"}
@@ -34,7 +33,6 @@ CATEGORIES = {"cs.CV", "cs.LG", "eess.IV", "math.GT", "math.OC", "stat.ML"}
 AUTHORS = {"José García", "Jose Garcia", "Alice Smith", "Bob Jones", "Carol King", "Dave Lee",
            "Erin Park", "Frank Moore", "Grace Hall", "Heidi Stone"}
 CLASSIFICATIONS = ("68T45", "I.4.8", "57M25")
-BASE_PATH = urlsplit(BASE_URL).path  # "/archive/"
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -94,22 +92,6 @@ def one(elements: list):
     return elements[0]
 
 
-def resolve(output: Path, page: Path, url: str) -> Path | None:
-    """The file a link on `page` leads to; None for external links and pure fragments."""
-    parts = urlsplit(url)
-    if parts.scheme or parts.netloc or not parts.path:
-        return None
-    path = unquote(parts.path)
-    if path.startswith("/"):  # only the 404 page, served at any depth, links from the site's root path
-        assert path.startswith(BASE_PATH), f"{page}: root-relative link outside the site: {url}"
-        target = output / path[len(BASE_PATH):]
-    else:
-        target = page.parent / path
-    if path.endswith("/"):
-        target = target / "index.html"
-    return Path(*target.parts).resolve()
-
-
 def paper_page(output: Path, paper_id: str) -> Path:
     return output / "papers" / f"{paper_id}.html"
 
@@ -140,25 +122,7 @@ def section_paper_ids(output: Path, page: Path, tree, heading_id: str) -> list[s
 # --- the crawl --------------------------------------------------------------------
 
 def test_every_internal_link_and_source_points_at_a_file(built_site: Path):
-    checked = 0
-    for page in html_files(built_site):
-        tree = parse(page)
-        ids = {el.get("id") for el in tree.iter() if el.get("id")}
-        for element in tree.iter():
-            for attribute in ("href", "src"):
-                url = element.get(attribute)
-                if url is None:
-                    continue
-                if url.startswith("#"):
-                    assert url[1:] in ids, f"{page}: fragment {url} names no element"
-                    continue
-                target = resolve(built_site, page, url)
-                if target is None:
-                    continue
-                checked += 1
-                assert target.is_relative_to(built_site.resolve()), f"{page}: {url} leaves the site"
-                assert target.is_file(), f"{page.relative_to(built_site)}: {url} -> missing {target}"
-    assert checked > 400  # every page's header, footer and listings
+    assert crawl_links(built_site) > 400  # every page's header, footer and listings
 
 
 def test_every_paper_has_exactly_one_page(built_site: Path):

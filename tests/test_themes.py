@@ -74,7 +74,7 @@ def test_extra_files_are_lists_of_names():
 
 @pytest.mark.parametrize("text, expected", [
     ("extra_css: custom.css\n", "sitegen.yaml:1: 'extra_css' must be a list (e.g. [a, b]), got str 'custom.css'"),
-    ("title: T\nextra_js: [1, a.js]\n", "sitegen.yaml:2: 'extra_js' must be a list of file names (strings), "
+    ("title: T\nextra_js: [1, a.js]\n", "sitegen.yaml:2: 'extra_js' must be a list of strings, "
                                         "got [1, 'a.js']"),
 ])
 def test_an_extra_key_that_is_not_a_list_of_names_is_reported_with_its_line(text: str, expected: str):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path, PurePath
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..themes import theme_warnings
 from .server import EventHub, PreviewServer
@@ -33,12 +33,12 @@ class Preview:
     """
 
     def __init__(self, config_file: Path | None, host: str, port: int,
-                 say: Callable[[str], None] = say_on_stderr):
+                 say: Callable[[str], None] = say_on_stderr, overrides: Mapping[str, Any] | None = None):
         self.say = say
         self.hub = EventHub()
         self.server = PreviewServer(host, port, self.hub, say)
         try:
-            self.site = LiveSite(config_file, self.server.url, self.hub, say)
+            self.site = LiveSite(config_file, self.server.url, self.hub, say, overrides)
         except BaseException:
             self.server.server_close()
             raise
@@ -100,9 +100,11 @@ class Preview:
         self.say(f"serving {site.config.title} at {self.server.url} (Ctrl-C to stop)")
 
 
-def serve(config_file: Path | None, host: str, port: int, say: Callable[[str], None] = say_on_stderr) -> None:
-    """Serve the site with live reload until interrupted (Ctrl-C raises KeyboardInterrupt)."""
-    with Preview(config_file, host, port, say) as preview:
+def serve(config_file: Path | None, host: str, port: int, say: Callable[[str], None] = say_on_stderr,
+          overrides: Mapping[str, Any] | None = None) -> None:
+    """Serve the site with live reload until interrupted (Ctrl-C raises KeyboardInterrupt);
+    `overrides` are configuration values given on the command line (`content_dir`)."""
+    with Preview(config_file, host, port, say, overrides) as preview:
         preview.report_start()
         preview.server.serve_forever()
 

@@ -23,7 +23,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, Generic, Hashable, Iterable, Mapping, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Generic, Hashable, Iterable, Mapping, Protocol, Sequence, TypeVar
 
 from .. import feeds
 from ..archive import build_archive
@@ -247,10 +247,12 @@ class LiveSite:
     current snapshot (replaced whole), the last good renders and the failures.
     """
 
-    def __init__(self, config_file: Path | None, base_url: str, listeners: Listeners, say: Callable[[str], None]):
+    def __init__(self, config_file: Path | None, base_url: str, listeners: Listeners, say: Callable[[str], None],
+                 overrides: Mapping[str, Any] | None = None):
         found = config_file or default_config_file()
         self._config_file = found.resolve() if found else None
         self._base_url = base_url
+        self._overrides = dict(overrides or {})  # from the command line: they outlast edits of sitegen.yaml
         self._listeners = listeners
         self._say = say
         self._vendor = vendor_assets()
@@ -277,14 +279,15 @@ class LiveSite:
         return Sources(self.config.content_path, self.look.theme.folders, self._config_file)
 
     def _load_config(self) -> Config:
-        """The configuration, with the preview's own address as the site's URL."""
-        return load_config(self._config_file).with_changes(base_url=self._base_url)
+        """The configuration, with the command line's overrides and the preview's own address as the site's URL."""
+        return load_config(self._config_file).with_changes(**self._overrides, base_url=self._base_url)
 
     def _read(self, config: Config, known: Reading | None) -> Reading:
         """Every digest; with `known`, only those whose bytes changed are parsed again."""
         if not config.content_path.is_dir():
             raise UsageError(f"content folder not found: {config.content_path}")
-        return read_content(config.content_path, config.category_overrides, known=known.parsed.get if known else None)
+        return read_content(config.content_path, config.category_overrides, known=known.parsed.get if known else None,
+                            ignore=config.ignore)
 
     # --- following changes --------------------------------------------------------------
 
