@@ -12,6 +12,7 @@ from typing import NoReturn, Sequence
 from .archive import build_archive
 from .config import documented_options, load_config
 from .errors import EXIT_FAILED, EXIT_OK, SitegenError, UsageError
+from .plural import plural
 from .reader import read_content
 
 
@@ -82,12 +83,14 @@ def _check(args: argparse.Namespace) -> int:
     for problem in reading.problems:
         print(problem)
     skipped = sum(d.skipped for d in reading.digests)
-    print(f"\n{len(reading.digests)} files ({reading.bytes_read / 1e6:.1f} MB), {archive.entries} entries, "
-          f"{len(archive.papers)} unique papers, {archive.merged} merged duplicates, {skipped} skipped entries")
-    print(f"{len(archive.authors)} authors, {len(archive.categories)} categories, {len(archive.days)} days, "
-          f"{len(reading.problems)} problems, in {time.perf_counter() - started:.2f} s")
+    print(f"\n{plural(len(reading.digests), 'file')} ({reading.bytes_read / 1e6:.1f} MB), "
+          f"{plural(archive.entries, 'entry')}, {plural(len(archive.papers), 'unique paper')}, "
+          f"{plural(archive.merged, 'merged duplicate')}, {plural(skipped, 'skipped entry')}")
+    print(f"{plural(len(archive.authors), 'author')}, {plural(len(archive.categories), 'category')}, "
+          f"{plural(len(archive.days), 'day')}, {plural(len(reading.problems), 'problem')}, "
+          f"in {time.perf_counter() - started:.2f} s")
     if config.strict and reading.problems:
-        print(f"strict: {len(reading.problems)} problem(s) found", file=sys.stderr)
+        print(f"strict: {plural(len(reading.problems), 'problem')} found", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 

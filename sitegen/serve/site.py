@@ -29,6 +29,7 @@ from .. import feeds
 from ..archive import build_archive
 from ..config import CONFIG_NAME, Config, load_config
 from ..errors import BuildError, Problem, SitegenError, UsageError
+from ..plural import plural
 from ..reader import Reading, read_content
 from ..render import Renderer, environment
 from ..routes import Page
@@ -96,7 +97,7 @@ def failure_of(error: SitegenError) -> Failure:
 
 def failure_of_problems(problems: Sequence[Problem]) -> Failure:
     first = problems[0]
-    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+    more = f" (and {plural(len(problems) - 1, 'more problem')})" if len(problems) > 1 else ""
     return Failure(first.source, first.line, first.message + more)
 
 
@@ -171,7 +172,7 @@ class Model:
         return None
 
     def _search_files(self, say: Callable[[str], None]) -> dict[str, bytes]:
-        say(f"building the search data for {len(self.archive.papers):,} papers (first search request)")
+        say(f"building the search data for {plural(len(self.archive.papers), 'paper')} (first search request)")
         return {search_file.path: search_file.data for search_file in build_search(self.archive, os.cpu_count() or 1)}
 
 
