@@ -117,13 +117,24 @@ class Views:
                 "authors": self.author_links(paper.authors[:AUTHORS_IN_LISTS]),
                 "more_authors": max(len(paper.authors) - AUTHORS_IN_LISTS, 0),
                 "published": paper.published.date(), "primary": self.category_link(paper.primary_category),
-                "has_math": has_math(title),
+                "has_math": has_math(title), "featured": None,
             }
             self._items[paper_id] = cached
         return cached
 
     def items(self, paper_ids) -> list[dict[str, Any]]:
         return [self.item(paper_id) for paper_id in paper_ids]
+
+    def author_item(self, paper_id: str, name: str) -> dict[str, Any]:
+        """A paper as the page of its author `name` lists it: when the list of authors is
+        cut before `name` (`and 21 more`), `name` still shows, after the cut and before
+        the rest: `A, B, …, Name and 20 more`. Otherwise the paper as every list shows it."""
+        authors = self.archive.papers[paper_id].authors
+        if len(authors) <= AUTHORS_IN_LISTS or name in authors[:AUTHORS_IN_LISTS]:
+            return self.item(paper_id)
+        position = authors.index(name)
+        return dict(self.item(paper_id), featured=self._author_link(name), skipped=position > AUTHORS_IN_LISTS,
+                    more_authors=len(authors) - position - 1)
 
     def author_links(self, names) -> list[dict[str, str]]:
         return [self._author_link(name) for name in names]
@@ -218,7 +229,7 @@ class Views:
 
     def author_view(self, name: str) -> dict[str, Any]:
         author = self.archive.authors[name]
-        items = self.items(author.paper_ids)
+        items = [self.author_item(paper_id, name) for paper_id in author.paper_ids]
         if len(author.paper_ids) == 1:
             coauthors, total, categories = self._sole_paper_links(name, author.paper_ids[0])
         else:

@@ -75,3 +75,29 @@ def test_check_counts_one_of_each_in_the_singular(tmp_path: Path, capsys, monkey
     out = capsys.readouterr().out
     assert "1 file (0.0 MB), 1 entry, 1 unique paper, 0 merged duplicates, 0 skipped entries" in out
     assert "1 author, 1 category, 1 day, 0 problems, in " in out
+
+
+# --- an author beyond the cut of a long author list -----------------------------------
+
+TEAM = [f"Member {number:02d}" for number in range(1, 66)]  # 65 authors
+
+
+def listed_authors(page: Path) -> list[str]:
+    """The author line of each paper a page lists."""
+    tree = html5lib.parse(page.read_bytes(), namespaceHTMLElements=False)
+    return [" ".join("".join(span.itertext()).split()) for span in tree.iter("span") if span.get("class") == "authors"]
+
+
+def test_an_author_beyond_the_cut_of_the_author_list_is_shown_on_their_page(tmp_path: Path):
+    output, _ = build(tmp_path, {"20221001.md": digest("2022-10-01", paper("2210.00001", authors=", ".join(TEAM)))})
+    first_twelve = ", ".join(TEAM[:12])
+    own = output / "authors/member-63.html"
+    assert listed_authors(own) == [f"{first_twelve}, …, Member 63 and 2 more"]
+    tree = html5lib.parse(own.read_bytes(), namespaceHTMLElements=False)
+    assert [element.text for element in tree.iter("strong") if element.get("class") == "featured"] == ["Member 63"]
+    assert listed_authors(output / "authors/member-65.html") == [f"{first_twelve}, …, Member 65"]
+    # the thirteenth follows the twelfth with nothing left out between them
+    assert listed_authors(output / "authors/member-13.html") == [f"{first_twelve}, Member 13 and 52 more"]
+    # an author within the cut, and every other list, show the first twelve as before
+    for page in ("authors/member-05.html", "days/2022/10/01.html", "categories/cs.CV/index.html"):
+        assert listed_authors(output / page) == [f"{first_twelve} and 53 more"], page
