@@ -6,7 +6,9 @@ author list is still shown on their own page."""
 from __future__ import annotations
 
 import io
+import json
 import re
+import subprocess
 from pathlib import Path
 
 import html5lib
@@ -101,3 +103,189 @@ def test_an_author_beyond_the_cut_of_the_author_list_is_shown_on_their_page(tmp_
     # an author within the cut, and every other list, show the first twelve as before
     for page in ("authors/member-05.html", "days/2022/10/01.html", "categories/cs.CV/index.html"):
         assert listed_authors(output / page) == [f"{first_twelve} and 53 more"], page
+
+
+# --- a category of many pages: a short pager, and a way in by year and month ------------
+
+def monthly_papers(years=(2020, 2021, 2022)) -> str:
+    """One listing of 2 to 4 papers published in each month of `years`: 108 papers."""
+    entries, number = [], 0
+    for year in years:
+        for month in range(1, 13):
+            for day in range(1, 2 + (year + month) % 3 + 1):
+                number += 1
+                entries.append(paper(f"2210.{number:05d}", published=f"{year}-{month:02d}-{day * 3:02d} 10:00:00+00:00"))
+    return digest("2022-12-30", *entries)
+
+
+def page_tree(page: Path):
+    return html5lib.parse(page.read_bytes(), namespaceHTMLElements=False)
+
+
+def link_target(page: Path, href: str) -> Path:
+    target = (page.parent / href.split("#")[0]).resolve()
+    assert target.is_file(), f"{page}: {href} leads nowhere"
+    return target
+
+
+def pager_of(page: Path) -> list[str]:
+    """The pager's entries as a reader sees them, the current page in brackets; every link resolves."""
+    nav = one_of(page_tree(page), "nav", "pages")
+    shown = []
+    for element in nav:
+        label = "".join(element.itertext()).strip()
+        if element.tag == "a":
+            link_target(page, element.get("href"))
+        shown.append(f"[{label}]" if element.get("aria-current") == "page" else label)
+    return shown
+
+
+def one_of(tree, tag: str, cls: str):
+    found = [element for element in tree.iter(tag) if element.get("class") == cls]
+    assert len(found) == 1, (tag, cls, len(found))
+    return found[0]
+
+
+def months_listed(page: Path) -> set[str]:
+    """The months (`2021-03`) of the papers a category page lists."""
+    tree = page_tree(page)
+    return {time.get("datetime")[:7] for time in tree.iter("time")}
+
+
+@pytest.fixture(scope="module")
+def paginated(tmp_path_factory) -> Path:
+    """108 papers over three years, 2 to a page: 54 category pages."""
+    output, _ = build(tmp_path_factory.mktemp("paginated"), {"20221230.md": monthly_papers()}, per_page=2)
+    return output
+
+
+def test_a_category_of_many_pages_links_the_newest_the_oldest_and_a_window(paginated: Path):
+    front = paginated / "categories/cs.CV/index.html"
+    assert pager_of(front) == ["[Newest]", "53", "52", "…", "1", "Older →"]
+    assert pager_of(paginated / "categories/cs.CV/page/20/index.html") == [
+        "← Newer", "Newest", "…", "22", "21", "[20]", "19", "18", "…", "1", "Older →"]
+    # near either end no `…` stands for a single page
+    assert pager_of(paginated / "categories/cs.CV/page/50/index.html") == [
+        "← Newer", "Newest", "53", "52", "51", "[50]", "49", "48", "…", "1", "Older →"]
+    assert pager_of(paginated / "categories/cs.CV/page/2/index.html") == [
+        "← Newer", "Newest", "…", "4", "3", "[2]", "1", "Older →"]
+
+
+def test_each_month_links_to_the_page_where_its_newest_papers_begin(paginated: Path):
+    front = paginated / "categories/cs.CV/index.html"
+    grid = one_of(page_tree(front), "table", "by-months")
+    rows = {row.find("th").text: row.findall("td") for row in grid.iter("tr")}
+    assert list(rows) == ["2022", "2021", "2020"] and all(len(cells) == 12 for cells in rows.values())
+    pages = sorted((paginated / "categories/cs.CV").glob("page/*/index.html"), key=lambda p: int(p.parent.name))
+    newest_first = [front] + pages[::-1]
+    for year, cells in rows.items():
+        for month, cell in enumerate(cells, start=1):
+            link = cell.find("a")
+            assert link is not None and link.text == ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+                                                      "Oct", "Nov", "Dec"][month - 1]
+            target = link_target(front, link.get("href"))
+            index = newest_first.index(target)
+            wanted = f"{year}-{month:02d}"
+            assert wanted in months_listed(target), (wanted, target)
+            assert index == 0 or wanted not in months_listed(newest_first[index - 1]), (wanted, target)
+    numbered = page_tree(pages[9])
+    assert any(a.get("href", "").endswith("categories/cs.CV/index.html#months") for a in numbered.iter("a"))
+
+
+def test_the_front_page_of_a_huge_category_stays_small(tmp_path: Path):
+    """Its size no longer grows with the number of pages: 54 pages or 108 give the same links."""
+    sizes = []
+    for per_page in (2, 1):
+        output, _ = build(tmp_path / str(per_page), {"20221230.md": monthly_papers()}, per_page=per_page)
+        front = output / "categories/cs.CV/index.html"
+        sizes.append(len(pager_of(front)))
+        assert len(list((output / "categories/cs.CV/page").iterdir())) == 108 // per_page - 1
+    assert sizes == [6, 6]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_new_papers_update_the_pager_and_months_of_a_category_as_a_clean_build_does(tmp_path: Path):
+    """The fingerprints mirror what the pager and the month index read: an update that adds
+    pages to a category re-renders what shows them, and equals a clean build."""
+    site = tmp_path / "site"
+    output, _ = build(site, {"20221230.md": monthly_papers()}, per_page=2)
+    later = digest("2022-12-31", *(paper(f"2212.{n:05d}", published=f"2022-12-{n + 20} 10:00:00+00:00")
+                                   for n in range(1, 6)))
+    updated, _ = build(site, {"20221231.md": later}, per_page=2)
+    clean, _ = build(tmp_path / "clean", {"20221230.md": monthly_papers(), "20221231.md": later}, per_page=2)
+    assert snapshot(updated) == snapshot(clean)
+    assert pager_of(updated / "categories/cs.CV/page/53/index.html")[:6] == ["← Newer", "Newest", "56", "55", "54", "[53]"]
+
+
+# --- the per-month chart, as a browser draws it ---------------------------------------
+
+BAR_BOXES = """svg => [...svg.querySelectorAll("rect")].filter(rect => rect.getAttribute("height") !== "0.0")
+                       .map(rect => rect.getBoundingClientRect().width)"""
+
+
+def visible_chart(page):
+    """The chart's SVG that is shown, its caption, and the drawn widths of its bars."""
+    svg = page.locator("figure.chart svg:visible")
+    assert svg.count() == 1
+    caption = page.locator("figure.chart figcaption").inner_text()
+    return svg.get_attribute("class"), caption, svg.evaluate(BAR_BOXES), svg.bounding_box()["width"]
+
+
+@pytest.mark.browser
+def test_the_chart_keeps_bars_readable_from_one_month_to_twenty_years(browser, built_site: Path):
+    desktop = browser.new_context(viewport={"width": 1280, "height": 900})
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = desktop.new_page()
+        page.goto((built_site / "categories/cs.LG/index.html").as_uri())  # one month: September 2022
+        kind, caption, bars, width = visible_chart(page)
+        assert kind == "by-month" and caption.startswith("Papers per month, Sep 2022 to Sep 2022")
+        assert len(bars) == 1 and 10 <= bars[0] <= 30 and width <= 30  # a bar, not a block filling the chart
+        page.goto((built_site / "categories/cs.CV/index.html").as_uri())  # Sep 2003 to Sep 2022
+        assert visible_chart(page)[0] == "by-month"
+        page = phone.new_page()
+        page.goto((built_site / "categories/cs.CV/index.html").as_uri())
+        kind, caption, bars, width = visible_chart(page)
+        assert kind == "by-year" and caption.startswith("Papers per year, 2003 to 2022")
+        assert len(bars) == 2 and min(bars) >= 8, bars  # twenty years on a phone: a bar per year, no hairlines
+        assert width <= 390 - 2 * 20
+    finally:
+        desktop.close()
+        phone.close()
+
+
+def test_paginated_category_pages_pass_the_nu_html_checker(paginated: Path):
+    from test_validation import vnu_jar
+
+    pages = [paginated / "categories/cs.CV/index.html", paginated / "categories/cs.CV/page/20/index.html"]
+    done = subprocess.run(["java", "-Xss4m", "-jar", str(vnu_jar()), "--format", "json", *map(str, pages)],
+                          capture_output=True, text=True, timeout=120)
+    messages = json.loads(done.stderr or done.stdout or '{"messages": []}')["messages"]
+    assert [m for m in messages if m["type"] != "info" or m.get("subType") == "warning"] == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_paginated_category_pages_pass_axe(browser, paginated: Path, built_site: Path, scheme: str, width: int):
+    from test_validation import AXE, AXE_RUN
+
+    if not AXE.is_file():
+        pytest.skip("axe-core is not installed: run `npm ci` (./dev test does)")
+    context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        failures = {}
+        for path in (paginated / "categories/cs.CV/index.html", paginated / "categories/cs.CV/page/20/index.html",
+                     built_site / "categories/cs.CV/index.html"):
+            page.goto(path.as_uri(), wait_until="load")
+            page.evaluate(AXE.read_text(encoding="utf-8"))
+            problems = page.evaluate(AXE_RUN)
+            if problems:
+                failures[str(path)] = problems
+        assert failures == {}, json.dumps(failures, indent=1, ensure_ascii=False)
+    finally:
+        context.close()
