@@ -21,6 +21,8 @@ from sitegen.plural import noun, plural
 from conftest import make_config
 from test_archive import paper
 
+SHOTS = Path("/tmp/sitegen-shots")  # screenshots to look at
+
 
 def build(root: Path, digests: dict[str, str], **settings) -> tuple[Path, str]:
     """Build digests (file name -> text) into `root/output`; returns it and what the build printed."""
@@ -289,3 +291,57 @@ def test_paginated_category_pages_pass_axe(browser, paginated: Path, built_site:
         assert failures == {}, json.dumps(failures, indent=1, ensure_ascii=False)
     finally:
         context.close()
+
+
+# --- the serve overlay names the page that failed: the open one or another ------------
+
+MANY_PAPERS_ONLY = '{% block main %}{% if page.papers | length > 1 %}{{ page.nope }}{% endif %}'  # Alice, Grace
+
+
+def test_a_render_error_names_the_page_that_failed_apart_from_the_message(tmp_path: Path):
+    from sitegen.serve.site import LiveSite
+    from sitegen.serve.watcher import ChangeKind
+    from test_serve import Heard, change, edit, make_preview_site, templates
+
+    make_preview_site(tmp_path)
+    heard = Heard(open_pages=["authors/erin-park.html"])  # Erin Park has one paper: the page renders
+    site = LiveSite(tmp_path / "sitegen.yaml", "http://127.0.0.1:8000/", heard, lambda line: None)
+    edit(templates(tmp_path) / "author.html", "{% block main %}", MANY_PAPERS_ONLY)
+    outcome = site.apply(change(tmp_path, ChangeKind.TEMPLATE, "themes/mine/templates/author.html"))
+    assert outcome.startswith("reloaded; error: ") and outcome.endswith("(rendering authors/alice-smith.html)")
+    probed = heard.events[-1]
+    assert probed["page"] == "authors/alice-smith.html"  # the first author page, rendered to find errors
+    assert probed["file"].endswith("author.html") and "rendering" not in probed["message"]
+    assert site.hello()["error"] == probed
+    assert site.respond("authors/grace-hall.html").status == 500
+    assert heard.events[-1]["page"] == "authors/grace-hall.html"  # the page asked for, which failed too
+    assert site.respond("authors/erin-park.html").status == 200
+
+
+@pytest.mark.browser
+def test_the_overlay_says_whether_the_open_page_failed_or_another(browser, tmp_path: Path):
+    from test_serve import make_preview_site
+    from test_serve_browser import WAIT_MS, Served, open_and_listen, replace_in, theme_file
+
+    make_preview_site(tmp_path)
+    served = Served(tmp_path)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        open_and_listen(page, served, "authors/erin-park.html")
+        replace_in(theme_file(served, "templates/author.html"), "{% block main %}", MANY_PAPERS_ONLY)
+        overlay = page.locator("sitegen-error [role=alert]")
+        overlay.filter(has_text="another page").wait_for(timeout=WAIT_MS)
+        assert "Rendering another page failed, not the one open here: /authors/alice-smith.html." in overlay.inner_text()
+        assert page.locator("h1").inner_text() == "Erin Park"  # the open page itself rendered
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "serve-overlay-another-page.png"))
+        overlay.locator("a", has_text="/authors/alice-smith.html").click()
+        page.wait_for_url(served.url + "authors/alice-smith.html")
+        overlay.filter(has_text="this page").wait_for(timeout=WAIT_MS)
+        assert "Rendering this page failed (authors/alice-smith.html)." in overlay.inner_text()
+        page.screenshot(path=str(SHOTS / "serve-overlay-this-page.png"))
+    finally:
+        context.close()
+        served.stop()
+    assert "Traceback" not in served.output()

@@ -71,28 +71,35 @@ class Response:
 
 @dataclass(frozen=True)
 class Failure:
-    """An error for the browser's overlay and the console: `file:line: message`."""
+    """An error for the browser's overlay and the console: `file:line: message`, and
+    the page whose rendering failed, if one did: the overlay of each open page says
+    whether that is the page itself or another one."""
 
     file: str | None
     line: int | None
     message: str
+    page: str | None = None
 
     def __str__(self) -> str:
         where = ":".join(str(part) for part in (self.file, self.line) if part is not None)
-        return f"{where}: {self.message}" if where else self.message
+        text = f"{where}: {self.message}" if where else self.message
+        return f"{text} (rendering {self.page})" if self.page else text
 
     def event(self) -> dict:
         return {"type": "error", **asdict(self)}
 
 
-def failure_of(error: SitegenError) -> Failure:
-    """The first located problem of an error; render errors carry theirs in the message."""
+def failure_of(error: SitegenError, page: Page | None = None) -> Failure:
+    """The first located problem of an error; render errors carry theirs in the message,
+    which ends naming the page being rendered (`page`, kept apart in the failure)."""
     if error.problems:
         return failure_of_problems(error.problems)
-    located = LOCATED.fullmatch(error.message)
+    path = page.path if page else None
+    message = error.message.removesuffix(f" (rendering {path})") if path else error.message
+    located = LOCATED.fullmatch(message)
     if located:
-        return Failure(located["file"], int(located["line"]), located["message"])
-    return Failure(None, None, error.message)
+        return Failure(located["file"], int(located["line"]), located["message"], path)
+    return Failure(None, None, message, path)
 
 
 def failure_of_problems(problems: Sequence[Problem]) -> Failure:
@@ -380,7 +387,7 @@ class LiveSite:
             try:
                 snapshot.render(page)
             except BuildError as exc:
-                return failure_of(exc)
+                return failure_of(exc, page)
         return None
 
     # --- failures -----------------------------------------------------------------------
@@ -438,7 +445,7 @@ class LiveSite:
         try:
             body = snapshot.render(page)
         except BuildError as exc:
-            failure = failure_of(exc)
+            failure = failure_of(exc, page)
             if failure != self.failure():
                 self._fail("pages", failure)
             last_good = self._last_good.get(page.path)
