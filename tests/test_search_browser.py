@@ -150,6 +150,7 @@ def test_results_show_title_authors_date_categories_and_marked_snippet(search_pa
     assert first.locator("time").get_attribute("datetime") == published[paper][0]
     assert first.locator("time").inner_text() == published[paper][1]  # written out, as the pages write dates
     assert first.locator(".tag").count() >= 2 and first.locator(".tag.primary").count() == 1
+    assert search_page.page.locator("#search-more").is_hidden()  # every result is shown: no "More results"
     marks = [text.lower() for text in first.locator(".snippet mark").all_inner_texts()]
     assert any("vision" in text for text in marks) and any("cross" in text for text in marks), marks
     # the link leads to the paper page
