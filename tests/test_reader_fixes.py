@@ -192,6 +192,9 @@ def test_each_month_links_to_the_page_where_its_newest_papers_begin(paginated: P
             assert index == 0 or wanted not in months_listed(newest_first[index - 1]), (wanted, target)
     numbered = page_tree(pages[9])
     assert any(a.get("href", "").endswith("categories/cs.CV/index.html#months") for a in numbered.iter("a"))
+    # a numbered page says which days its papers come from: page 10 holds the 19th and 20th oldest,
+    # the first two of July 2020 (after 4, 2, 3, 4, 2 and 3 papers from January to June)
+    assert "counted from the oldest papers: 3 July 2020 to 6 July 2020." in words(pages[9])
 
 
 def test_the_front_page_of_a_huge_category_stays_small(tmp_path: Path):
