@@ -1,3 +1,3 @@
 """sitegen: turn folders of arXiv digests into a fast static archive."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -22,6 +22,7 @@ from .config import Config
 from .dependencies import KINDS, Fingerprints, code_fingerprint, digest_of, site_fingerprint, template_fingerprints
 from .errors import BuildError, UsageError
 from .parallel import Background, collector_paused, fork_map
+from .plural import plural
 from .reader import content_warnings, list_content, read_listed
 from .render import Renderer, environment
 from .routes import Page
@@ -122,7 +123,7 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
         for warning in content_warnings(config.content_path, listing, None if unchanged else reading):
             report.say(warning)
         if config.strict and problems:
-            raise BuildError(f"strict: {len(problems)} problem(s) in the digests; nothing written")
+            raise BuildError(f"strict: {plural(len(problems), 'problem')} in the digests; nothing written")
         if unchanged:
             report.say(f"nothing changed since the last build: {output} is up to date "
                        f"({time.perf_counter() - started:.2f} s)")
@@ -171,11 +172,12 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
         cache.save(state)
     counts = _count_kinds(pages)
     skipped = sum(digest.skipped for digest in reading.digests)
-    report.say(f"\n{len(pages)} pages ({', '.join(f'{n} {kind}' for kind, n in counts.items())}), "
-               f"{len(stale)} rendered, from {len(archive.papers)} papers in {len(reading.digests)} files")
-    report.say(f"{archive.merged} merged duplicates, {skipped} skipped entries, {len(reading.problems)} problems; "
-               f"built {output} in {time.perf_counter() - started:.2f} s")
-    report.say(f"{output}: {len(manifest):,} files, {publish.describe_size(size)}")
+    report.say(f"\n{plural(len(pages), 'page')} ({', '.join(plural(n, kind) for kind, n in counts.items())}), "
+               f"{len(stale):,} rendered, from {plural(len(archive.papers), 'paper')} "
+               f"in {plural(len(reading.digests), 'file')}")
+    report.say(f"{plural(archive.merged, 'merged duplicate')}, {plural(skipped, 'skipped entry')}, "
+               f"{plural(len(reading.problems), 'problem')}; built {output} in {time.perf_counter() - started:.2f} s")
+    report.say(f"{output}: {plural(len(manifest), 'file')}, {publish.describe_size(size)}")
     for warning in publish.host_warnings(len(manifest), size):
         report.say(f"warning: {warning} (see docs/publishing.md)")
     return BuildResult(counts, len(stale), len(reading.problems), report.timings)

@@ -14,6 +14,7 @@ from . import __version__
 from .archive import build_archive
 from .config import Config, documented_options, load_config
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, SitegenError, UsageError
+from .plural import plural
 from .reader import content_warnings, list_content, read_listed
 from .resources import DEFAULT_THEME
 from .scaffold import new_site
@@ -22,7 +23,7 @@ from .scaffold import new_site
 def run() -> NoReturn:
     """The `sitegen` command: `main`, then the process ends without the interpreter's
     teardown, which after a build would visit every object of the archive only to free
-    memory the kernel frees at once (0.17 s of a year's build). What it printed is flushed first."""
+    memory the kernel frees at once. What it printed is flushed first."""
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -128,6 +129,8 @@ def _new(args: argparse.Namespace) -> int:
         print(f"  {name}")
     print(f"next: cd {shlex.quote(str(args.folder))} && sitegen build   (or `sitegen serve` to preview it)")
     print(f"the default theme, to copy files from into themes/: {DEFAULT_THEME}")
+    if (args.folder / "requirements.txt").read_text(encoding="utf-8").startswith("#"):
+        print("to publish from Netlify or GitHub Pages: say in requirements.txt where they get sitegen")
     return EXIT_OK
 
 
@@ -146,12 +149,14 @@ def _check(args: argparse.Namespace) -> int:
     for line in [*map(str, reading.problems), *content_warnings(content, listing, reading)]:
         print(line)
     skipped = sum(d.skipped for d in reading.digests)
-    print(f"\n{len(reading.digests)} files ({reading.bytes_read / 1e6:.1f} MB), {archive.entries} entries, "
-          f"{len(archive.papers)} unique papers, {archive.merged} merged duplicates, {skipped} skipped entries")
-    print(f"{len(archive.authors)} authors, {len(archive.categories)} categories, {len(archive.days)} days, "
-          f"{len(reading.problems)} problems, in {time.perf_counter() - started:.2f} s")
+    print(f"\n{plural(len(reading.digests), 'file')} ({reading.bytes_read / 1e6:.1f} MB), "
+          f"{plural(archive.entries, 'entry')}, {plural(len(archive.papers), 'unique paper')}, "
+          f"{plural(archive.merged, 'merged duplicate')}, {plural(skipped, 'skipped entry')}")
+    print(f"{plural(len(archive.authors), 'author')}, {plural(len(archive.categories), 'category')}, "
+          f"{plural(len(archive.days), 'day')}, {plural(len(reading.problems), 'problem')}, "
+          f"in {time.perf_counter() - started:.2f} s")
     if config.strict and reading.problems:
-        print(f"strict: {len(reading.problems)} problem(s) found", file=sys.stderr)
+        print(f"strict: {plural(len(reading.problems), 'problem')} found", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import yaml
 
 from .errors import ConfigError, Problem
+from .plural import plural
 
 CONFIG_NAME = "sitegen.yaml"
 
@@ -129,7 +130,7 @@ def parse_config(text: str, source: str) -> dict[str, Any]:
         if problem:
             problems.append(problem)
     if problems:
-        raise ConfigError(f"{len(problems)} problem(s) in the configuration", tuple(problems))
+        raise ConfigError(f"{plural(len(problems), 'problem')} in the configuration", tuple(problems))
     return {key: value for _, key, value in pairs}
 
 

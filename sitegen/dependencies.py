@@ -127,8 +127,10 @@ class Fingerprints:
         last = len(chunks)
         front = number == last
         shape = (len(self.archive.categories[code].paper_ids), last) if front else (number + 1 >= last,)
+        pager = self.views.category_pager(code, number) if last > 1 else None
         chart = tuple(sorted(self.views.papers_per_month(code).items())) if front else None
-        return shape, self._items_of(chunks[number - 1]), chart
+        months = self.views.month_pages(code) if front and last > 1 else None
+        return shape, pager, self._items_of(chunks[number - 1]), chart, months
 
     @cached_property
     def _everything(self) -> str:

@@ -13,6 +13,7 @@ from .cache import content_hash
 from .digest import Digest, parse_digest
 from .errors import Problem, UsageError
 from .parallel import fork_map
+from .plural import plural
 
 PARSE_BATCH = 8  # digests a worker parses between sending them back
 CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
@@ -111,7 +112,7 @@ def content_warnings(content: Path, listing: Listing, reading: Reading | None = 
         warnings.append(f"warning: no digests in {folder} (Markdown files headed {HEADING_FORMAT}): "
                         "the site has no papers")
     elif reading is not None and not any(digest.entries for digest in reading.digests):
-        warnings.append(f"warning: the {len(reading.digests)} digest(s) in {folder} list no papers: "
+        warnings.append(f"warning: {plural(len(reading.digests), 'digest')} in {folder}, listing no papers: "
                         "the site has no papers")
     return warnings
 

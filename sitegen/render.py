@@ -14,6 +14,7 @@ from jinja2.compiler import CodeGenerator
 from markupsafe import Markup, _escape_inner, escape  # _escape_inner: the escaping without the Markup
 
 from .errors import BuildError
+from .plural import noun, plural
 from .routes import Page
 from .themes import Asset, ExtraAssets, Theme, Vendor
 from .views import Views
@@ -125,6 +126,8 @@ def environment(theme: Theme, assets: Mapping[str, Asset], vendor: Vendor,
     env.globals["extra_js"] = extra.js
     env.filters["longdate"] = functools.cache(_long_date)  # a page lists many papers of few days
     env.filters["isodate"] = lambda value: value.isoformat()
+    env.filters["plural"] = plural  # {{ count | plural("entry") }}: "1 entry", "2 entries"
+    env.filters["noun"] = noun  # the noun alone, where the count is set apart
     return env
 
 

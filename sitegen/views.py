@@ -27,6 +27,10 @@ from .taxonomy import category_name
 AUTHORS_IN_LISTS = 12  # a listing shows this many names, then "and N more"
 COAUTHORS_SHOWN = 60  # an author page names this many co-authors, then "and N more"
 CHART_HEIGHT = 60
+CHART_WIDTH = 600  # SVG units, drawn as CSS pixels where the screen has room
+BAR_WIDTHS = (4, 24)  # narrowest and widest bar, gap included: a single month is a bar, not a block
+YEARLY_ABOVE = 60  # months: a longer chart would draw hairlines on a phone, which sees a bar per year
+PAGER_WINDOW = 2  # a category page links this many pages either side of itself, besides the newest and oldest
 
 
 @dataclass(frozen=True)
@@ -117,13 +121,24 @@ class Views:
                 "authors": self.author_links(paper.authors[:AUTHORS_IN_LISTS]),
                 "more_authors": max(len(paper.authors) - AUTHORS_IN_LISTS, 0),
                 "published": paper.published.date(), "primary": self.category_link(paper.primary_category),
-                "has_math": has_math(title),
+                "has_math": has_math(title), "featured": None,
             }
             self._items[paper_id] = cached
         return cached
 
     def items(self, paper_ids) -> list[dict[str, Any]]:
         return [self.item(paper_id) for paper_id in paper_ids]
+
+    def author_item(self, paper_id: str, name: str) -> dict[str, Any]:
+        """A paper as the page of its author `name` lists it: when the list of authors is
+        cut before `name` (`and 21 more`), `name` still shows, after the cut and before
+        the rest: `A, B, …, Name and 20 more`. Otherwise the paper as every list shows it."""
+        authors = self.archive.papers[paper_id].authors
+        if len(authors) <= AUTHORS_IN_LISTS or name in authors[:AUTHORS_IN_LISTS]:
+            return self.item(paper_id)
+        position = authors.index(name)
+        return dict(self.item(paper_id), featured=self._author_link(name), skipped=position > AUTHORS_IN_LISTS,
+                    more_authors=len(authors) - position - 1)
 
     def author_links(self, names) -> list[dict[str, str]]:
         return [self._author_link(name) for name in names]
@@ -208,17 +223,18 @@ class Views:
         return {
             "code": code, "name": category_name(code), "count": len(self.archive.categories[code].paper_ids),
             "number": number, "front": front, "papers": items, "front_path": routes.category(code),
-            "pages": [{"number": n, "path": routes.category(code, n)} for n in range(last - 1, 0, -1)] if front else [],
-            "newer": routes.category(code, None if number + 1 >= last else number + 1),
+            "pager": self.category_pager(code, number) if last > 1 else None,
+            "newer": None if front else routes.category(code, None if number + 1 >= last else number + 1),
             "older": routes.category(code, number - 1) if number > 1 else None,
             "chart": self.chart(code) if front else None,
+            "months": self.month_index(code) if front and last > 1 else None,
             "feed": routes.category_feed(code),
             "has_math": any(item["has_math"] for item in items),
         }
 
     def author_view(self, name: str) -> dict[str, Any]:
         author = self.archive.authors[name]
-        items = self.items(author.paper_ids)
+        items = [self.author_item(paper_id, name) for paper_id in author.paper_ids]
         if len(author.paper_ids) == 1:
             coauthors, total, categories = self._sole_paper_links(name, author.paper_ids[0])
         else:
@@ -295,18 +311,75 @@ class Views:
                        for p in map(self.archive.papers.__getitem__, self.archive.categories[code].paper_ids))
 
     def chart(self, code: str) -> dict[str, Any]:
-        """Papers per month as bars for an inline SVG (no script needed to see it)."""
+        """Papers per month as bars for an inline SVG (no script needed to see it); over
+        more than YEARLY_ABOVE months also per year, the chart narrow screens show."""
         per_month = self.papers_per_month(code)
-        first, last = min(per_month), max(per_month)
-        months = [(y, m) for y in range(first[0], last[0] + 1) for m in range(1, 13) if first <= (y, m) <= last]
-        peak = max(per_month.values())
-        width = max(4, 600 // len(months))
-        bars = [{"x": i * width, "height": round(CHART_HEIGHT * per_month[ym] / peak, 1), "count": per_month[ym],
-                 "label": f"{calendar.month_abbr[ym[1]]} {ym[0]}"} for i, ym in enumerate(months)]
-        for bar in bars:
-            bar["y"] = CHART_HEIGHT - bar["height"]
-        return {"bars": bars, "bar_width": width, "width": width * len(months), "height": CHART_HEIGHT,
-                "peak": peak, "first": bars[0]["label"], "last": bars[-1]["label"]}
+        months = _months_between(min(per_month), max(per_month))
+        by_month = _bars([(f"{calendar.month_abbr[month]} {year}", per_month[year, month]) for year, month in months])
+        by_year = None
+        if len(months) > YEARLY_ABOVE:
+            per_year = Counter()
+            for (year, _), count in per_month.items():
+                per_year[year] += count
+            by_year = _bars([(str(year), per_year[year]) for year in range(months[0][0], months[-1][0] + 1)])
+        return {"months": by_month, "years": by_year}
+
+    def month_pages(self, code: str) -> dict[tuple[int, int], int]:
+        """(year, month) -> the number of the category page that lists the month's newest
+        paper: the listing is newest first, so reading on from there reads the month."""
+        paper_ids = self.archive.categories[code].paper_ids
+        count, size = len(paper_ids), self.config.per_page
+        starts: dict[tuple[int, int], int] = {}
+        for position, paper_id in enumerate(paper_ids):
+            published = self.archive.papers[paper_id].published
+            starts.setdefault((published.year, published.month), (count - 1 - position) // size + 1)
+        return starts
+
+    def month_index(self, code: str) -> list[dict[str, Any]]:
+        """Every year of the category, newest first, with each month that has papers linked
+        to the page where it starts and shaded by how many it has (as the archive's days)."""
+        starts, per_month = self.month_pages(code), self.papers_per_month(code)
+        last = len(self.category_chunks(code))
+        levels = _levels(per_month.values())
+        return [{"year": year, "months": [None if (year, month) not in starts else {
+                    "name": calendar.month_abbr[month],
+                    "path": routes.category(code, None if starts[year, month] == last else starts[year, month]),
+                    "level": 1 + sum(per_month[year, month] > level for level in levels)}
+                    for month in range(1, 13)]}
+                for year in sorted({year for year, _ in starts}, reverse=True)]
+
+    def category_pager(self, code: str, number: int) -> list[dict[str, Any] | None]:
+        """The pages a category page links to, newest first: the newest (the front page),
+        the oldest, and PAGER_WINDOW pages either side of `number`; None stands for each
+        run of pages left out (a run of one is shown instead: `…` would hide no more)."""
+        last = len(self.category_chunks(code))
+        shown = {1, last, *range(max(1, number - PAGER_WINDOW), min(last, number + PAGER_WINDOW) + 1)}
+        shown |= {n for n in range(2, last) if n - 1 in shown and n + 1 in shown}
+        pager: list[dict[str, Any] | None] = []
+        for n in sorted(shown, reverse=True):
+            if pager and pager[-1]["number"] > n + 1:
+                pager.append(None)
+            pager.append({"number": n, "label": "Newest" if n == last else str(n), "current": n == number,
+                          "path": routes.category(code, None if n == last else n)})
+        return pager
+
+
+def _months_between(first: tuple[int, int], last: tuple[int, int]) -> list[tuple[int, int]]:
+    return [(year, month) for year in range(first[0], last[0] + 1) for month in range(1, 13)
+            if first <= (year, month) <= last]
+
+
+def _bars(counted: list[tuple[str, int]]) -> dict[str, Any]:
+    """A bar per (label, count), as wide as fits CHART_WIDTH within BAR_WIDTHS."""
+    peak = max(count for _, count in counted)
+    width = min(max(CHART_WIDTH // len(counted), BAR_WIDTHS[0]), BAR_WIDTHS[1])
+    bars = []
+    for position, (label, count) in enumerate(counted):
+        height = round(CHART_HEIGHT * count / peak, 1)
+        bars.append({"x": position * width, "y": CHART_HEIGHT - height, "height": height, "count": count,
+                     "label": label})
+    return {"bars": bars, "bar_width": width, "width": width * len(counted), "height": CHART_HEIGHT,
+            "peak": peak, "first": counted[0][0], "last": counted[-1][0]}
 
 
 def _levels(counts) -> list[int]:

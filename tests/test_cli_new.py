@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sitegen import scaffold
 from sitegen.cli import main
 from sitegen.config import load_config
 from sitegen.errors import EXIT_OK, EXIT_USAGE
@@ -51,7 +52,7 @@ def test_the_new_site_builds_at_once(capsys: pytest.CaptureFixture[str], created
     assert main(["build", "--strict", "--jobs", "1"]) == EXIT_OK
     out, err = capsys.readouterr()
     assert "warning" not in out + err
-    assert "78 unique papers" in out and "from 78 papers in 1 files" in err
+    assert "78 unique papers" in out and "from 78 papers in 1 file" in err
     home = (created / "output" / "index.html").read_text(encoding="utf-8")
     assert load_config(created / "sitegen.yaml").title in home
 
@@ -77,7 +78,7 @@ def test_the_publishing_files_build_with_sitegen(created: Path) -> None:
     netlify = tomllib.loads((created / "netlify.toml").read_text(encoding="utf-8"))
     assert netlify["build"]["publish"] == config.output_dir
     assert netlify["build"]["command"] == "pip install -r requirements.txt && sitegen build"
-    assert (created / "requirements.txt").read_text(encoding="utf-8").startswith("sitegen==")
+    assert (created / "requirements.txt").read_text(encoding="utf-8") == scaffold.requirement(None)
     workflow = yaml.safe_load((created / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8"))
     steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
     assert [step["uses"].split("@")[0] for step in steps if "uses" in step] == [
@@ -117,3 +118,21 @@ def test_a_file_in_the_way_is_refused(capsys: pytest.CaptureFixture[str], tmp_pa
     code, _, err = new(capsys, path)
     assert code == EXIT_USAGE and "already exists and is not an empty folder" in err
     assert path.read_text(encoding="utf-8") == "a file\n"
+
+
+@pytest.mark.parametrize(("origin", "line"), [
+    ({"url": "https://github.com/you/sitegen.git", "vcs_info": {"vcs": "git", "commit_id": "0123abc"}},
+     "sitegen @ git+https://github.com/you/sitegen.git@0123abc\n"),
+    ({"url": "https://example.org/sitegen-0.2.0-py3-none-any.whl", "archive_info": {}},
+     "sitegen @ https://example.org/sitegen-0.2.0-py3-none-any.whl\n"),
+])
+def test_the_requirement_names_where_this_sitegen_came_from_when_a_host_can_reach_it(origin: dict, line: str):
+    assert scaffold.requirement(origin) == line
+
+
+@pytest.mark.parametrize("origin", [None, {"url": "file:///home/me/sitegen-0.2.0-py3-none-any.whl",
+                                           "archive_info": {}}, {"url": "file:///home/me/sitegen", "dir_info": {}}])
+def test_a_source_no_host_can_reach_gets_a_note_and_no_other_project_from_pypi(origin: dict | None, tmp_path: Path):
+    text = scaffold.requirement(origin)
+    assert all(line.startswith("#") for line in text.splitlines())  # pip installs nothing by mistake
+    assert "not on PyPI" in text and "sitegen @ git+https://" in text

@@ -155,7 +155,7 @@ def test_several_problems_are_reported_together() -> None:
         parse_config(text, "sitegen.yaml")
     assert [(p.line, p.message.split(" ")[0]) for p in caught.value.problems] == [
         (2, "'per_page'"), (4, "unknown"), (5, "'strict'")]
-    assert caught.value.message == "3 problem(s) in the configuration"
+    assert caught.value.message == "3 problems in the configuration"
     assert str(caught.value).splitlines() == [str(p) for p in caught.value.problems] + [caught.value.message]
 
 
@@ -237,7 +237,7 @@ def test_check_prints_problems_as_file_line_message(capsys: pytest.CaptureFixtur
         "'someday'; entry skipped",
         "",
     ]
-    assert "1 files (0.0 MB), 1 entries, 1 unique papers, 0 merged duplicates, 1 skipped entries" in out
+    assert "1 file (0.0 MB), 1 entry, 1 unique paper, 0 merged duplicates, 1 skipped entry" in out
     assert ", 2 problems, in " in out
 
 
@@ -248,7 +248,7 @@ def test_check_strict_fails_on_a_problem(capsys: pytest.CaptureFixture[str], tmp
     code, out, err = run(capsys, "--strict")
     assert code == EXIT_FAILED
     assert out.startswith("content/20220929.md:8: ")
-    assert err == "strict: 1 problem(s) found\n"
+    assert err == "strict: 1 problem found\n"
 
 
 def test_check_strict_from_the_configuration(capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -279,8 +279,8 @@ def test_check_applies_category_overrides(capsys: pytest.CaptureFixture[str], tm
     _, plain, _ = run(capsys)
     (tmp_path / "sitegen.yaml").write_text("category_overrides: {vision: eess.IV}\n", encoding="utf-8")
     _, overridden, _ = run(capsys)
-    assert "2 authors, 2 categories, 1 days" in plain  # cs.CV, cs.LG
-    assert "2 authors, 3 categories, 1 days" in overridden  # and eess.IV, the listing's category
+    assert "2 authors, 2 categories, 1 day" in plain  # cs.CV, cs.LG
+    assert "2 authors, 3 categories, 1 day" in overridden  # and eess.IV, the listing's category
 
 
 def test_check_reports_undecodable_bytes_and_goes_on(capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -293,7 +293,7 @@ def test_check_reports_undecodable_bytes_and_goes_on(capsys: pytest.CaptureFixtu
     code, out, _ = run(capsys)
     assert code == EXIT_OK
     assert out.splitlines()[0].startswith("content/20220929.md:16: not UTF-8 text")
-    assert "1 entries" in out
+    assert "1 entry" in out
 
 
 @pytest.mark.parametrize("argv, code", [([str(FIXTURES)], EXIT_OK), (["nowhere"], EXIT_USAGE)])
@@ -339,7 +339,7 @@ def test_check_bad_config_exits_2_with_every_problem(capsys: pytest.CaptureFixtu
     lines = err.splitlines()
     assert lines[0] == "sitegen.yaml:2: 'per_page' must be a whole number, got str 'lots'"
     assert lines[1].startswith("sitegen.yaml:3: unknown key 'thme'")
-    assert lines[2] == "2 problem(s) in the configuration"
+    assert lines[2] == "2 problems in the configuration"
 
 
 def test_check_invalid_yaml_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -385,4 +385,4 @@ def test_check_unreadable_digest_is_a_problem_not_a_crash(capsys: pytest.Capture
     code, out, _ = run(capsys)
     assert code == EXIT_OK
     assert out.startswith("content/20220930.md:")
-    assert "1 entries" in out
+    assert "1 entry" in out

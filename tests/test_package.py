@@ -159,7 +159,7 @@ def test_a_new_site_builds_and_every_link_resolves(installed: Installed, new_sit
 def test_a_new_site_checks_clean(installed: Installed, new_site: Path) -> None:
     checked = installed.sitegen("check", "--strict", cwd=new_site)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert re.search(r"^1 files \(0\.1 MB\), 78 entries", checked.stdout, re.MULTILINE), checked.stdout
+    assert re.search(r"^1 file \(0\.1 MB\), 78 entries", checked.stdout, re.MULTILINE), checked.stdout
     assert "warning" not in checked.stdout
 
 

@@ -146,8 +146,11 @@ def test_results_show_title_authors_date_categories_and_marked_snippet(search_pa
     assert first.locator("a.paper-title").inner_text() == titles[paper]
     assert first.locator("a.paper-title").get_attribute("href").endswith(f"papers/{paper}.html")
     assert "Alice Smith" in first.locator(".authors").inner_text()
-    assert first.locator("time").get_attribute("datetime") in {"2022-09-28", "2022-09-29"}
+    published = {"2209.14003": ("2022-09-28", "28 September 2022"), "2209.14101": ("2022-09-29", "29 September 2022")}
+    assert first.locator("time").get_attribute("datetime") == published[paper][0]
+    assert first.locator("time").inner_text() == published[paper][1]  # written out, as the pages write dates
     assert first.locator(".tag").count() >= 2 and first.locator(".tag.primary").count() == 1
+    assert search_page.page.locator("#search-more").is_hidden()  # every result is shown: no "More results"
     marks = [text.lower() for text in first.locator(".snippet mark").all_inner_texts()]
     assert any("vision" in text for text in marks) and any("cross" in text for text in marks), marks
     # the link leads to the paper page

@@ -470,7 +470,7 @@ def test_a_configuration_edit_reloads_and_a_broken_one_is_shown(live, site_root:
     config.write_text("title: Renamed preview\ntheme: mine\nper_page: lots\n", encoding="utf-8")
     assert site.apply(change(site_root, ChangeKind.CONFIG, "sitegen.yaml")).startswith("error: ")
     assert heard.events[-1] == {"type": "error", "file": str(config), "line": 3,
-                                "message": heard.events[-1]["message"]}
+                                "message": heard.events[-1]["message"], "page": None}
     assert "per_page" in heard.events[-1]["message"]
     assert "Renamed preview" in body(site, "index.html")
     config.write_text("title: Renamed preview\ntheme: mine\n", encoding="utf-8")

@@ -13,6 +13,7 @@ import time
 from pathlib import Path, PurePath
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from ..plural import plural
 from ..themes import theme_warnings
 from .server import EventHub, PreviewServer
 from .site import LiveSite
@@ -88,15 +89,15 @@ class Preview:
         for problem in reading.problems[:SHOWN_PROBLEMS]:
             self.say(str(problem))
         if len(reading.problems) > SHOWN_PROBLEMS:
-            self.say(f"... and {len(reading.problems) - SHOWN_PROBLEMS} more problems (`sitegen check` lists them)")
+            self.say(f"... and {plural(len(reading.problems) - SHOWN_PROBLEMS, 'more problem')} (`sitegen check` lists them)")
         failure = site.failure()
         if failure:
             self.say(f"error: {failure}")
         sources = site.sources()
         watched = [sources.content, *sources.themes] + ([sources.config] if sources.config else [])
         how = " (polling)" if self.watcher.polling else ""
-        self.say(f"{len(site.model.archive.papers):,} papers, {len(site.model.pages):,} pages from "
-                 f"{len(reading.digests):,} digests; watching{how} {', '.join(map(str, watched))}")
+        self.say(f"{plural(len(site.model.archive.papers), 'paper')}, {plural(len(site.model.pages), 'page')} from "
+                 f"{plural(len(reading.digests), 'digest')}; watching{how} {', '.join(map(str, watched))}")
         self.say(f"serving {site.config.title} at {self.server.url} (Ctrl-C to stop)")
 
 

@@ -125,6 +125,27 @@
     return node;
   }
 
+  // The site path of the open page as the server names pages (`/archive/` -> `archive/index.html`).
+  function shownPath() {
+    var path = decodeURIComponent(location.pathname).replace(/^\/+/, "");
+    return path === "" || path.slice(-1) === "/" ? path + "index.html" : path;
+  }
+
+  // Which page failed to render: this one, or another one (linked), which the open page
+  // may not share the failing part with.
+  function failedPage(page) {
+    if (!page) return document.createTextNode("");
+    var line = element("p", { margin: "0 0 0.75rem" });
+    if (page === shownPath()) {
+      line.textContent = "Rendering this page failed (" + page + ").";
+      return line;
+    }
+    var link = element("a", { color: "#0b57d0", overflowWrap: "anywhere" }, "/" + page);
+    link.href = "/" + encodeURI(page);
+    line.append("Rendering another page failed, not the one open here: ", link, ".");
+    return line;
+  }
+
   function draw(error) {
     if (overlay) overlay.remove();
     overlay = null;
@@ -152,6 +173,7 @@
       element("p", {
         margin: "0 0 0.75rem", fontFamily: "ui-monospace, monospace", fontWeight: "600", overflowWrap: "anywhere",
       }, where),
+      failedPage(error.page),
       element("pre", {
         margin: "0 0 0.75rem", padding: "0.75rem", whiteSpace: "pre-wrap", overflowWrap: "anywhere",
         background: "#fbeaea", borderRadius: "4px", font: "14px/1.45 ui-monospace, monospace",

@@ -29,6 +29,7 @@ from .. import feeds
 from ..archive import build_archive
 from ..config import CONFIG_NAME, Config, load_config
 from ..errors import BuildError, Problem, SitegenError, UsageError
+from ..plural import plural
 from ..reader import Reading, read_content
 from ..render import Renderer, environment
 from ..routes import Page
@@ -70,33 +71,40 @@ class Response:
 
 @dataclass(frozen=True)
 class Failure:
-    """An error for the browser's overlay and the console: `file:line: message`."""
+    """An error for the browser's overlay and the console: `file:line: message`, and
+    the page whose rendering failed, if one did: the overlay of each open page says
+    whether that is the page itself or another one."""
 
     file: str | None
     line: int | None
     message: str
+    page: str | None = None
 
     def __str__(self) -> str:
         where = ":".join(str(part) for part in (self.file, self.line) if part is not None)
-        return f"{where}: {self.message}" if where else self.message
+        text = f"{where}: {self.message}" if where else self.message
+        return f"{text} (rendering {self.page})" if self.page else text
 
     def event(self) -> dict:
         return {"type": "error", **asdict(self)}
 
 
-def failure_of(error: SitegenError) -> Failure:
-    """The first located problem of an error; render errors carry theirs in the message."""
+def failure_of(error: SitegenError, page: Page | None = None) -> Failure:
+    """The first located problem of an error; render errors carry theirs in the message,
+    which ends naming the page being rendered (`page`, kept apart in the failure)."""
     if error.problems:
         return failure_of_problems(error.problems)
-    located = LOCATED.fullmatch(error.message)
+    path = page.path if page else None
+    message = error.message.removesuffix(f" (rendering {path})") if path else error.message
+    located = LOCATED.fullmatch(message)
     if located:
-        return Failure(located["file"], int(located["line"]), located["message"])
-    return Failure(None, None, error.message)
+        return Failure(located["file"], int(located["line"]), located["message"], path)
+    return Failure(None, None, message, path)
 
 
 def failure_of_problems(problems: Sequence[Problem]) -> Failure:
     first = problems[0]
-    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+    more = f" (and {plural(len(problems) - 1, 'more problem')})" if len(problems) > 1 else ""
     return Failure(first.source, first.line, first.message + more)
 
 
@@ -171,7 +179,7 @@ class Model:
         return None
 
     def _search_files(self, say: Callable[[str], None]) -> dict[str, bytes]:
-        say(f"building the search data for {len(self.archive.papers):,} papers (first search request)")
+        say(f"building the search data for {plural(len(self.archive.papers), 'paper')} (first search request)")
         return {search_file.path: search_file.data for search_file in build_search(self.archive, os.cpu_count() or 1)}
 
 
@@ -381,7 +389,7 @@ class LiveSite:
             try:
                 snapshot.render(page)
             except BuildError as exc:
-                return failure_of(exc)
+                return failure_of(exc, page)
         return None
 
     # --- failures -----------------------------------------------------------------------
@@ -439,7 +447,7 @@ class LiveSite:
         try:
             body = snapshot.render(page)
         except BuildError as exc:
-            failure = failure_of(exc)
+            failure = failure_of(exc, page)
             if failure != self.failure():
                 self._fail("pages", failure)
             last_good = self._last_good.get(page.path)

@@ -22,6 +22,10 @@
   var MAX_PREFIX_SHARDS = 4; // and a prefix reads at most this many shards (per tier)
   var K1 = 1.2; // lunr.Builder's BM25 parameters
   var B = 0.75;
+  // dates read as on the pages (`29 September 2022`, the `longdate` filter), in English
+  // whatever the browser's language, as the pages are
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December"];
 
   var state = {
     root: "", manifest: null, stopWords: null, stems: new Map(), shards: {}, shardTerms: {}, docs: {}, loading: {},
@@ -427,6 +431,12 @@
     return paragraph;
   }
 
+  // `2022-09-29` -> `29 September 2022`
+  function longDate(iso) {
+    var parts = iso.split("-");
+    return Number(parts[2]) + " " + MONTHS[Number(parts[1]) - 1] + " " + parts[0];
+  }
+
   function resultItem(record, query) {
     var id = record[0], path = record[1], title = record[2], authors = record[3], more = record[4];
     var date = record[5], categories = record[6], abstract = record[7];
@@ -442,7 +452,7 @@
     categories.slice(0, 4).forEach(function (code, position) {
       meta.appendChild(element("span", position === 0 ? "tag primary" : "tag", code));
     });
-    var time = element("time", null, date);
+    var time = element("time", null, longDate(date));
     time.setAttribute("datetime", date);
     meta.appendChild(time);
     item.appendChild(meta);
