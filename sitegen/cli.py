@@ -25,8 +25,11 @@ def run() -> NoReturn:
     teardown, which after a build would visit every object of the archive only to free
     memory the kernel frees at once. What it printed is flushed first."""
     code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # `sitegen config | head`: the reader has what it wanted
+        pass
     os._exit(code)
 
 
@@ -47,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the output was piped into a command that stopped reading
+        return EXIT_FAILED
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -234,9 +234,9 @@ def host_warnings(files: int, size: int) -> list[str]:
     warnings = []
     for host, most_files, most_bytes in HOST_LIMITS:
         if most_files is not None and files > most_files:
-            warnings.append(f"{files:,} files: more than {host} accept ({most_files:,})")
+            warnings.append(f"{files:,} files: over the limit of {host} ({most_files:,} files)")
         if most_bytes is not None and size > most_bytes:
-            warnings.append(f"{describe_size(size)}: more than {host} accept ({describe_size(most_bytes)})")
+            warnings.append(f"{describe_size(size)}: over the limit of {host} ({describe_size(most_bytes)})")
     return warnings
 
 

@@ -4,6 +4,7 @@ stand in for sitegen.yaml's settings, and the warnings about content that is not
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
 import signal
 import subprocess
@@ -17,7 +18,7 @@ import sitegen
 import sitegen.resources
 import sitegen.themes
 from sitegen.cli import main
-from sitegen.errors import EXIT_OK, EXIT_USAGE
+from sitegen.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 from conftest import SITE_CONTENT
 
@@ -83,6 +84,15 @@ def test_python_m_sitegen_is_the_command(tmp_path: Path) -> None:
     finished = subprocess.run([sys.executable, "-m", "sitegen", "--version"], cwd=tmp_path,
                               capture_output=True, text=True, timeout=60)
     assert (finished.returncode, finished.stdout) == (EXIT_OK, f"sitegen {sitegen.__version__}\n")
+
+
+def test_output_piped_into_a_reader_that_stops_is_no_traceback(tmp_path: Path) -> None:
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody reads: the first write fails with a broken pipe
+    finished = subprocess.run([sys.executable, "-m", "sitegen", "config"], cwd=tmp_path, stdout=writer,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    os.close(writer)
+    assert "Traceback" not in finished.stderr and finished.returncode == EXIT_FAILED
 
 
 @pytest.mark.parametrize(("command", "described"), [

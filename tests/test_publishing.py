@@ -48,14 +48,14 @@ def test_the_summary_gives_the_outputs_files_and_bytes_after_clean_and_increment
 def test_hosts_limits_are_named_when_passed():
     assert host_warnings(19_000, 500_000_000) == []
     assert host_warnings(25_000, 500_000_000) == [
-        "25,000 files: more than Cloudflare Pages' free plan accept (20,000)"]
+        "25,000 files: over the limit of Cloudflare Pages' free plan (20,000 files)"]
     whole_archive = host_warnings(566_000, 4_800_000_000)
     assert whole_archive == [
-        "4.8 GB: more than GitHub Pages accept (1.0 GB)",
-        "566,000 files: more than GitLab Pages accept (200,000)",
-        "4.8 GB: more than GitLab Pages accept (1.0 GB)",
-        "566,000 files: more than Cloudflare Pages' free plan accept (20,000)",
-        "566,000 files: more than Cloudflare Pages' paid plans accept (100,000)",
+        "4.8 GB: over the limit of GitHub Pages (1.0 GB)",
+        "566,000 files: over the limit of GitLab Pages (200,000 files)",
+        "4.8 GB: over the limit of GitLab Pages (1.0 GB)",
+        "566,000 files: over the limit of Cloudflare Pages' free plan (20,000 files)",
+        "566,000 files: over the limit of Cloudflare Pages' paid plans (100,000 files)",
     ]
 
 
