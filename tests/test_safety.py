@@ -78,6 +78,16 @@ def build_twice(site: Path, capsys, *flags: str) -> list[tuple[int, str]]:
     return results
 
 
+def assert_refused(site: Path, capsys, watched: Path, phrases: tuple[str, ...], *flags: str) -> None:
+    """Two builds of `site` exit 2 saying each of `phrases`, and every file below
+    `watched` keeps its bytes (none comes or goes)."""
+    before = hashes(watched)
+    for code, err in build_twice(site, capsys, *flags):
+        assert code == 2 and "Traceback" not in err, err
+        assert all(phrase in err for phrase in phrases), err
+    assert hashes(watched) == before
+
+
 OUTPUTS = [
     pytest.param("content", "is the content folder", id="content"),
     pytest.param("content/cs.CV", "lies inside the content folder", id="inside-content"),
@@ -96,40 +106,28 @@ OUTPUTS = [
 def test_an_output_that_would_destroy_the_users_files_is_refused(world: Path, capsys, output: str, message: str,
                                                                  by_flag: bool):
     write_config(world, **({} if by_flag else {"output_dir": output}))
-    before = hashes(world.parent.parent)
-    for code, err in build_twice(world, capsys, *(["--output", output] if by_flag else [])):
-        assert code == 2, err
-        assert message in err and "refusing" in err
-        assert "Traceback" not in err
-    assert hashes(world.parent.parent) == before
+    assert_refused(world, capsys, world.parent.parent, (message, "refusing"),
+                   *(["--output", output] if by_flag else []))
 
 
 def test_an_absolute_output_folder_holding_files_is_refused(world: Path, tmp_path: Path, capsys):
     write_config(world, output_dir=str(tmp_path / "elsewhere"))
-    before = hashes(tmp_path)
-    for code, err in build_twice(world, capsys):
-        assert code == 2 and "holds files that sitegen did not write" in err
-    assert hashes(tmp_path) == before
+    assert_refused(world, capsys, tmp_path, ("holds files that sitegen did not write",))
 
 
 @pytest.mark.parametrize(("output", "message"), [("HOME", "is the home folder"), ("/", "is the root folder")])
 def test_the_home_and_root_folders_are_never_an_output(world: Path, capsys, monkeypatch, output: str, message: str):
     monkeypatch.setenv("HOME", str(world.parent))
     write_config(world)
-    before = hashes(world.parent.parent)
-    for code, err in build_twice(world, capsys, "--output", str(world.parent) if output == "HOME" else output):
-        assert code == 2 and message in err, err
-    assert hashes(world.parent.parent) == before
+    assert_refused(world, capsys, world.parent.parent, (message,),
+                   "--output", str(world.parent) if output == "HOME" else output)
 
 
 def test_a_spare_folder_that_sitegen_did_not_make_is_never_emptied(world: Path, capsys):
     write_config(world)
     (world / ".output.next").mkdir()
     (world / ".output.next" / "draft.md").write_text("a draft\n", encoding="utf-8")
-    before = hashes(world)
-    for code, err in build_twice(world, capsys):
-        assert code == 2 and "spare folder" in err and "holds files that sitegen did not write" in err
-    assert hashes(world) == before
+    assert_refused(world, capsys, world, ("spare folder", "holds files that sitegen did not write"))
 
 
 def test_an_empty_output_folder_is_taken_and_later_builds_keep_working(world: Path, capsys):
@@ -160,10 +158,7 @@ CACHES = [
 @pytest.mark.parametrize(("cache", "message"), CACHES)
 def test_a_cache_that_would_destroy_or_publish_files_is_refused(world: Path, capsys, cache: str, message: str):
     write_config(world, cache_dir=cache)
-    before = hashes(world.parent.parent)
-    for code, err in build_twice(world, capsys):
-        assert code == 2 and message in err and "cache folder" in err, err
-    assert hashes(world.parent.parent) == before
+    assert_refused(world, capsys, world.parent.parent, (message, "cache folder"))
 
 
 def test_files_in_a_cache_folder_that_sitegen_did_not_make_are_never_truncated_or_deleted(world: Path, capsys):
@@ -172,10 +167,7 @@ def test_files_in_a_cache_folder_that_sitegen_did_not_make_are_never_truncated_o
     (cache / "lock").write_text("my lock notes\n", encoding="utf-8")
     (cache / "digests" / "model.pickle").write_bytes(b"\x80\x04my model")
     write_config(world, cache_dir="store")
-    before = hashes(world)
-    for code, err in build_twice(world, capsys):
-        assert code == 2 and "cache folder" in err and "holds files that sitegen did not write" in err
-    assert hashes(world) == before
+    assert_refused(world, capsys, world, ("cache folder", "holds files that sitegen did not write"))
 
 
 def test_a_cache_made_by_sitegen_is_tagged_and_its_lock_file_kept(world: Path, capsys):
@@ -210,10 +202,7 @@ def test_a_theme_file_linking_out_of_the_theme_is_refused_and_nothing_is_publish
     link.parent.mkdir(parents=True, exist_ok=True)
     link.symlink_to(secret if "." in name else secret.parent)
     write_config(world)
-    before = hashes(tmp_path)
-    for code, err in build_twice(world, capsys):
-        assert code == 2 and f"{link}: links outside the theme" in err, err
-    assert hashes(tmp_path) == before  # no output folder, no cache
+    assert_refused(world, capsys, tmp_path, (f"{link}: links outside the theme",))  # no output, no cache
     assert not (world / "output").exists()
 
 
