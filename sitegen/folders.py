@@ -117,7 +117,9 @@ def make_cache(folder: Path) -> None:
 
 
 def remove_marked(folder: Path, mark: str = MARK) -> None:
-    """Delete `folder` and all it holds, only if it carries sitegen's mark (or is empty)."""
+    """Delete `folder` and all it holds, only if it carries sitegen's mark (or is empty).
+    The mark goes last: a build killed halfway leaves a folder still marked as sitegen's,
+    which the next build may empty, not one it would have to refuse."""
     if not folder.exists():
         return
     if not is_marked(folder, mark):
@@ -125,7 +127,15 @@ def remove_marked(folder: Path, mark: str = MARK) -> None:
             raise BuildError(f"refusing to delete {folder}: sitegen did not make it (it has no {mark})")
         folder.rmdir()
         return
-    shutil.rmtree(folder)
+    for entry in os.scandir(folder):
+        if entry.name == mark:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
+    os.unlink(folder / mark)
+    folder.rmdir()
 
 
 @contextmanager

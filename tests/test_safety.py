@@ -191,6 +191,35 @@ def test_two_builds_of_one_output_never_run_at_once_whatever_their_cache(tmp_pat
     quiet_build(second)
 
 
+def test_a_removal_interrupted_at_any_file_leaves_the_folder_marked(tmp_path: Path, monkeypatch):
+    """A build killed while emptying its spare folder must not leave a folder the next
+    build refuses as somebody else's: the mark is the last file to go."""
+    unlink = os.unlink
+    for stop_at in range(1, 25):
+        folder = tmp_path / f"spare-{stop_at}"
+        folders.make_marked(folder)
+        for number in range(20):
+            (folder / ("sub" if number % 4 else "") / f"page-{number}.html").parent.mkdir(exist_ok=True)
+            (folder / ("sub" if number % 4 else "") / f"page-{number}.html").write_text("x", encoding="utf-8")
+        removed = []
+
+        def unlink_until_killed(path, *args, **kwargs):
+            if len(removed) + 1 == stop_at:
+                raise KeyboardInterrupt  # the build is killed here
+            removed.append(path)
+            return unlink(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "unlink", unlink_until_killed)
+        try:
+            folders.remove_marked(folder)
+        except KeyboardInterrupt:
+            pass
+        monkeypatch.setattr(os, "unlink", unlink)
+        assert not folder.exists() or folders.is_marked(folder, folders.MARK), stop_at
+        folders.remove_marked(folder)  # and the next build empties it
+        assert not folder.exists()
+
+
 # --- themes ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["static/passwd.txt", "templates/paper.html", "static/etc"])
