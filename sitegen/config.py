@@ -43,9 +43,12 @@ class Config:
     ignore: list = _option(["README.md"], "Markdown files in content_dir that are not digests: glob patterns "
                                           "matched against the path relative to content_dir (a pattern "
                                           "without `/` against the file name in any folder).")
-    output_dir: str = _option("output", "Folder the site is written to; replaced whole on success.")
+    output_dir: str = _option("output", "Folder the site is written to, replaced whole on success: a new or "
+                                        "empty folder, or one sitegen made (never the content, a theme, or a "
+                                        "folder holding them).")
     cache_dir: str = _option(".sitegen-cache", "Folder remembering the last build, so the next one redoes "
-                                               "only what changed; safe to delete.")
+                                               "only what changed; safe to delete; a new or empty folder, or "
+                                               "one sitegen made, outside the output.")
     theme: str = _option("default", "Theme name: a folder in `themes_dir` that overrides the default theme.")
     themes_dir: str = _option("themes", "Folder holding user themes.")
     per_page: int = _option(50, "Papers per page on category listings.")
