@@ -42,7 +42,7 @@ class Protected:
 
     name: str
     path: Path
-    may_hold_output: bool  # the configuration's folder, the home folder and `/` may hold an output, not be one
+    may_enclose: bool  # the configuration's folder, the home folder and `/` may hold an output, not be one
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def _refuse_overlap(name: str, path: Path, protected: Iterable[Protected]) -> No
         if path == other or other.is_relative_to(path):
             what = "is" if path == other else "contains"
             raise UsageError(f"refusing to use {path} as the {name}: it {what} the {folder.name} ({other})")
-        if not folder.may_hold_output and path.is_relative_to(other):
+        if not folder.may_enclose and path.is_relative_to(other):
             raise UsageError(f"refusing to use {path} as the {name}: it lies inside the {folder.name} ({other})")
 
 
