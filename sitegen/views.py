@@ -356,11 +356,15 @@ class Views:
         shown = {1, last, *range(max(1, number - PAGER_WINDOW), min(last, number + PAGER_WINDOW) + 1)}
         shown |= {n for n in range(2, last) if n - 1 in shown and n + 1 in shown}
         pager: list[dict[str, Any] | None] = []
+        previous = None
         for n in sorted(shown, reverse=True):
-            if pager and pager[-1]["number"] > n + 1:
+            if previous is not None and previous > n + 1:
                 pager.append(None)
-            pager.append({"number": n, "label": "Newest" if n == last else str(n), "current": n == number,
-                          "path": routes.category(code, None if n == last else n)})
+            previous = n
+            # The newest page is named, not numbered: a page's pager then changes only when
+            # the category grows near it, not on every page whenever a page is added.
+            pager.append({"number": None if n == last else n, "label": "Newest" if n == last else str(n),
+                          "current": n == number, "path": routes.category(code, None if n == last else n)})
         return pager
 
 

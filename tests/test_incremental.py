@@ -279,3 +279,40 @@ def test_written_files_are_made_in_runs_before_any_of_the_run_is_written(tmp_pat
     assert len(hashes) == publish.RUN + 3
     assert (spare.folder / "pages/7.html").read_bytes() == b"<p>7</p>"
     assert hashes["pages/7.html"] == cache.content_hash(b"<p>7</p>")
+
+
+def test_a_new_category_page_renders_again_only_the_pages_whose_pager_changes(tmp_path: Path, monkeypatch):
+    """A category grows by a page most days at archive scale: its older pages, which link
+    the newest by name, must not all be rendered again each time."""
+    content = tmp_path / "content"
+    day = content / "20220929.md"
+    day.parent.mkdir()
+    day.write_text("# Arxiv Papers in cs.CV on 2022-09-29\n" + "".join(entry(n) for n in range(30)), encoding="utf-8")
+    config = make_config(tmp_path / "site", content=content, per_page=1)
+    quiet_build(config)
+    rendered: list[str] = []
+    render = build.Renderer.render
+    monkeypatch.setattr(build.Renderer, "render", lambda self, page: rendered.append(page.path) or render(self, page))
+    day.write_text(day.read_text(encoding="utf-8") + entry(30), encoding="utf-8")
+    quiet_build(config)
+    monkeypatch.undo()
+    pages = sorted(path for path in rendered if path.startswith("categories/cs.CV/"))
+    # the front page, the one it was (now page 30), and those whose window reaches the top
+    assert pages == ["categories/cs.CV/index.html"] + [f"categories/cs.CV/page/{n}/index.html" for n in range(26, 31)]
+    assert snapshot(config.output_path) == clean_build(tmp_path, content, per_page=1)
+
+
+def entry(number: int) -> str:
+    return f"""
+### Paper number {number}
+- **Arxiv ID**: http://arxiv.org/abs/2209.{10000 + number}v1
+- **DOI**: None
+- **Categories**: **cs.CV**
+- **Links**: [PDF](http://arxiv.org/pdf/2209.{10000 + number}v1)
+- **Published**: 2022-09-29 12:00:{number % 60:02d}+00:00
+- **Updated**: 2022-09-29 12:00:{number % 60:02d}+00:00
+- **Authors**: Author {number}
+- **Comment**: None
+- **Journal**: None
+- **Summary**: Paper {number} of the day.
+"""
