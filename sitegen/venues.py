@@ -1,0 +1,327 @@
+"""Read where a paper was accepted or submitted from its Comment and Journal text. Pure.
+
+arXiv authors write it freely: "Accepted to CVPR 2023", "ECCV 2022 Oral", "To appear in
+IEEE TPAMI", "Submitted to NeurIPS 2022", and the Journal field holds a reference once
+the paper is published. `Venues.read` finds the venues named (the built-in table below,
+extended by `venue_aliases` in sitegen.yaml), and for each mention decides from the words
+around it, within its sentence, whether the paper was accepted there, submitted there,
+or whether the mention is about something else (an earlier version, a challenge entry).
+
+Precision comes first: a venue page must never list a paper that was only submitted, so
+a mention counts as accepted on an explicit word ("accepted", "to appear", "published",
+"camera ready", a Journal reference) or as arXiv authors write a bare acceptance, the
+venue with its year ("CVPR 2023", "ECCV 2022 Oral"); anything that speaks of submission,
+review or rejection is never read as accepted. The year is the one the text gives next to
+the venue; without one the year is None, never guessed. docs/venues.md has the measured
+precision and recall.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Iterator, Mapping
+
+from .slugs import slugify
+
+ACCEPTED = "accepted"  # accepted or published
+SUBMITTED = "submitted"  # submitted, under review, or rejected: not accepted
+
+CONFERENCE, JOURNAL, WORKSHOP = "conference", "journal", "workshop"
+
+# short name, full name, kind, other spellings. A spelling of capitals and digits only
+# (an acronym) matches in that case alone; any other spelling ignores case.
+# "Transactions on" in a spelling also matches "Transaction on", "Trans." and "Transactions".
+BUILT_IN: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    # computer vision
+    ("CVPR", "IEEE/CVF Conference on Computer Vision and Pattern Recognition", CONFERENCE,
+     ("Conference on Computer Vision and Pattern Recognition", "Computer Vision and Pattern Recognition Conference",
+      "Computer Vision and Pattern Recognition", "International Conference on Computer Vision and Pattern Recognition")),
+    ("ICCV", "IEEE/CVF International Conference on Computer Vision", CONFERENCE,
+     ("International Conference on Computer Vision",)),
+    ("ECCV", "European Conference on Computer Vision", CONFERENCE, ()),
+    ("WACV", "IEEE/CVF Winter Conference on Applications of Computer Vision", CONFERENCE,
+     ("Winter Conference on Applications of Computer Vision",)),
+    ("BMVC", "British Machine Vision Conference", CONFERENCE, ()),
+    ("ACCV", "Asian Conference on Computer Vision", CONFERENCE, ()),
+    ("3DV", "International Conference on 3D Vision", CONFERENCE, ()),
+    ("ICPR", "International Conference on Pattern Recognition", CONFERENCE, ()),
+    ("ICPRAM", "International Conference on Pattern Recognition Applications and Methods", CONFERENCE, ()),
+    ("VISAPP", "International Conference on Computer Vision Theory and Applications", CONFERENCE, ()),
+    ("ICIP", "IEEE International Conference on Image Processing", CONFERENCE,
+     ("International Conference on Image Processing", "International Conference in Image Processing")),
+    ("ICASSP", "IEEE International Conference on Acoustics, Speech and Signal Processing", CONFERENCE,
+     ("International Conference on Acoustics, Speech and Signal Processing",
+      "International Conference on Acoustics, Speech, and Signal Processing")),
+    ("ICME", "IEEE International Conference on Multimedia and Expo", CONFERENCE,
+     ("International Conference on Multimedia and Expo",)),
+    ("ACM MM", "ACM International Conference on Multimedia", CONFERENCE,
+     ("ACM-MM", "ACMMM", "ACM Multimedia", "International Conference on Multimedia")),
+    ("ICDAR", "International Conference on Document Analysis and Recognition", CONFERENCE, ()),
+    ("FG", "IEEE International Conference on Automatic Face and Gesture Recognition", CONFERENCE,
+     ("International Conference on Automatic Face and Gesture Recognition",)),
+    # machine learning and artificial intelligence
+    ("NeurIPS", "Conference on Neural Information Processing Systems", CONFERENCE,
+     ("NIPS", "Neural Information Processing Systems")),
+    ("ICML", "International Conference on Machine Learning", CONFERENCE, ()),
+    ("ICLR", "International Conference on Learning Representations", CONFERENCE, ()),
+    ("AAAI", "AAAI Conference on Artificial Intelligence", CONFERENCE, ()),
+    ("IJCAI", "International Joint Conference on Artificial Intelligence", CONFERENCE, ("IJCAI-ECAI",)),
+    ("IJCNN", "International Joint Conference on Neural Networks", CONFERENCE, ()),
+    ("KDD", "ACM SIGKDD Conference on Knowledge Discovery and Data Mining", CONFERENCE, ("SIGKDD",)),
+    ("ACL", "Annual Meeting of the Association for Computational Linguistics", CONFERENCE, ()),
+    ("EMNLP", "Conference on Empirical Methods in Natural Language Processing", CONFERENCE, ()),
+    ("NAACL", "Conference of the North American Chapter of the Association for Computational Linguistics",
+     CONFERENCE, ()),
+    # medical imaging
+    ("MICCAI", "International Conference on Medical Image Computing and Computer Assisted Intervention", CONFERENCE,
+     ("Medical Image Computing and Computer Assisted Intervention",
+      "Medical Image Computing and Computer-Assisted Intervention")),
+    ("ISBI", "IEEE International Symposium on Biomedical Imaging", CONFERENCE,
+     ("International Symposium on Biomedical Imaging",)),
+    # robotics, graphics, remote sensing
+    ("ICRA", "IEEE International Conference on Robotics and Automation", CONFERENCE,
+     ("International Conference on Robotics and Automation", "Conference on Robotics and Automation")),
+    ("IROS", "IEEE/RSJ International Conference on Intelligent Robots and Systems", CONFERENCE,
+     ("International Conference on Intelligent Robots and Systems",)),
+    ("SIGGRAPH", "ACM SIGGRAPH Conference", CONFERENCE, ()),
+    ("SIGGRAPH Asia", "ACM SIGGRAPH Asia Conference", CONFERENCE, ("SIGGRAPH ASIA",)),
+    ("IGARSS", "IEEE International Geoscience and Remote Sensing Symposium", CONFERENCE,
+     ("International Geoscience and Remote Sensing Symposium",)),
+    # journals
+    ("TPAMI", "IEEE Transactions on Pattern Analysis and Machine Intelligence", JOURNAL,
+     ("T-PAMI", "PAMI", "IEEE Trans. Pattern Anal. Mach. Intell.")),
+    ("IJCV", "International Journal of Computer Vision", JOURNAL, ("Int. J. Comput. Vis.",)),
+    ("TIP", "IEEE Transactions on Image Processing", JOURNAL, ("T-IP", "IEEE Trans. Image Process.")),
+    ("TMM", "IEEE Transactions on Multimedia", JOURNAL, ()),
+    ("TCSVT", "IEEE Transactions on Circuits and Systems for Video Technology", JOURNAL, ("T-CSVT",)),
+    ("TNNLS", "IEEE Transactions on Neural Networks and Learning Systems", JOURNAL, ()),
+    ("TMI", "IEEE Transactions on Medical Imaging", JOURNAL, ("T-MI",)),
+    ("TVCG", "IEEE Transactions on Visualization and Computer Graphics", JOURNAL, ()),
+    ("TGRS", "IEEE Transactions on Geoscience and Remote Sensing", JOURNAL, ()),
+    ("TIFS", "IEEE Transactions on Information Forensics and Security", JOURNAL, ()),
+    ("TITS", "IEEE Transactions on Intelligent Transportation Systems", JOURNAL, ()),
+    ("TCYB", "IEEE Transactions on Cybernetics", JOURNAL, ()),
+    ("SPL", "IEEE Signal Processing Letters", JOURNAL, ()),
+    ("GRSL", "IEEE Geoscience and Remote Sensing Letters", JOURNAL, ()),
+    ("JBHI", "IEEE Journal of Biomedical and Health Informatics", JOURNAL, ()),
+    ("RA-L", "IEEE Robotics and Automation Letters", JOURNAL, ("RAL", "Robotics and Automation Letters")),
+    ("TOG", "ACM Transactions on Graphics", JOURNAL, ("ToG", "ACM Trans. Graph.")),
+    ("CGF", "Computer Graphics Forum", JOURNAL, ()),
+    ("Pattern Recognition", "Pattern Recognition", JOURNAL, ("Pattern Recognit.",)),
+    ("PRL", "Pattern Recognition Letters", JOURNAL, ()),
+    ("CVIU", "Computer Vision and Image Understanding", JOURNAL, ()),
+    ("MedIA", "Medical Image Analysis", JOURNAL, ("Med. Image Anal.",)),
+    ("JMLR", "Journal of Machine Learning Research", JOURNAL, ()),
+    ("TMLR", "Transactions on Machine Learning Research", JOURNAL, ()),
+    ("Neurocomputing", "Neurocomputing", JOURNAL, ()),
+    ("Neural Networks", "Neural Networks", JOURNAL, ()),
+    ("IEEE Access", "IEEE Access", JOURNAL, ()),
+)
+
+# Full names that are also ordinary phrases ("a workshop on Medical Image Analysis"):
+# read only where they stand as a venue, after "in", "to", "by"… or opening the text.
+COMMON_PHRASES = {"Pattern Recognition", "Medical Image Analysis", "Neural Networks"}
+AS_A_VENUE = re.compile(r"(?:^|\b(?:in|to|by|at|for|journal|IEEE|Elsevier)\s*[:,]?\s+(?:the\s+)?(?:journal\s+)?)$",
+                        re.IGNORECASE)
+
+# Words that decide a mention, looked for in the mention's sentence: the nearest before
+# the mention, else the nearest after it.
+CUES = (
+    (ACCEPTED, r"ac+c?ep?t(?:ed|ance)?|acccpted|accepeted|to appear|appear(?:s|ed|ing)? (?:in|at)|"
+               r"(?:to be )?published|publication|camera[- ]?ready|(?:to be )?presented|proceedings|"
+               r"oral|spotlight|poster|highlight"),
+    (SUBMITTED, r"submit(?:ted)?|submission|(?:under|in|for) (?:minor |major )?(?:review|revision)|review|"
+                r"under consideration|rejected"),
+    # a challenge entry: the venue hosted the challenge, it did not accept this paper
+    (None, r"winner|winning|(?:\d+(?:st|nd|rd|th)|first|second|third) (?:place|position)|place solution|"
+           r"runner-up|solution|challenges?|competition|report"),
+)
+CUE = re.compile("|".join(f"(?P<c{index}>\\b(?:{words})\\b)" for index, (_, words) in enumerate(CUES)),
+                 re.IGNORECASE)
+# Anywhere before a mention in its sentence, these make it another work's venue: "extended
+# version of our CVPR 2019 paper", "a preliminary version was presented at ICLR 2023".
+OTHER_WORK = re.compile(
+    r"\b(?:extension|extends?|extended (?:version|from|of)|journal version|conference version|"
+    r"(?:short|previous|preliminary|earlier|initial|prior) (?:version|work)s?|previous(?:ly)?|preliminary|"
+    r"continuation|our (?:\w+ ){0,3}(?:paper|work))\b", re.IGNORECASE)
+WORKSHOP_CUE = re.compile(r"\bworkshops?\b|in conjunction with|co-?located with", re.IGNORECASE)
+CHALLENGE = re.compile(r"\b(?:challenges?|competition)\b", re.IGNORECASE)
+
+# A sentence ends at ". " before a capital, ";" or "|": a mention's words stay within it.
+URL = re.compile(r"https?://\S+|www\.\S+")
+SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]])\.\s+(?=[A-Z])|[;|]\s*")
+# The year written right after a venue: "CVPR 2023", "CVPR2023", "CVPR'23", "CVPR 22",
+# "ICLR (Oral) 2022", "European Conference on Computer Vision (ECCV) 2022"
+YEAR_AFTER = re.compile(r"(?:\s*\([A-Za-z-]+\))?(?:[\s'’@,)(-]*(?P<year>(?:19|20)\d\d)|\s?['’-]?\s?(?P<short>\d\d))"
+                        r"(?!\d|\.\d)")
+# ... or right before it: "2022 IEEE/CVF Conference on …"
+YEAR_BEFORE = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)\s*(?:(?:IEEE|ACM|CVF|RSJ|/)+\s*)?$")
+YEAR = re.compile(r"(?<![\d.])(?P<year>(?:19|20)\d\d)(?!\d|\.\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class Venue:
+    """Where a paper was accepted (or published), or submitted."""
+
+    short: str  # "CVPR", "CVPR Workshops", "TPAMI"
+    name: str  # "IEEE/CVF Conference on Computer Vision and Pattern Recognition"
+    kind: str  # CONFERENCE, JOURNAL or WORKSHOP
+    year: int | None  # as the text gives it; None when it gives none
+    status: str  # ACCEPTED or SUBMITTED
+
+    @property
+    def slug(self) -> str:
+        """For URLs: `cvpr`, `neurips`, `cvpr-workshops`, `ra-l`."""
+        return slugify(self.short, fallback="venue")
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == ACCEPTED
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    short: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    venue: _Known
+    start: int
+    end: int
+
+
+class Venues:
+    """The table of venues, the built-in one extended by `aliases` (spelling -> short name):
+    a short name the table lacks is a new venue of that name, a journal when the spelling
+    says Journal, Transactions or Letters, else a conference."""
+
+    def __init__(self, aliases: Mapping[str, str] | None = None):
+        self.known: dict[str, _Known] = {short: _Known(short, name, kind) for short, name, kind, _ in BUILT_IN}
+        self.spellings: dict[str, _Known] = {}
+        for short, name, _, others in BUILT_IN:
+            for spelling in (short, name, *others):
+                self.spellings[spelling] = self.known[short]
+        for spelling, short in (aliases or {}).items():
+            self.spellings[spelling] = self.known.get(short) or _Known(short, short, _kind_of(spelling))
+
+    @cached_property
+    def _pattern(self) -> re.Pattern:
+        # longest first: at one place in the text the most specific spelling wins
+        ordered = sorted(self.spellings, key=len, reverse=True)
+        return re.compile("|".join(_spelling_pattern(spelling) for spelling in ordered))
+
+    @cached_property
+    def _by_spelling(self) -> dict[str, _Known]:
+        return {_fold(spelling): venue for spelling, venue in self.spellings.items()}
+
+    def read(self, comment: str | None, journal: str | None) -> Venue | None:
+        """The venue the Journal reference names, else the one the Comment says the paper was
+        accepted at, else the one it says it was submitted to; None when neither names one."""
+        published = self._from_text(journal, published=True) if journal else None
+        if published is not None and published.accepted:
+            return published
+        said = self._from_text(comment, published=False) if comment else None
+        return said or published
+
+    def _from_text(self, text: str, published: bool) -> Venue | None:
+        submitted = None
+        for sentence in _sentences(text):
+            mentions = self._mentions(sentence)
+            for mention in mentions:
+                status = _status(sentence, mention, published, text)
+                if status is None:
+                    continue
+                venue = self._venue(sentence, mention, mentions, status)
+                if status == ACCEPTED:
+                    return venue
+                submitted = submitted or venue
+        return submitted
+
+    def _mentions(self, sentence: str) -> list[_Mention]:
+        mentions = []
+        for match in self._pattern.finditer(sentence):
+            spelling = match.group(0)
+            venue = self._by_spelling[_fold(spelling)]
+            if venue.name in COMMON_PHRASES and _fold(spelling) == _fold(venue.name) \
+                    and not AS_A_VENUE.search(sentence[:match.start()]):
+                continue
+            mentions.append(_Mention(venue, match.start(), match.end()))
+        return mentions
+
+    @staticmethod
+    def _venue(sentence: str, mention: _Mention, mentions: list[_Mention], status: str) -> Venue:
+        known = mention.venue
+        if known.kind == CONFERENCE and WORKSHOP_CUE.search(sentence):
+            known = _Known(f"{known.short} Workshops", f"{known.name} Workshops", WORKSHOP)
+        return Venue(known.short, known.name, known.kind, _year(sentence, mention, mentions), status)
+
+
+def _sentences(text: str) -> Iterator[str]:
+    text = " ".join(URL.sub(" ", text).split())  # "…/content/CVPR2021/…" names no venue
+    return (part for part in SENTENCE_END.split(text) if part)
+
+
+def _status(sentence: str, mention: _Mention, published: bool, text: str) -> str | None:
+    """ACCEPTED, SUBMITTED, or None for a mention that is not about this paper's venue."""
+    if OTHER_WORK.search(sentence, 0, mention.start):
+        return None
+    before = list(CUE.finditer(sentence, 0, mention.start))
+    if published:  # a Journal reference: published, unless it says otherwise before the venue
+        return SUBMITTED if before and _cue_kind(before[-1]) == SUBMITTED else ACCEPTED
+    cue = before[-1] if before else CUE.search(sentence, mention.end)
+    if cue is not None:
+        return _cue_kind(cue)
+    if YEAR_AFTER.match(sentence, mention.end) and not CHALLENGE.search(text):
+        return ACCEPTED  # a bare "CVPR 2023", as arXiv authors write it
+    if _fold(sentence) == _fold(sentence[mention.start:mention.end]):
+        return ACCEPTED  # a Comment that is the venue's name alone
+    return None
+
+
+def _cue_kind(cue: re.Match) -> str | None:
+    return CUES[int(cue.lastgroup[1:])][0]
+
+
+def _year(sentence: str, mention: _Mention, mentions: list[_Mention]) -> int | None:
+    """The year written next to the mention, else the first one later in its sentence before
+    another venue is named; None when there is none."""
+    after = YEAR_AFTER.match(sentence, mention.end)
+    if after:
+        return _full_year(after.group("year") or after.group("short"))
+    before = YEAR_BEFORE.search(sentence, 0, mention.start)
+    if before:
+        return int(before.group("year"))
+    bound = next((other.start for other in mentions
+                  if other.start >= mention.end and other.venue != mention.venue), len(sentence))
+    later = YEAR.search(sentence, mention.end, bound)
+    return int(later.group("year")) if later else None
+
+
+def _full_year(digits: str) -> int:
+    if len(digits) == 4:
+        return int(digits)
+    return 1900 + int(digits) if int(digits) >= 80 else 2000 + int(digits)
+
+
+def _spelling_pattern(spelling: str) -> str:
+    words = [re.escape(word) for word in re.split(r"\s+", spelling.strip())]
+    body = r"[\s-]+".join(words).replace(r"Transactions[\s-]+on", r"Trans(?:actions?|\.)(?:[\s-]+on)?")
+    is_acronym = not any(char.islower() for char in spelling)
+    flags = "" if is_acronym else "(?i:"
+    # letters may not run on ("ICCVW" is no ICCV, "NIPS" no "NIPSx"); digits may ("CVPR2023")
+    return rf"(?<![A-Za-z]){flags}{body}{')' if flags else ''}(?![A-Za-z])"
+
+
+def _fold(text: str) -> str:
+    """A spelling as matched: case, dashes and spacing do not matter."""
+    return re.sub(r"[\s\-.,:()]+", " ", text).strip().lower().replace("transactions", "trans").replace(
+        "transaction", "trans").replace("trans on", "trans")
+
+
+def _kind_of(spelling: str) -> str:
+    return JOURNAL if re.search(r"journal|transactions|letters", spelling, re.IGNORECASE) else CONFERENCE
