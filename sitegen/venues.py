@@ -19,7 +19,7 @@ precision and recall.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Iterator, Mapping
 
@@ -30,8 +30,8 @@ SUBMITTED = "submitted"  # submitted, under review, or rejected: not accepted
 
 CONFERENCE, JOURNAL, WORKSHOP = "conference", "journal", "workshop"
 
-# short name, full name, kind, other spellings. A spelling of capitals and digits only
-# (an acronym) matches in that case alone; any other spelling ignores case.
+# short name, full name, kind, other spellings. A spelling of one word ("CVPR", "MedIA")
+# matches in that case alone ("Visual Media" is no MedIA); a longer one ignores case.
 # "Transactions on" in a spelling also matches "Transaction on", "Trans." and "Transactions".
 BUILT_IN: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     # computer vision
@@ -63,7 +63,7 @@ BUILT_IN: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
      ("International Conference on Automatic Face and Gesture Recognition",)),
     # machine learning and artificial intelligence
     ("NeurIPS", "Conference on Neural Information Processing Systems", CONFERENCE,
-     ("NIPS", "Neural Information Processing Systems")),
+     ("NIPS", "Neurips", "Neural Information Processing Systems")),
     ("ICML", "International Conference on Machine Learning", CONFERENCE, ()),
     ("ICLR", "International Conference on Learning Representations", CONFERENCE, ()),
     ("AAAI", "AAAI Conference on Artificial Intelligence", CONFERENCE, ()),
@@ -152,12 +152,14 @@ CHALLENGE = re.compile(r"\b(?:challenges?|competition)\b", re.IGNORECASE)
 # A sentence ends at ". " before a capital, ";" or "|": a mention's words stay within it.
 URL = re.compile(r"https?://\S+|www\.\S+")
 SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]])\.\s+(?=[A-Z])|[;|]\s*")
-# The year written right after a venue: "CVPR 2023", "CVPR2023", "CVPR'23", "CVPR 22",
-# "ICLR (Oral) 2022", "European Conference on Computer Vision (ECCV) 2022"
-YEAR_AFTER = re.compile(r"(?:\s*\([A-Za-z-]+\))?(?:[\s'’@,)(-]*(?P<year>(?:19|20)\d\d)|\s?['’-]?\s?(?P<short>\d\d))"
-                        r"(?!\d|\.\d)")
-# ... or right before it: "2022 IEEE/CVF Conference on …"
-YEAR_BEFORE = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)\s*(?:(?:IEEE|ACM|CVF|RSJ|/)+\s*)?$")
+# The year written right after a venue: "CVPR 2023", "CVPR2023", "CVPR'23", "AAAI-23",
+# "BMVC '22", "ICLR (Oral) 2022". Two digits without an apostrophe must touch the name:
+# "Medical Image Analysis 84 (2023)" is volume 84 of 2023.
+YEAR_AFTER = re.compile(r"(?:\s*\((?:oral|poster|spotlight)\))?(?:[\s'’@,)(-]*(?P<year>(?:19|20)\d\d)|(?:\s?['’]|-)?(?P<short>\d\d))"
+                        r"(?!\d|\.\d)", re.IGNORECASE)
+# ... or right before it: "2022 IEEE/CVF Conference on …", "2021, Thirty-fifth Conference on …"
+YEAR_BEFORE = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)(?:[\s,/]+(?:proceedings|of|the|IEEE|ACM|CVF|RSJ|\d+(?:st|nd|rd|th)|"
+                         r"[a-z]+-?(?:first|second|third|[a-z]+th)))*[\s,/]*$", re.IGNORECASE)
 YEAR = re.compile(r"(?<![\d.])(?P<year>(?:19|20)\d\d)(?!\d|\.\d)")
 
 
@@ -226,14 +228,16 @@ class Venues:
         if published is not None and published.accepted:
             return published
         said = self._from_text(comment, published=False) if comment else None
+        if said is not None and said.year is None and journal:
+            said = replace(said, year=_only_year(journal))  # the Journal reference dates this paper
         return said or published
 
     def _from_text(self, text: str, published: bool) -> Venue | None:
         submitted = None
-        for sentence in _sentences(text):
+        for sentence in [_plain(text)] if published else _sentences(text):
             mentions = self._mentions(sentence)
             for mention in mentions:
-                status = _status(sentence, mention, published, text)
+                status = _status(sentence, mention, mentions, published, text)
                 if status is None:
                     continue
                 venue = self._venue(sentence, mention, mentions, status)
@@ -261,12 +265,20 @@ class Venues:
         return Venue(known.short, known.name, known.kind, _year(sentence, mention, mentions), status)
 
 
+def _plain(text: str) -> str:
+    return " ".join(URL.sub(" ", text).split())  # "…/content/CVPR2021/…" names no venue
+
+
 def _sentences(text: str) -> Iterator[str]:
-    text = " ".join(URL.sub(" ", text).split())  # "…/content/CVPR2021/…" names no venue
-    return (part for part in SENTENCE_END.split(text) if part)
+    return (part for part in SENTENCE_END.split(_plain(text)) if part)
 
 
-def _status(sentence: str, mention: _Mention, published: bool, text: str) -> str | None:
+def _only_year(text: str) -> int | None:
+    years = {match.group("year") for match in YEAR.finditer(_plain(text))}
+    return int(years.pop()) if len(years) == 1 else None
+
+
+def _status(sentence: str, mention: _Mention, mentions: list[_Mention], published: bool, text: str) -> str | None:
     """ACCEPTED, SUBMITTED, or None for a mention that is not about this paper's venue."""
     if OTHER_WORK.search(sentence, 0, mention.start):
         return None
@@ -276,8 +288,8 @@ def _status(sentence: str, mention: _Mention, published: bool, text: str) -> str
     cue = before[-1] if before else CUE.search(sentence, mention.end)
     if cue is not None:
         return _cue_kind(cue)
-    if YEAR_AFTER.match(sentence, mention.end) and not CHALLENGE.search(text):
-        return ACCEPTED  # a bare "CVPR 2023", as arXiv authors write it
+    if _year(sentence, mention, mentions) and not CHALLENGE.search(text):
+        return ACCEPTED  # a bare "CVPR 2023", "NeurIPS Datasets & Benchmarks Track 2022"
     if _fold(sentence) == _fold(sentence[mention.start:mention.end]):
         return ACCEPTED  # a Comment that is the venue's name alone
     return None
@@ -288,16 +300,19 @@ def _cue_kind(cue: re.Match) -> str | None:
 
 
 def _year(sentence: str, mention: _Mention, mentions: list[_Mention]) -> int | None:
-    """The year written next to the mention, else the first one later in its sentence before
-    another venue is named; None when there is none."""
+    """The year written next to the mention (or next to its acronym in parentheses, as in
+    "International Conference on Machine Learning (ICML'23)"), else the first one later in
+    its sentence before another venue is named; None when there is none."""
     after = YEAR_AFTER.match(sentence, mention.end)
     if after:
         return _full_year(after.group("year") or after.group("short"))
     before = YEAR_BEFORE.search(sentence, 0, mention.start)
     if before:
         return int(before.group("year"))
-    bound = next((other.start for other in mentions
-                  if other.start >= mention.end and other.venue != mention.venue), len(sentence))
+    later = [other for other in mentions if other.start >= mention.end]
+    if later and later[0].venue == mention.venue and sentence[mention.end:later[0].start].strip() == "(":
+        return _year(sentence, later[0], mentions)
+    bound = next((other.start for other in later if other.venue != mention.venue), len(sentence))
     later = YEAR.search(sentence, mention.end, bound)
     return int(later.group("year")) if later else None
 
@@ -311,10 +326,12 @@ def _full_year(digits: str) -> int:
 def _spelling_pattern(spelling: str) -> str:
     words = [re.escape(word) for word in re.split(r"\s+", spelling.strip())]
     body = r"[\s-]+".join(words).replace(r"Transactions[\s-]+on", r"Trans(?:actions?|\.)(?:[\s-]+on)?")
-    is_acronym = not any(char.islower() for char in spelling)
-    flags = "" if is_acronym else "(?i:"
-    # letters may not run on ("ICCVW" is no ICCV, "NIPS" no "NIPSx"); digits may ("CVPR2023")
-    return rf"(?<![A-Za-z]){flags}{body}{')' if flags else ''}(?![A-Za-z])"
+    # letters may not run on ("ICCVW" is no ICCV); digits may ("CVPR2023")
+    if len(words) == 1:
+        return rf"(?<![A-Za-z]){body}(?![A-Za-z])"
+    # nor may a longer name: "International Conference on Pattern Recognition and Artificial
+    # Intelligence" is not ICPR
+    return rf"(?<![A-Za-z])(?i:{body})(?![A-Za-z])(?!\s+(?:and|for|of|on|in)\s+[A-Z])"
 
 
 def _fold(text: str) -> str:
