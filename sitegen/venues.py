@@ -120,8 +120,9 @@ BUILT_IN: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("IEEE Access", "IEEE Access", JOURNAL, ()),
 )
 
-# Full names that are also ordinary phrases ("a workshop on Medical Image Analysis"):
-# read only where they stand as a venue, after "in", "to", "by"… or opening the text.
+# Journals named by ordinary phrases ("a workshop on Medical Image Analysis", "Conf. Comput.
+# Vis. Pattern Recognit."): read only where they stand as a venue, after "in", "to", "by"…
+# or opening the text.
 COMMON_PHRASES = {"Pattern Recognition", "Medical Image Analysis", "Neural Networks"}
 AS_A_VENUE = re.compile(r"(?:^|\b(?:in|to|by|at|for|journal|IEEE|Elsevier)\s*[:,]?\s+(?:the\s+)?(?:journal\s+)?)$",
                         re.IGNORECASE)
@@ -251,8 +252,7 @@ class Venues:
         for match in self._pattern.finditer(sentence):
             spelling = match.group(0)
             venue = self._by_spelling[_fold(spelling)]
-            if venue.name in COMMON_PHRASES and _fold(spelling) == _fold(venue.name) \
-                    and not AS_A_VENUE.search(sentence[:match.start()]):
+            if venue.name in COMMON_PHRASES and not AS_A_VENUE.search(sentence[:match.start()]):
                 continue
             mentions.append(_Mention(venue, match.start(), match.end()))
         return mentions
@@ -260,7 +260,7 @@ class Venues:
     @staticmethod
     def _venue(sentence: str, mention: _Mention, mentions: list[_Mention], status: str) -> Venue:
         known = mention.venue
-        if known.kind == CONFERENCE and WORKSHOP_CUE.search(sentence):
+        if known.kind == CONFERENCE and WORKSHOP_CUE.search(sentence, _phrase_start(sentence, mention)):
             known = _Known(f"{known.short} Workshops", f"{known.name} Workshops", WORKSHOP)
         return Venue(known.short, known.name, known.kind, _year(sentence, mention, mentions), status)
 
@@ -276,6 +276,13 @@ def _sentences(text: str) -> Iterator[str]:
 def _only_year(text: str) -> int | None:
     years = {match.group("year") for match in YEAR.finditer(_plain(text))}
     return int(years.pop()) if len(years) == 1 else None
+
+
+def _phrase_start(sentence: str, mention: _Mention) -> int:
+    """Where the words about this mention begin: after the last cue before it, so in
+    "accepted by the OPT Workshop, and submitted to ICASSP 2023" the workshop is OPT's."""
+    before = list(CUE.finditer(sentence, 0, mention.start))
+    return before[-1].end() if before else 0
 
 
 def _status(sentence: str, mention: _Mention, mentions: list[_Mention], published: bool, text: str) -> str | None:
