@@ -206,9 +206,11 @@ class Venues:
     def __init__(self, aliases: Mapping[str, str] | None = None):
         self.known: dict[str, _Known] = {short: _Known(short, name, kind) for short, name, kind, _ in BUILT_IN}
         self.spellings: dict[str, _Known] = {}
-        for short, name, _, others in BUILT_IN:
+        for short, name, kind, others in BUILT_IN:
             for spelling in (short, name, *others):
                 self.spellings[spelling] = self.known[short]
+            if kind == CONFERENCE:  # "CVPRW", "ECCVw": its workshops
+                self.spellings[f"{short}W"] = self.spellings[f"{short}w"] = _workshops(self.known[short])
         for spelling, short in (aliases or {}).items():
             self.spellings[spelling] = self.known.get(short) or _Known(short, short, _kind_of(spelling))
 
@@ -261,8 +263,12 @@ class Venues:
     def _venue(sentence: str, mention: _Mention, mentions: list[_Mention], status: str) -> Venue:
         known = mention.venue
         if known.kind == CONFERENCE and WORKSHOP_CUE.search(sentence, _phrase_start(sentence, mention)):
-            known = _Known(f"{known.short} Workshops", f"{known.name} Workshops", WORKSHOP)
+            known = _workshops(known)
         return Venue(known.short, known.name, known.kind, _year(sentence, mention, mentions), status)
+
+
+def _workshops(conference: _Known) -> _Known:
+    return _Known(f"{conference.short} Workshops", f"{conference.name} Workshops", WORKSHOP)
 
 
 def _plain(text: str) -> str:
@@ -317,11 +323,16 @@ def _year(sentence: str, mention: _Mention, mentions: list[_Mention]) -> int | N
     if before:
         return int(before.group("year"))
     later = [other for other in mentions if other.start >= mention.end]
-    if later and later[0].venue == mention.venue and sentence[mention.end:later[0].start].strip() == "(":
+    if later and _same(later[0], mention) and sentence[mention.end:later[0].start].strip() == "(":
         return _year(sentence, later[0], mentions)
-    bound = next((other.start for other in later if other.venue != mention.venue), len(sentence))
+    bound = next((other.start for other in later if not _same(other, mention)), len(sentence))
     later = YEAR.search(sentence, mention.end, bound)
     return int(later.group("year")) if later else None
+
+
+def _same(one: _Mention, other: _Mention) -> bool:
+    """Two names of one venue, or of a conference and its workshops ("… Workshop (ECCVW)")."""
+    return one.venue.short.removesuffix(" Workshops") == other.venue.short.removesuffix(" Workshops")
 
 
 def _full_year(digits: str) -> int:
