@@ -151,6 +151,7 @@ WORKSHOP_CUE = re.compile(r"\bworkshops?\b|in conjunction with|co-?located with"
 CHALLENGE = re.compile(r"\b(?:challenges?|competition)\b", re.IGNORECASE)
 
 # A sentence ends at ". " before a capital, ";" or "|": a mention's words stay within it.
+WORD = re.compile(r"[A-Za-z]+|\d+")  # "CVPR2023" is CVPR then 2023, "3DV" is 3 then DV
 URL = re.compile(r"https?://\S+|www\.\S+")
 SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]])\.\s+(?=[A-Z])|[;|]\s*")
 # The year written right after a venue: "CVPR 2023", "CVPR2023", "CVPR'23", "AAAI-23",
@@ -215,10 +216,24 @@ class Venues:
             self.spellings[spelling] = self.known.get(short) or _Known(short, short, _kind_of(spelling))
 
     @cached_property
-    def _pattern(self) -> re.Pattern:
-        # longest first: at one place in the text the most specific spelling wins
-        ordered = sorted(self.spellings, key=len, reverse=True)
-        return re.compile("|".join(_spelling_pattern(spelling) for spelling in ordered))
+    def _by_first_word(self) -> dict[str, re.Pattern]:
+        """The spellings, grouped by their first word (lowercase), longest first: at one
+        place in the text the most specific spelling wins. Looking up each word of a text
+        here is many times faster than one alternation of every spelling."""
+        groups: dict[str, list[str]] = {}
+        for spelling in sorted(self.spellings, key=len, reverse=True):
+            groups.setdefault(WORD.search(spelling).group().lower(), []).append(_spelling_pattern(spelling))
+        return {first: re.compile("|".join(patterns)) for first, patterns in groups.items()}
+
+    def _spellings_in(self, sentence: str) -> Iterator[re.Match]:
+        """Every spelling in `sentence`, leftmost first, none overlapping another."""
+        end = 0
+        for word in WORD.finditer(sentence):
+            pattern = self._by_first_word.get(word.group().lower()) if word.start() >= end else None
+            match = pattern.match(sentence, word.start()) if pattern else None
+            if match:
+                end = match.end()
+                yield match
 
     @cached_property
     def _by_spelling(self) -> dict[str, _Known]:
@@ -251,7 +266,7 @@ class Venues:
 
     def _mentions(self, sentence: str) -> list[_Mention]:
         mentions = []
-        for match in self._pattern.finditer(sentence):
+        for match in self._spellings_in(sentence):
             spelling = match.group(0)
             venue = self._by_spelling[_fold(spelling)]
             if venue.name in COMMON_PHRASES and not AS_A_VENUE.search(sentence[:match.start()]):
