@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.venues import Venues
+from sitegen.venues import BUILT_IN, Venues
 
 from conftest import make_config, quiet_build
 from test_digest import digest, numbered
@@ -137,6 +137,12 @@ def test_venue_aliases_add_spellings_to_the_table_and_new_venues():
     assert venues.read(None, "Journal of Imaging 8 (2022)").kind == "journal"
     assert read("Accepted at MIDL 2023") is None  # the built-in table alone does not know it
     assert read("Accepted to CVPR 2023", venues=venues) == ("CVPR", 2023, "accepted")  # the table stays
+
+
+def test_docs_list_every_venue_of_the_built_in_table():
+    doc = (Path(__file__).parent.parent / "docs" / "venues.md").read_text(encoding="utf-8")
+    missing = [short for short, name, _, _ in BUILT_IN if f"| `{short}` | {name} |" not in doc]
+    assert missing == []
 
 
 # --- the paper page -------------------------------------------------------------------------------
