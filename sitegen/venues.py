@@ -150,9 +150,9 @@ OTHER_WORK = re.compile(
 WORKSHOP_CUE = re.compile(r"\bworkshops?\b|in conjunction with|co-?located with", re.IGNORECASE)
 CHALLENGE = re.compile(r"\b(?:challenges?|competition)\b", re.IGNORECASE)
 
-# A sentence ends at ". " before a capital, ";" or "|": a mention's words stay within it.
-WORD = re.compile(r"[A-Za-z]+|\d+")  # "CVPR2023" is CVPR then 2023, "3DV" is 3 then DV
+WORD = re.compile(r"[^\W\d_]+|\d+")  # "CVPR2023" is CVPR then 2023, "3DV" is 3 then DV
 URL = re.compile(r"https?://\S+|www\.\S+")
+# A sentence ends at ". " before a capital, ";" or "|": a mention's words stay within it.
 SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]])\.\s+(?=[A-Z])|[;|]\s*")
 # The year written right after a venue: "CVPR 2023", "CVPR2023", "CVPR'23", "AAAI-23",
 # "BMVC '22", "ICLR (Oral) 2022". Two digits without an apostrophe must touch the name:
@@ -216,28 +216,30 @@ class Venues:
             self.spellings[spelling] = self.known.get(short) or _Known(short, short, _kind_of(spelling))
 
     @cached_property
-    def _by_first_word(self) -> dict[str, re.Pattern]:
+    def _by_first_word(self) -> dict[str, list[tuple[re.Pattern, _Known]]]:
         """The spellings, grouped by their first word (lowercase), longest first: at one
         place in the text the most specific spelling wins. Looking up each word of a text
         here is many times faster than one alternation of every spelling."""
-        groups: dict[str, list[str]] = {}
+        groups: dict[str, list[tuple[re.Pattern, _Known]]] = {}
         for spelling in sorted(self.spellings, key=len, reverse=True):
-            groups.setdefault(WORD.search(spelling).group().lower(), []).append(_spelling_pattern(spelling))
-        return {first: re.compile("|".join(patterns)) for first, patterns in groups.items()}
+            first = WORD.search(spelling)
+            if first:  # an alias of punctuation alone names nothing a text could hold
+                groups.setdefault(first.group().lower(), []).append(
+                    (re.compile(_spelling_pattern(spelling)), self.spellings[spelling]))
+        return groups
 
-    def _spellings_in(self, sentence: str) -> Iterator[re.Match]:
+    def _spellings_in(self, sentence: str) -> Iterator[_Mention]:
         """Every spelling in `sentence`, leftmost first, none overlapping another."""
         end = 0
         for word in WORD.finditer(sentence):
-            pattern = self._by_first_word.get(word.group().lower()) if word.start() >= end else None
-            match = pattern.match(sentence, word.start()) if pattern else None
-            if match:
-                end = match.end()
-                yield match
-
-    @cached_property
-    def _by_spelling(self) -> dict[str, _Known]:
-        return {_fold(spelling): venue for spelling, venue in self.spellings.items()}
+            if word.start() < end:
+                continue
+            for pattern, venue in self._by_first_word.get(word.group().lower(), ()):
+                match = pattern.match(sentence, word.start())
+                if match:
+                    end = match.end()
+                    yield _Mention(venue, match.start(), match.end())
+                    break
 
     def read(self, comment: str | None, journal: str | None) -> Venue | None:
         """The venue the Journal reference names, else the one the Comment says the paper was
@@ -265,14 +267,8 @@ class Venues:
         return submitted
 
     def _mentions(self, sentence: str) -> list[_Mention]:
-        mentions = []
-        for match in self._spellings_in(sentence):
-            spelling = match.group(0)
-            venue = self._by_spelling[_fold(spelling)]
-            if venue.name in COMMON_PHRASES and not AS_A_VENUE.search(sentence[:match.start()]):
-                continue
-            mentions.append(_Mention(venue, match.start(), match.end()))
-        return mentions
+        return [mention for mention in self._spellings_in(sentence)
+                if mention.venue.name not in COMMON_PHRASES or AS_A_VENUE.search(sentence, 0, mention.start)]
 
     @staticmethod
     def _venue(sentence: str, mention: _Mention, mentions: list[_Mention], status: str) -> Venue:
@@ -318,7 +314,7 @@ def _status(sentence: str, mention: _Mention, mentions: list[_Mention], publishe
         return _cue_kind(cue)
     if _year(sentence, mention, mentions) and not CHALLENGE.search(text):
         return ACCEPTED  # a bare "CVPR 2023", "NeurIPS Datasets & Benchmarks Track 2022"
-    if _fold(sentence) == _fold(sentence[mention.start:mention.end]):
+    if not sentence[:mention.start].strip() and not sentence[mention.end:].strip(" ."):
         return ACCEPTED  # a Comment that is the venue's name alone
     return None
 
@@ -365,12 +361,6 @@ def _spelling_pattern(spelling: str) -> str:
     # nor may a longer name: "International Conference on Pattern Recognition and Artificial
     # Intelligence" is not ICPR
     return rf"(?<![A-Za-z])(?i:{body})(?![A-Za-z])(?!\s+(?:and|for|of|on|in)\s+[A-Z])"
-
-
-def _fold(text: str) -> str:
-    """A spelling as matched: case, dashes and spacing do not matter."""
-    return re.sub(r"[\s\-.,:()]+", " ", text).strip().lower().replace("transactions", "trans").replace(
-        "transaction", "trans").replace("trans on", "trans")
 
 
 def _kind_of(spelling: str) -> str:

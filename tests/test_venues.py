@@ -139,6 +139,13 @@ def test_venue_aliases_add_spellings_to_the_table_and_new_venues():
     assert read("Accepted to CVPR 2023", venues=venues) == ("CVPR", 2023, "accepted")  # the table stays
 
 
+def test_any_alias_a_site_may_write_is_read_or_ignored_without_failing():
+    venues = Venues({"中国图象图形学报": "JIG", "Proc. (CVPR) & Co": "CVPR", "---": "X", "": "Y"})
+    assert read("Accepted by 中国图象图形学报 2022", venues=venues) == ("JIG", 2022, "accepted")
+    assert read("Accepted in Proc. (CVPR) & Co 2021", venues=venues) == ("CVPR", 2021, "accepted")
+    assert read("Accepted --- 2021", venues=venues) is None
+
+
 def test_docs_list_every_venue_of_the_built_in_table():
     doc = (Path(__file__).parent.parent / "docs" / "venues.md").read_text(encoding="utf-8")
     missing = [short for short, name, _, _ in BUILT_IN if f"| `{short}` | {name} |" not in doc]
