@@ -7,14 +7,13 @@ never references, so any stage can hold a part of the model without the rest.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterable, Mapping
 
 from .digest import Digest, Entry
+from .slugs import slugify
 from .taxonomy import category_name, is_arxiv_category
 
 
@@ -198,14 +197,3 @@ def _hashed_slug(base: str, name: str, taken: set[str]) -> str:
             taken.add(slug)
             return slug
     raise ValueError(f"cannot find a unique slug for {name!r}")
-
-
-NOT_IN_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def slugify(name: str) -> str:
-    """ASCII, lowercase, words joined by '-'; a name with no Latin letters gets a hash."""
-    ascii_name = name if name.isascii() else (  # ASCII text is its own NFKD form
-        unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii"))
-    slug = NOT_IN_SLUG.sub("-", ascii_name.lower()).strip("-")
-    return slug or "author-" + hashlib.blake2b(name.encode("utf-8"), digest_size=4).hexdigest()

@@ -20,10 +20,13 @@ from .plural import plural
 CONFIG_NAME = "sitegen.yaml"
 
 
-def _option(default: Any, doc: str) -> Any:
+def _option(default: Any, doc: str, maps: str | None = None) -> Any:
+    """A key with its default and documentation; `maps` says what a mapping's keys and values
+    are, for the message when they are not strings."""
+    metadata = {"doc": doc, "maps": maps}
     if isinstance(default, (dict, list)):  # each Config gets its own copy
-        return field(default_factory=lambda: type(default)(default), metadata={"doc": doc})
-    return field(default=default, metadata={"doc": doc})
+        return field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,11 @@ class Config:
     strict: bool = _option(False, "Treat any problem in the digests as a failure (same as `--strict`).")
     category_overrides: dict = _option(
         {}, "Map of content sub-folder to category code, for producers that write a fixed "
-            "category into every heading (e.g. `{cs.CV: cs.CV}`).")
+            "category into every heading (e.g. `{cs.CV: cs.CV}`).", maps="folder names to category codes")
+    venue_aliases: dict = _option(
+        {}, "Venue spellings the built-in table lacks, each mapped to a short name: one of the table "
+            "(`{\"Conf. Comput. Vis. Pattern Recognit.\": CVPR}`) or a new venue (`{MIDL: MIDL}`); "
+            "see docs/venues.md.", maps="venue spellings to short names")
 
     extra_css: list = _option(
         [], "Stylesheets added to every page after the theme's own `style.css`, as file names in the "
@@ -125,11 +132,12 @@ def parse_config(text: str, source: str) -> dict[str, Any]:
     if not isinstance(node, yaml.MappingNode):
         raise ConfigError("invalid configuration", (Problem(source, 1, "expected a mapping of keys to values"),))
     types = {f.name: f.type for f in dataclasses.fields(Config) if f.metadata.get("doc")}
+    maps = {f.name: f.metadata["maps"] for f in dataclasses.fields(Config) if f.metadata.get("maps")}
     problems = []
     for key_node, key, value in pairs:
         # The key as written: YAML 1.1 reads `on` or `yes` as booleans.
         name = key if isinstance(key, str) else key_node.value
-        problem = _check_key(name, value, types, source, key_node.start_mark.line + 1)
+        problem = _check_key(name, value, types, maps, source, key_node.start_mark.line + 1)
         if problem:
             problems.append(problem)
     if problems:
@@ -140,7 +148,8 @@ def parse_config(text: str, source: str) -> dict[str, Any]:
 _TYPES: Mapping[str, type] = {"str": str, "int": int, "bool": bool, "dict": dict, "list": list}
 
 
-def _check_key(key: Any, value: Any, types: Mapping[str, str], source: str, line: int) -> Problem | None:
+def _check_key(key: Any, value: Any, types: Mapping[str, str], maps: Mapping[str, str], source: str,
+               line: int) -> Problem | None:
     if key not in types:
         known = ", ".join(sorted(types))
         close = difflib.get_close_matches(str(key), types, n=1)
@@ -151,7 +160,7 @@ def _check_key(key: Any, value: Any, types: Mapping[str, str], source: str, line
     if not isinstance(value, expected) or wrong_bool:
         return Problem(source, line, f"'{key}' must be {_article(expected)}, got {type(value).__name__} {value!r}")
     if expected is dict and not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        return Problem(source, line, f"'{key}' must map folder names to category codes (strings), got {value!r}")
+        return Problem(source, line, f"'{key}' must map {maps[key]} (strings), got {value!r}")
     if expected is list and not all(isinstance(item, str) for item in value):
         return Problem(source, line, f"'{key}' must be a list of strings, got {value!r}")
     if expected is int and value < 1:

@@ -17,7 +17,8 @@ from typing import Iterable, Mapping
 import jinja2
 from jinja2 import meta
 
-from .archive import Archive, slugify
+from .archive import Archive
+from .slugs import slugify
 from .config import Config
 from .routes import Page
 from .themes import Asset, Vendor

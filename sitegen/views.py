@@ -7,6 +7,7 @@ the way back from the page being rendered, so links work from `file://` and any 
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import heapq
 import re
 import unicodedata
@@ -23,6 +24,7 @@ from .config import Config
 from .markup import abstract_html, has_math, math_html, safe_href, text_html
 from .routes import Page
 from .taxonomy import category_name
+from .venues import Venues
 
 AUTHORS_IN_LISTS = 12  # a listing shows this many names, then "and N more"
 COAUTHORS_SHOWN = 60  # an author page names this many co-authors, then "and N more"
@@ -59,6 +61,10 @@ class Views:
     @cached_property
     def site(self) -> Site:
         return Site(self.config.title, self.config.description, self.config.language, self.config.base_url)
+
+    @cached_property
+    def venues(self) -> Venues:
+        return Venues(self.config.venue_aliases)
 
     @cached_property
     def days_with_papers(self) -> list[date]:
@@ -178,6 +184,7 @@ class Views:
         abstract = abstract_html(paper.summary)
         comment = text_html(paper.comment) if paper.comment else None
         journal = text_html(paper.journal) if paper.journal else None
+        venue = self.venues.read(paper.comment, paper.journal)
         view.update({
             "authors": self.author_links(paper.authors),
             "author_names": ", ".join(paper.authors),
@@ -194,6 +201,7 @@ class Views:
             "bibtex": bibtex(paper),
             "has_math": any(has_math(html or "") for html in (view["title_html"], abstract, comment, journal)),
             "journal": paper.journal,
+            "venue": dataclasses.asdict(venue) if venue else None,
             "citation_date": f"{paper.published:%Y/%m/%d}",
         })
         return view

@@ -187,6 +187,14 @@ def test_category_override_must_map_to_a_category_code() -> None:
     assert "'category_overrides'" in problems[0]
 
 
+def test_venue_aliases_map_spellings_to_short_names() -> None:
+    values = parse_config('venue_aliases: {"Conf. Comput. Vis. Pattern Recognit.": CVPR, MIDL: MIDL}\n',
+                          "sitegen.yaml")
+    assert values == {"venue_aliases": {"Conf. Comput. Vis. Pattern Recognit.": "CVPR", "MIDL": "MIDL"}}
+    assert problems_of("title: T\nvenue_aliases:\n  MIDL: [MIDL]\n") == [
+        "sitegen.yaml:2: 'venue_aliases' must map venue spellings to short names (strings), got {'MIDL': ['MIDL']}"]
+
+
 # --- `sitegen check` -------------------------------------------------------------------------
 
 

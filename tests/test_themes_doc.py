@@ -42,8 +42,9 @@ def views(tmp_path_factory) -> Views:
 
 @pytest.fixture(scope="module")
 def long_paper(tmp_path_factory) -> tuple[Views, str, str]:
-    """Views over one paper of 14 authors, its id and the name of its last author: the
-    author whose page lists the paper with the cut list of authors and their own name."""
+    """Views over one paper of 14 authors, accepted at a venue, its id and the name of its
+    last author: the author whose page lists the paper with the cut list of authors and
+    their own name."""
     content = tmp_path_factory.mktemp("long") / "content"
     digest = content / "cs.CV" / "2022" / "09" / "20220929.md"
     digest.parent.mkdir(parents=True)
@@ -58,7 +59,7 @@ def long_paper(tmp_path_factory) -> tuple[Views, str, str]:
         "- **Published**: 2022-09-29 03:00:00+00:00",
         "- **Updated**: 2022-09-29 03:00:00+00:00",
         f"- **Authors**: {', '.join(authors)}",
-        "- **Comment**: None",
+        "- **Comment**: Accepted to CVPR 2023",
         "- **Journal**: None",
         "- **Summary**: Written by many.",
         "",
@@ -100,6 +101,7 @@ def shapes(views: Views, long_paper: tuple[Views, str, str]) -> dict[str, dict]:
         "category link": paper["primary"],
         "day link": paper["days"][0],
         "DOI": paper["dois"][0],
+        "venue": long_views.paper_view(paper_id)["venue"],
         "totals": pages["home"]["totals"],
         "pager entry": next(entry for entry in category["pager"] if entry),
         "chart": category["chart"],
