@@ -28,6 +28,7 @@ from .render import Renderer, environment
 from .routes import Page
 from .search import index_files, search_tiers, tier_files, tier_name
 from .themes import Theme, Vendor, extra_assets, load_theme, theme_assets, theme_warnings, vendor_assets
+from .venues import Venues
 from .views import Views
 
 BATCH = 250  # pages a worker renders between reports
@@ -135,7 +136,8 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
                 failed = set(linking.result())
             spare.holds = {path: digest for path, digest in served.items() if path not in failed}
         searching = running.enter_context(Background(
-            lambda: _search_data(archive, state, spare, output, served, 1 if served is None else jobs), fork=jobs > 1))
+            lambda: _search_data(archive, Venues(config.venue_aliases), state, spare, output, served,
+                                 1 if served is None else jobs), fork=jobs > 1))
         with report.stage("plan"):
             views = Views(archive, config)
             pages = list(views.pages())
@@ -183,7 +185,7 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
     return BuildResult(counts, len(stale), len(reading.problems), report.timings)
 
 
-def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,
+def _search_data(archive: Archive, venues: Venues, state: BuildState, spare: publish.Spare, output: Path,
                  served: dict[str, str] | None, jobs: int) -> tuple[dict[str, str], dict[str, SearchTier], float]:
     """The search files (path -> hash), the tiers they make, and the seconds it took. A
     tier's files are made again only when its papers, or sitegen's code, changed;
@@ -207,7 +209,7 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
             tier = SearchTier(made.summary, spare.write_all((file.path, file.data) for file in made.files))
         kept[key] = tier
     written = {path: digest for tier in kept.values() for path, digest in tier.paths.items()}
-    for file in index_files(tiers, [tier.summary for tier in kept.values()]):
+    for file in index_files(tiers, [tier.summary for tier in kept.values()], venues):
         written[file.path] = spare.write(file.path, file.data)
     return written, kept, time.perf_counter() - started
 

@@ -14,8 +14,10 @@ from the entries of the loaded shards that the query uses.
 
 Within a tier, documents are numbered oldest year first, then by primary category, so a
 year filter, and a category filter for the category's own papers, is a check against a
-few ranges of document numbers; the papers cross-listed to a category come in a file per
-category. Very common terms keep only their `MAX_POSTINGS` best-weighted postings per field.
+few ranges of document numbers; the papers cross-listed to a category, or accepted at a
+venue, come in a file per category or venue. Each filter is declared once, in `FILTERS`,
+and the manifest tells search.js what it needs of them. Very common terms keep only their
+`MAX_POSTINGS` best-weighted postings per field.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import orjson
 from lunr.stop_word_filter import WORDS as STOP_WORDS
@@ -37,6 +39,7 @@ from lunr.stop_word_filter import WORDS as STOP_WORDS
 from . import routes
 from .archive import Archive, Paper
 from .parallel import collector_paused, fork_map, maybe_forked_map
+from .venues import Venues
 
 K1 = 1.2
 B = 0.75
@@ -315,13 +318,14 @@ class Tier:
     summary: dict  # name, documents, the first term of each shard, total length of each field
 
 
-def build_search(archive: Archive, jobs: int = 1) -> Iterator[SearchFile]:
-    """Every file of the search data: each tier's shards and display chunks, the manifest."""
+def build_search(archive: Archive, jobs: int = 1, venues: Venues | None = None) -> Iterator[SearchFile]:
+    """Every file of the search data: each tier's shards and display chunks, the manifest
+    and the filters' lists (`venues` reads a paper's venue: the built-in table if None)."""
     tiers = search_tiers(archive)
     built = [tier_files(tier_name(papers), papers, jobs) for papers in tiers]
     for tier in built:
         yield from tier.files
-    yield from index_files(tiers, [tier.summary for tier in built])
+    yield from index_files(tiers, [tier.summary for tier in built], venues or Venues())
 
 
 def tier_files(name: str, papers: Sequence[Paper], jobs: int = 1) -> Tier:
@@ -348,17 +352,37 @@ def _made_files(name: str, papers: Sequence[Paper], weights: "Weights", plan: li
         yield from batch
 
 
-def index_files(tiers: Sequence[Sequence[Paper]], summaries: Sequence[dict]) -> list[SearchFile]:
-    """The manifest and the cross-list files: small, over the whole archive, made every time."""
+def index_files(tiers: Sequence[Sequence[Paper]], summaries: Sequence[dict], venues: Venues) -> list[SearchFile]:
+    """The manifest and the filters' list files: small, over the whole archive, made every time.
+
+    List files are numbered across filters (`search/categories/0.js`, …, then
+    `search/venues/N.js`), so a file's number is its key in search.js whatever its filter.
+    """
     papers = [paper for tier in tiers for paper in tier]
-    cross_lists = _cross_lists(papers)
-    files = []
-    for number, documents in enumerate(cross_lists.values()):
-        gaps = [b - a for a, b in zip([0, *documents], documents)]
-        files.append(SearchFile(f"search/categories/{number}.js", _script("addCrossList", number, gaps)))
-    files.append(SearchFile("search/manifest.js", _script("setManifest", 0, _manifest(papers, summaries,
-                                                                                       list(cross_lists)))))
+    manifest = _manifest(papers, summaries)
+    files: list[SearchFile] = []
+    for search_filter in FILTERS:
+        manifest["filters"].append(search_filter.description())
+        if search_filter.ranges is not None:
+            value = search_filter.ranges.value
+            manifest[search_filter.ranges.key] = _ranges((number, value(paper, venues))
+                                                         for number, paper in enumerate(papers))
+        if search_filter.lists is not None:
+            manifest[search_filter.lists.key] = _add_list_files(files, papers, search_filter.lists, venues)
+    manifest["stopWords"] = sorted(STOP_WORDS)
+    files.append(SearchFile("search/manifest.js", _script("setManifest", 0, manifest)))
     return files
+
+
+def _add_list_files(files: list[SearchFile], papers: Sequence[Paper], lists: Lists, venues: Venues) -> dict[str, int]:
+    """Appends a file per value to `files`, numbered on from those there; returns value ->
+    its file's number. A file holds the value's documents, each as the gap from the last."""
+    numbers = {}
+    for value, documents in _documents_by_value(papers, lists, venues).items():
+        numbers[value] = number = len(files)
+        gaps = [b - a for a, b in zip([0, *documents], documents)]
+        files.append(SearchFile(f"search/{lists.folder}/{number}.js", _script("addList", number, gaps)))
+    return numbers
 
 
 def _docs_file(name: str, papers: Sequence[Paper], start: int) -> SearchFile:
@@ -510,18 +534,12 @@ def _display(paper: Paper) -> list:
             list(paper.categories), paper.summary[:ABSTRACT_CHARS]]
 
 
-def _cross_lists(papers: Sequence[Paper]) -> dict[str, list[int]]:
-    """category -> the documents cross-listed to it (carrying it, not as primary category).
-
-    With the primary category's ranges in the manifest, they make `category:` find every
-    paper the category's page lists. Loaded only by a query that filters by category.
-    """
+def _documents_by_value(papers: Sequence[Paper], lists: Lists, venues: Venues) -> dict[str, list[int]]:
+    """value -> the documents that have it, values in sorted order."""
     found: dict[str, list[int]] = defaultdict(list)
     for number, paper in enumerate(papers):
-        primary = paper.primary_category.lower()
-        for code in dict.fromkeys(code.lower() for code in paper.categories):
-            if code != primary:
-                found[code].append(number)
+        for value in lists.values(paper, venues):
+            found[value].append(number)
     return dict(sorted(found.items()))
 
 
@@ -537,7 +555,8 @@ def _ranges(numbered: Iterator[tuple[int, object]]) -> dict:
     return dict(ranges)
 
 
-def _manifest(papers: Sequence[Paper], summaries: Sequence[dict], cross_listed: Sequence[str]) -> dict:
+def _manifest(papers: Sequence[Paper], summaries: Sequence[dict]) -> dict:
+    """The manifest but for the filters' values, which `index_files` adds after `filters`."""
     tiers, start = [], 0
     for summary in summaries:
         tiers.append({"name": summary["name"], "start": start, "documents": summary["documents"],
@@ -546,12 +565,90 @@ def _manifest(papers: Sequence[Paper], summaries: Sequence[dict], cross_listed: 
     return {
         "fields": list(FIELDS), "boosts": list(FIELDS.values()), "documents": len(papers),
         "lengths": [sum(summary["lengths"][position] for summary in summaries) for position in range(len(FIELDS))],
-        "docsPerChunk": DOCS_PER_CHUNK, "tiers": tiers,
-        "years": _ranges((number, paper.published.year) for number, paper in enumerate(papers)),
-        "categories": _ranges((number, paper.primary_category.lower()) for number, paper in enumerate(papers)),
-        "crossLists": {code: number for number, code in enumerate(cross_listed)},
-        "stopWords": sorted(STOP_WORDS),
+        "docsPerChunk": DOCS_PER_CHUNK, "tiers": tiers, "filters": [],
     }
+
+
+# --- filters: `year:2022`, `category:cs.CV`, `venue:cvpr` -----------------------------------
+
+SPAN = "span"  # the value is a number or a span of them, `2019-2022`
+TERM = "term"  # the value is one word, case ignored: `cs.CV`, `CVPR`
+
+
+@dataclass(frozen=True)
+class Ranges:
+    """Documents by a value they are numbered by (year, primary category): each value's
+    documents are a few ranges of numbers, in the manifest under `key`; no download."""
+
+    key: str
+    value: Callable[[Paper, Venues], object]
+
+
+@dataclass(frozen=True)
+class Lists:
+    """Documents by values scattered over the numbering (cross-listed categories, venues):
+    each value's documents are a file, `search/<folder>/N.js`, loaded only by a query that
+    asks for the value; the manifest maps each value to N under `key`."""
+
+    key: str
+    folder: str
+    values: Callable[[Paper, Venues], Iterable[str]]
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """A `name:value` filter of the search box, declared once: the build indexes it, the
+    manifest describes it to search.js (which reads a value by its `kind`, SPAN or TERM,
+    and knows no filter by name) and the search page shows its example.
+
+    A filter's value keeps the documents in its ranges or its list; several values of one
+    filter keep the documents of any, and different filters must all keep a document.
+    """
+
+    name: str
+    kind: str
+    example: str  # as the search page's help shows it: `year:2022`
+    aliases: tuple[str, ...] = ()
+    ranges: Ranges | None = None
+    lists: Lists | None = None
+
+    def description(self) -> dict:
+        """What search.js needs to know of the filter: its names, kind and manifest keys."""
+        described = {"name": self.name, "aliases": list(self.aliases), "kind": self.kind}
+        if self.ranges is not None:
+            described["ranges"] = self.ranges.key
+        if self.lists is not None:
+            described.update(lists=self.lists.key, folder=self.lists.folder)
+        return described
+
+
+def _cross_listed(paper: Paper, venues: Venues) -> Iterable[str]:
+    """The categories a paper carries besides its primary one: with the primary category's
+    ranges, `category:` finds every paper the category's page lists."""
+    primary = paper.primary_category.lower()
+    return [code for code in dict.fromkeys(code.lower() for code in paper.categories) if code != primary]
+
+
+def _accepted_venue(paper: Paper, venues: Venues) -> Iterable[str]:
+    """The slug of the venue the paper was accepted at or published in (`cvpr`,
+    `cvpr-workshops`), never one it was only submitted to. A one-word short name is its
+    slug in lowercase (`NeurIPS`, `RA-L`); one that is not (an alias `J.Imaging`) is a
+    value too, so either can be typed."""
+    venue = venues.read(paper.comment, paper.journal)
+    if venue is None or not venue.accepted:
+        return ()
+    typed = venue.short.lower()
+    return [venue.slug] if typed == venue.slug or len(typed.split()) > 1 else [venue.slug, typed]
+
+
+FILTERS: tuple[SearchFilter, ...] = (
+    # `year:` is the year of the paper's first version (`published`), as documents are numbered
+    SearchFilter("year", SPAN, "year:2022", ranges=Ranges("years", lambda paper, _: paper.published.year)),
+    SearchFilter("category", TERM, "category:cs.CV", aliases=("cat",),
+                 ranges=Ranges("categories", lambda paper, _: paper.primary_category.lower()),
+                 lists=Lists("crossLists", "categories", _cross_listed)),
+    SearchFilter("venue", TERM, "venue:cvpr", lists=Lists("venues", "venues", _accepted_venue)),
+)
 
 
 # What a JSON text must not hold inside a single-quoted script string, and what stands for it.

@@ -25,7 +25,9 @@ import pytest
 from sitegen import routes, search
 from sitegen.archive import Paper, build_archive
 from sitegen.reader import read_content
-from sitegen.search import FIELDS, Terms, build_search, document_order, js_order, lunr_weight, search_tiers, words
+from sitegen.search import (FIELDS, FILTERS, Terms, build_search, document_order, js_order, lunr_weight,
+                            search_tiers, words)
+from sitegen.venues import Venues
 
 from conftest import SITE_CONTENT
 
@@ -580,6 +582,76 @@ def test_year_and_category_ranges_cover_exactly_their_papers(many_shards, tiers)
     assert len(manifest["crossLists"]) == len({path for path in files if path.startswith("search/categories/")})
 
 
+# --- filters -------------------------------------------------------------------------------
+
+def test_filters_are_declared_once_and_described_to_search_js(site_archive):
+    """search.js learns every filter from the manifest: names, kind and where its values are;
+    it reads a value by the filter's kind, so each kind must be one it knows."""
+    files = search_files(site_archive)
+    manifest = files["search/manifest.js"]
+    assert manifest["filters"] == [search_filter.description() for search_filter in FILTERS]
+    assert [f["name"] for f in manifest["filters"]] == ["year", "category", "venue"]
+    names = [name for f in manifest["filters"] for name in [f["name"], *f["aliases"]]]
+    assert len(names) == len(set(names)) and "cat" in names
+    field_prefixes = json.loads(re.search(r"FIELD_PREFIXES = (\[.*?\]);", SEARCH_JS.read_text()).group(1))
+    assert not set(names) & set(field_prefixes)
+    for described in manifest["filters"]:
+        assert re.search(rf"^    {described['kind']}: function", SEARCH_JS.read_text(), re.M), described["kind"]
+        for key in (described.get("ranges"), described.get("lists")):
+            assert key is None or isinstance(manifest[key], dict), (described, key)
+        assert ("lists" in described) == ("folder" in described)
+
+
+def venue_papers():
+    """Papers accepted, submitted, at workshops and in journals, in document order but for the
+    2021 paper, which is the first document."""
+    texts = [  # id, published, comment, journal
+        ("2209.20001", "2022-09-28", "Accepted to CVPR 2022", None),
+        ("2209.20002", "2022-09-28", "Submitted to CVPR 2023", None),
+        ("2112.20003", "2021-12-01", "CVPR 2022 (Oral)", None),
+        ("2209.20004", "2022-09-28", "Accepted at the CVPR 2022 Workshop on Fairness", None),
+        ("2209.20005", "2022-09-28", None, "IEEE Transactions on Pattern Analysis and Machine Intelligence 45 (2022)"),
+        ("2209.20006", "2022-09-28", "Accepted by Journal of Imaging", None),
+        ("2209.20007", "2022-09-28", "Under review at NeurIPS 2022", None),
+        ("2209.20008", "2022-09-28", None, None),
+    ]
+    return [replace(paper(id, f"Paper {id}", published=published), comment=comment, journal=journal)
+            for id, published, comment, journal in texts]
+
+
+def test_venue_filter_lists_the_papers_accepted_at_each_venue_never_submitted_ones():
+    archive = archive_of(*venue_papers())
+    venues = Venues({"Journal of Imaging": "J.Imaging"})
+    files = {file.path: decode(file.data)[2] for file in build_search(archive, venues=venues)}
+    manifest = files["search/manifest.js"]
+    order = [p.id for p in document_order(archive)]
+    found = {}
+    for value, number in manifest["venues"].items():
+        gaps = files[f"search/venues/{number}.js"]
+        found[value] = {order[sum(gaps[:i + 1])] for i in range(len(gaps))}
+    assert found == {
+        "cvpr": {"2209.20001", "2112.20003"},  # not 2209.20002, only submitted to CVPR
+        "cvpr-workshops": {"2209.20004"},
+        "tpami": {"2209.20005"},
+        "j-imaging": {"2209.20006"}, "j.imaging": {"2209.20006"},  # slug, and a short name typed as written
+    }
+    # list files are numbered on from the categories' cross-lists: one number, one file
+    numbers = [*manifest["crossLists"].values(), *manifest["venues"].values()]
+    assert numbers == list(range(len(numbers)))
+
+
+def test_venues_change_no_tier_file_and_a_site_without_any_lists_none():
+    papers = venue_papers()
+    with_venues = {file.path: file.data for file in build_search(archive_of(*papers))}
+    without = {file.path: file.data for file in build_search(archive_of(*(replace(p, comment=None, journal=None)
+                                                                         for p in papers)))}
+    assert {path for path in with_venues if path.startswith("search/venues/")}
+    assert not {path for path in without if path.startswith("search/venues/")}
+    assert decode(without["search/manifest.js"])[2]["venues"] == {}
+    tier_files = {path for path in without if path.count("/") == 3}
+    assert tier_files and all(with_venues[path] == without[path] for path in tier_files)
+
+
 @pytest.mark.parametrize("tiers", [1, 3])
 def test_display_chunks_follow_document_numbers(many_shards, tiers):
     archive, files = many_shards
@@ -651,7 +723,7 @@ def test_node_reads_the_fixture_search_files_like_the_python_decoder(site_archiv
       const out = {};
       for (const [path, source] of Object.entries(input)) {
         const record = (n, d) => { out[path] = d; };
-        const callbacks = { addShard: record, addDocs: record, addCrossList: record, setManifest: record };
+        const callbacks = { addShard: record, addDocs: record, addList: record, setManifest: record };
         vm.runInNewContext(source, { sitegenSearch: callbacks, JSON });
       }
       console.log(JSON.stringify(out));

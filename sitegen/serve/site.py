@@ -180,7 +180,8 @@ class Model:
 
     def _search_files(self, say: Callable[[str], None]) -> dict[str, bytes]:
         say(f"building the search data for {plural(len(self.archive.papers), 'paper')} (first search request)")
-        return {search_file.path: search_file.data for search_file in build_search(self.archive, os.cpu_count() or 1)}
+        files = build_search(self.archive, os.cpu_count() or 1, self.views.venues)
+        return {search_file.path: search_file.data for search_file in files}
 
 
 class Contexts:

@@ -6,6 +6,8 @@
 // lunr's BM25 over the whole archive (totals in search/manifest.js), assembles a lunr.Index
 // and lets lunr score it, so the scores equal those of one lunr index of the archive.
 // Display records come in small chunks (search/<tier>/docs/N.js) for the results shown.
+// Filters (`year:`, `category:`, `venue:`) are declared in sitegen/search.py; the manifest
+// describes them, and this file reads a filter's value by its kind alone.
 (function () {
   "use strict";
 
@@ -16,7 +18,8 @@
                   "æ": "ae", "œ": "oe", "ß": "ss", "þ": "th" };
   var UNACCENTED = /[łøđðħıŀŧæœßþ]/g;
   var ARXIV_ID = /^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z-]+)?\/\d{7})(?:v\d+)?$/i;
-  var FIELD_PREFIX = /^(title|author|authors|abstract|id|year|category|cat):(.*)$/i;
+  var PREFIX = /^([a-z]+):(.*)$/i;
+  var FIELD_PREFIXES = ["title", "author", "authors", "abstract", "id"];
   var TEXT_FIELDS = ["title", "abstract"];
   var MIN_PREFIX = 2; // a shorter `x*` would load a big part of the index
   var MAX_PREFIX_SHARDS = 4; // and a prefix reads at most this many shards (per tier)
@@ -29,7 +32,7 @@
 
   var state = {
     root: "", manifest: null, stopWords: null, stems: new Map(), shards: {}, shardTerms: {}, docs: {}, loading: {},
-    crossLists: {},
+    filters: null, lists: {},
     results: [], shown: 0, query: "", generation: 0,
   };
 
@@ -39,11 +42,11 @@
     setManifest: function (_, manifest) { state.manifest = manifest; },
     addShard: function (key, entries) { state.shards[key] = entries; },
     addDocs: function (key, records) { state.docs[key] = records; },
-    addCrossList: function (number, gaps) {
+    addList: function (number, gaps) {
       var documents = new Set();
       var doc = 0;
       gaps.forEach(function (gap) { documents.add(doc += gap); });
-      state.crossLists[number] = documents;
+      state.lists[number] = documents;
     },
   };
 
@@ -89,20 +92,17 @@
   // --- query: filters, field prefixes, ids, names, phrases --------------------------------
 
   function parseQuery(text) {
-    var query = { clauses: [], years: null, categories: [], stems: [], words: [] };
+    var query = { clauses: [], filters: [], stems: [], words: [] };
     var plain = [];
     text.split(/\s+/).forEach(function (raw) {
       if (!raw) return;
       var field = null;
-      var prefixed = FIELD_PREFIX.exec(raw);
+      var prefixed = PREFIX.exec(raw);
       if (prefixed) {
-        field = prefixed[1].toLowerCase();
-        raw = prefixed[2];
-        if (field === "year") { query.years = parseYears(raw); return; }
-        if (field === "category" || field === "cat") {
-          if (raw) query.categories.push(raw.toLowerCase());
-          return;
-        }
+        var name = prefixed[1].toLowerCase();
+        var filter = own(state.filters, name);
+        if (filter) { addFilter(query, filter, prefixed[2]); return; }
+        if (FIELD_PREFIXES.indexOf(name) >= 0) { field = name; raw = prefixed[2]; }
       }
       var id = ARXIV_ID.exec(raw);
       if (id) {
@@ -121,12 +121,81 @@
     return query;
   }
 
-  function parseYears(text) {
-    var match = /^(\d{4})(?:-(\d{4}))?$/.exec(text);
-    if (!match) return null;
-    var first = Number(match[1]);
-    var last = Number(match[2] || match[1]);
-    return [Math.min(first, last), Math.max(first, last)];
+  // --- filters: described by the manifest, read by their kind ----------------------------
+
+  // name and alias -> { name, kind, ranges: value -> [[first, last], …], lists: value -> file
+  // number, folder }, from the manifest's description of each filter
+  function filtersOf(manifest) {
+    var filters = Object.create(null);
+    manifest.filters.forEach(function (described) {
+      var filter = { name: described.name, kind: described.kind, folder: described.folder,
+                     ranges: (described.ranges && manifest[described.ranges]) || {},
+                     lists: (described.lists && manifest[described.lists]) || {} };
+      [described.name].concat(described.aliases).forEach(function (name) { filters[name] = filter; });
+    });
+    return filters;
+  }
+
+  // What a value typed after a filter's name stands for, by the filter's kind: the keys of
+  // its ranges and lists, or null for no value of that kind (`year:abc`: the word is ignored).
+  var VALUE_KEYS = {
+    // `2022` or `2019-2022`: the values of the span that have documents
+    span: function (text, filter) {
+      var match = /^(\d+)(?:-(\d+))?$/.exec(text);
+      if (!match) return null;
+      var first = Number(match[1]);
+      var last = Number(match[2] || match[1]);
+      return Object.keys(filter.ranges).filter(function (key) {
+        return Number(key) >= Math.min(first, last) && Number(key) <= Math.max(first, last);
+      });
+    },
+    // `cs.CV`, `CVPR`: one value, case ignored
+    term: function (text) { return text ? [text.toLowerCase()] : null; },
+  };
+
+  // Values of one filter add up (`category:cs.CV category:cs.LG` keeps either); every
+  // filter given must keep a document.
+  function addFilter(query, filter, text) {
+    var keys = VALUE_KEYS[filter.kind](text, filter);
+    if (!keys) return;
+    var wanted = query.filters.filter(function (given) { return given.filter === filter; })[0];
+    if (!wanted) query.filters.push(wanted = { filter: filter, keys: [] });
+    wanted.keys = wanted.keys.concat(keys);
+  }
+
+  // The list files a query's filters need: `search/categories/3.js`, `search/venues/41.js`
+  function listFiles(query) {
+    var paths = [];
+    query.filters.forEach(function (wanted) {
+      wanted.keys.forEach(function (key) {
+        var number = own(wanted.filter.lists, key);
+        if (number !== undefined) paths.push("search/" + wanted.filter.folder + "/" + number + ".js");
+      });
+    });
+    return paths;
+  }
+
+  function keeps(wanted, number) {
+    return wanted.keys.some(function (key) {
+      var list = own(wanted.filter.lists, key);
+      return inRanges(number, own(wanted.filter.ranges, key) || []) || (list !== undefined && state.lists[list].has(number));
+    });
+  }
+
+  function passesFilters(query, number) {
+    return query.filters.every(function (wanted) { return keeps(wanted, number); });
+  }
+
+  // manifest lookups by what the reader typed: `category:constructor` is no category
+  function own(object, key) {
+    return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
+  }
+
+  function inRanges(number, ranges) {
+    for (var i = 0; i < ranges.length; i++) {
+      if (number >= ranges[i][0] && number <= ranges[i][1]) return true;
+    }
+    return false;
   }
 
   // One clause per term: fields asking for the same term share it.
@@ -325,36 +394,6 @@
     return results.filter(function (result) { return passesFilters(query, Number(result.ref)); });
   }
 
-  // manifest lookups by what the reader typed: `category:constructor` is no category
-  function own(object, key) {
-    return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
-  }
-
-  function inRanges(number, ranges) {
-    for (var i = 0; i < ranges.length; i++) {
-      if (number >= ranges[i][0] && number <= ranges[i][1]) return true;
-    }
-    return false;
-  }
-
-  function passesFilters(query, number) {
-    if (query.years) {
-      var inYear = false;
-      for (var year = query.years[0]; year <= query.years[1]; year++) {
-        if (inRanges(number, own(state.manifest.years, year) || [])) inYear = true;
-      }
-      if (!inYear) return false;
-    }
-    if (query.categories.length) {
-      return query.categories.some(function (code) {
-        var crossList = own(state.manifest.crossLists, code);
-        return inRanges(number, own(state.manifest.categories, code) || []) ||
-               (crossList !== undefined && state.crossLists[crossList].has(number));
-      });
-    }
-    return true;
-  }
-
   function filterOnly(query) {
     var matches = [];
     for (var number = state.manifest.documents - 1; number >= 0 && matches.length < 500; number--) {
@@ -500,18 +539,11 @@
       return Promise.resolve();
     }
     var query = parseQuery(text);
-    var hasFilter = query.years || query.categories.length;
-    if (!query.clauses.length && !hasFilter) {
+    if (!query.clauses.length && !query.filters.length) {
       finish(generation, "Nothing to search for in “" + text + "”: try a word from a title, an author's name or an arXiv id.");
       return Promise.resolve();
     }
-    // a category filter also needs the list of papers cross-listed to the category
-    var crossLists = query.categories.map(function (code) {
-      return own(state.manifest.crossLists, code);
-    }).filter(function (number) { return number !== undefined; });
-    return Promise.all(shardsFor(query).map(loadScript).concat(crossLists.map(function (number) {
-      return loadScript("search/categories/" + number + ".js");
-    }))).then(function () {
+    return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript)).then(function () {
       if (generation !== state.generation) return;
       state.results = query.clauses.length ? run(query) : filterOnly(query);
       if (!state.results.length) {
@@ -540,6 +572,7 @@
     var timer = null;
     loadScript("search/manifest.js").then(function () {
       state.stopWords = new Set(state.manifest.stopWords);
+      state.filters = filtersOf(state.manifest);
       // what the reader typed while the manifest loaded wins over the address's ?q=
       var initial = input.value || new URLSearchParams(window.location.search).get("q") || "";
       input.value = initial;
