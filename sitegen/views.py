@@ -23,6 +23,7 @@ from .archive import Archive, Paper
 from .config import Config
 from .markup import abstract_html, has_math, math_html, safe_href, text_html
 from .routes import Page
+from .search import FILTERS
 from .taxonomy import category_name
 from .venues import Venues
 
@@ -311,7 +312,8 @@ class Views:
         return {"has_math": False}
 
     def search_view(self) -> dict[str, Any]:
-        return {"papers": len(self.archive.papers), "has_math": True}
+        return {"papers": len(self.archive.papers), "filters": [search_filter.example for search_filter in FILTERS],
+                "has_math": True}
 
     def papers_per_month(self, code: str) -> Counter:
         """(year, month) -> papers of the category published then: what its chart shows."""
