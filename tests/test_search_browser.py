@@ -9,6 +9,7 @@ shown, whatever it is) or for the page's content, never for a fixed time.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import threading
@@ -17,20 +18,22 @@ from urllib.parse import quote
 
 import pytest
 
+from conftest import make_config, quiet_build
+
 pytestmark = pytest.mark.browser
 
 DONE = "document.body.dataset.searchDone"
 
 
-@pytest.fixture(scope="module")
-def http_root(built_site: Path):
-    """The built site over HTTP on 127.0.0.1 (a free port), served from a thread."""
+@contextlib.contextmanager
+def serving(folder: Path):
+    """`folder` over HTTP on 127.0.0.1 (a free port), served from a thread; gives its URL."""
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args) -> None:
             pass
 
-    handler = functools.partial(Quiet, directory=str(built_site))
+    handler = functools.partial(Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -42,13 +45,24 @@ def http_root(built_site: Path):
         thread.join()
 
 
+def site_urls(folder: Path, http_root: str | None):
+    """A function from a path of the site built in `folder` to its URL: from file://, or
+    from HTTP when served at `http_root`."""
+    if http_root is None:
+        return lambda path="": (folder / path).as_uri() if path else folder.as_uri() + "/"
+    return lambda path="": http_root + path
+
+
+@pytest.fixture(scope="module")
+def http_root(built_site: Path):
+    with serving(built_site) as root:
+        yield root
+
+
 @pytest.fixture(params=["file", "http"])
 def site_url(request, built_site: Path):
     """A function from a site path to its URL, from file:// or from HTTP."""
-    if request.param == "file":
-        return lambda path="": (built_site / path).as_uri() if path else built_site.as_uri() + "/"
-    root = request.getfixturevalue("http_root")
-    return lambda path="": root + path
+    return site_urls(built_site, request.getfixturevalue("http_root") if request.param == "http" else None)
 
 
 class SearchPage:
@@ -202,6 +216,70 @@ def test_category_filter_keeps_the_papers_the_category_page_lists(search_page):
     assert search_page.ids() == [] and search_page.status.startswith("No papers match")
 
 
+# id, first listed (and published), comment, title
+VENUE_PAPERS = (
+    ("2209.30001", "2022-09-28", "Accepted to CVPR 2022", "Shape Segmentation Networks"),
+    ("2209.30002", "2022-09-28", "Submitted to CVPR 2023", "Shape Segmentation Transformers"),
+    ("2112.30003", "2021-12-01", "CVPR 2022 (Oral)", "Shape Segmentation Priors"),
+    ("2209.30004", "2022-09-28", "Accepted at the CVPR 2022 Workshop on Fair Vision", "Fair Shape Segmentation"),
+)
+
+
+@pytest.fixture(scope="module")
+def venue_site(tmp_path_factory) -> Path:
+    """A site of two papers accepted at CVPR (one of 2021), one submitted to it and one
+    accepted at its workshops."""
+    root = tmp_path_factory.mktemp("venue-site")
+    for id, listed, comment, title in VENUE_PAPERS:
+        digest = root / "content" / "cs.CV" / listed[:4] / listed[5:7] / f"{listed.replace('-', '')}.md"
+        if not digest.exists():
+            digest.parent.mkdir(parents=True)
+            digest.write_text(f"# Arxiv Papers in cs.CV on {listed}\n", encoding="utf-8")
+        with digest.open("a", encoding="utf-8") as entries:
+            entries.write("\n".join([
+                f"### {title}", f"- **Arxiv ID**: http://arxiv.org/abs/{id}v1", "- **DOI**: None",
+                "- **Categories**: **cs.CV**", f"- **Links**: [PDF](http://arxiv.org/pdf/{id}v1)",
+                f"- **Published**: {listed} 01:00:00+00:00", f"- **Updated**: {listed} 01:00:00+00:00",
+                "- **Authors**: Ann Author", f"- **Comment**: {comment}", "- **Journal**: None",
+                "- **Summary**: Shapes, segmented.", "", ""]))
+    config = make_config(root, root / "content")
+    quiet_build(config)
+    return config.output_path
+
+
+@pytest.fixture(scope="module")
+def venue_http_root(venue_site: Path):
+    with serving(venue_site) as root:
+        yield root
+
+
+@pytest.fixture(params=["file", "http"])
+def venue_search_page(request, context, venue_site: Path):
+    page = SearchPage(context, site_urls(venue_site, request.getfixturevalue("venue_http_root")
+                                         if request.param == "http" else None)).open()
+    yield page
+    assert page.problems == []
+
+
+def test_venue_filter_keeps_accepted_papers_and_combines_with_year(venue_search_page):
+    """`venue:cvpr` keeps the papers accepted at CVPR, never one only submitted to it nor
+    one of its workshops; with `year:` it keeps those of the year the paper was published."""
+    page = venue_search_page
+    assert "venue:cvpr" in page.page.locator(".hint").inner_text()
+    page.search("venue:cvpr")
+    assert set(page.ids()) == {"2209.30001", "2112.30003"}
+    page.search("venue:CVPR year:2022")
+    assert page.ids() == ["2209.30001"]
+    page.search("segmentation venue:cvpr year:2021")
+    assert page.ids() == ["2112.30003"]
+    page.search("transformers venue:cvpr")
+    assert page.ids() == [] and page.status.startswith("No papers match")
+    page.search("shape venue:cvpr-workshops")
+    assert page.ids() == ["2209.30004"]
+    page.search("venue:neurips")
+    assert page.ids() == [] and page.status.startswith("No papers match")
+
+
 def test_field_prefixes_and_prefix_wildcard(search_page):
     search_page.search("title:segmentation")
     assert search_page.ids() == ["2209.14100"]
@@ -234,6 +312,7 @@ ODD_QUERIES = ["*", ":", "~", "^", '"unbalanced', "\\", "+-", "-", "+", "title:"
                "+learning -features", 'title:"denoising', "author:*", "::learning", "2209.*", "math.GT/", "arXiv:",
                "\\u0000", "<script>alert(1)</script>", "constructor", "__proto__", "hasOwnProperty", "toString",
                "category:constructor", "cat:__proto__", "category:toString learning", "year:1e3", "year:0000",
+               "venue:", "venue:constructor", "venue:__proto__ learning", "year:99999999999-0",
                "😀", "𠀀 﨎", "a" * 300, "learning " * 40]
 
 
