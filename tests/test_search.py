@@ -638,6 +638,11 @@ def test_venue_filter_lists_the_papers_accepted_at_each_venue_never_submitted_on
     # list files are numbered on from the categories' cross-lists: one number, one file
     numbers = [*manifest["crossLists"].values(), *manifest["venues"].values()]
     assert numbers == list(range(len(numbers)))
+    # search.js lowercases a term as typed, so a term filter's values are lowercase
+    for described in manifest["filters"]:
+        if described["kind"] == search.TERM:
+            for key in (described.get("ranges"), described.get("lists")):
+                assert all(value == value.lower() for value in manifest.get(key, {})), described
 
 
 def test_venues_change_no_tier_file_and_a_site_without_any_lists_none():
