@@ -19,8 +19,9 @@ from . import feeds, folders, publish
 from .archive import Archive, build_archive
 from .cache import BuildState, Cache, SearchTier
 from .config import Config
-from .dependencies import KINDS, Fingerprints, code_fingerprint, digest_of, site_fingerprint, template_fingerprints
+from .dependencies import code_fingerprint, digest_of, site_fingerprint, template_fingerprints
 from .errors import BuildError, UsageError
+from .kinds import KINDS, Pages
 from .parallel import Background, collector_paused, fork_map
 from .plural import plural
 from .reader import content_warnings, list_content, read_listed
@@ -29,7 +30,6 @@ from .routes import Page
 from .search import index_files, search_tiers, tier_files, tier_name
 from .themes import Theme, Vendor, extra_assets, load_theme, theme_assets, theme_warnings, vendor_assets
 from .venues import Venues
-from .views import Views
 
 BATCH = 250  # pages a worker renders between reports
 PROGRESS_BATCHES = 8  # batches between progress lines
@@ -103,7 +103,7 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
     vendor, assets = vendor_assets(), theme_assets(theme)
     env = environment(theme, assets, vendor, extra_assets(config, theme, assets))
     site = site_fingerprint(config, assets, vendor)
-    templates = template_fingerprints(env, KINDS)
+    templates = template_fingerprints(env, [kind.template for kind in KINDS])
     served = state.manifests.get(publish.folder_key(output) or "")
     with ExitStack() as running:  # the processes this build starts: stopped if it fails
         with report.stage("read"):
@@ -139,11 +139,10 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
             lambda: _search_data(archive, Venues(config.venue_aliases), state, spare, output, served,
                                  1 if served is None else jobs), fork=jobs > 1))
         with report.stage("plan"):
-            views = Views(archive, config)
+            views = Pages(archive, config)
             pages = list(views.pages())
             check_unique_paths(page.path for page in pages)
-            fingerprints = Fingerprints(views, site, templates)
-            wanted = {page.path: fingerprints.of(page) for page in pages}
+            wanted = {page.path: views.fingerprint(page, site, templates) for page in pages}
             stale = [page for page in pages if served is None or page.path not in served
                      or state.fingerprints.get(page.path) != wanted[page.path]]
         manifest: dict[str, str] = {}

@@ -1,31 +1,29 @@
-"""What each page depends on, as a fingerprint computed from the model alone.
+"""What pages depend on, as fingerprints: the site's (settings, assets, code), each
+template's, and a digest of a page's inputs.
 
-An incremental build renders a page only when its fingerprint changed: the fingerprint
-covers every piece of the archive that the page's view reads (see views.py), so two
-builds with equal fingerprints give the same page. Computing them is cheap next to
-rendering: no markup, no templates.
+An incremental build renders a page only when its fingerprint changed. A page's view is
+made from its inputs alone (`kinds.py`), so the digest of the inputs covers everything the
+page shows of the archive: there is no second list of what a view reads to keep in step.
+Digesting inputs is cheap next to rendering: no markup, no templates.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from functools import cached_property
+from datetime import date, datetime
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, TypeVar
 
 import jinja2
 from jinja2 import meta
 
-from .archive import Archive
-from .slugs import slugify
+from .archive import Paper
 from .config import Config
-from .routes import Page
 from .themes import Asset, Vendor
-from .views import Views
 
-KINDS = ("home", "archive", "search", "not_found", "paper", "day", "category", "author")
 PACKAGE = Path(__file__).resolve().parent
+D = TypeVar("D", bound="Digested")
 
 
 def digest_of(*parts: object) -> str:
@@ -45,10 +43,10 @@ def code_fingerprint() -> str:
     return digest_of([(path.name, path.read_bytes()) for path in sorted(PACKAGE.glob("*.py"))])
 
 
-def template_fingerprints(env: jinja2.Environment, kinds: Iterable[str]) -> dict[str, str]:
-    """Per page kind, the sources of its template and of every template it extends,
-    includes or imports: editing one template re-renders only the pages that use it."""
-    return {kind: digest_of(sorted(_template_sources(env, f"{kind}.html", {}).items())) for kind in kinds}
+def template_fingerprints(env: jinja2.Environment, templates: Iterable[str]) -> dict[str, str]:
+    """Per template, its source and the sources of every template it extends, includes
+    or imports: editing one template re-renders only the pages that use it."""
+    return {name: digest_of(sorted(_template_sources(env, name, {}).items())) for name in templates}
 
 
 def _template_sources(env: jinja2.Environment, name: str, found: dict[str, str]) -> dict[str, str]:
@@ -73,74 +71,37 @@ def _template_sources(env: jinja2.Environment, name: str, found: dict[str, str])
     return found
 
 
-class Fingerprints:
-    """Fingerprint of every page of a build: the site's, its template's and its data's.
+class Digested:
+    """An input that many pages share (a paper as lists show it), digested once where it is
+    made: a page's digest takes its `digest` instead of going through it again."""
 
-    Author URLs are a function of the name, except where two names share a slug: only
-    those few (`renamed`) are looked up, for the papers that carry them.
-    """
+    __slots__ = ()
+    digest: str
 
-    def __init__(self, views: Views, site: str, templates: Mapping[str, str]):
-        self.views = views
-        self.archive: Archive = views.archive
-        self.templates = templates
-        self.site = site
-        self.renamed = {author.name: author.slug for author in self.archive.authors.values()
-                        if author.slug != slugify(author.name)}
-        self._items: dict[str, str] = {}
 
-    def of(self, page: Page) -> str:
-        return digest_of(self.site, self.templates[page.kind], page.kind, page.path,
-                         getattr(self, f"_{page.kind}")(page.key))
+PLAIN = (str, int, float, bool, type(None), date, datetime)
 
-    def item(self, paper_id: str) -> str:
-        """A paper in lists, and what author pages derive from it (co-authors, categories)."""
-        found = self._items.get(paper_id)
-        if found is None:
-            paper = self.archive.papers[paper_id]
-            found = self._items[paper_id] = digest_of(
-                paper.title, paper.authors, self._renamed_slugs(paper.authors), paper.categories,
-                paper.published.date(), paper.primary_category in self.archive.categories)
-        return found
 
-    def _items_of(self, paper_ids) -> tuple[str, ...]:
-        return tuple(self.item(paper_id) for paper_id in paper_ids)
+def inputs_digest(inputs: object) -> str:
+    """The digest of a page's inputs: plain values in tuples, `Digested` parts and papers.
 
-    def _renamed_slugs(self, names) -> tuple[str, ...]:
-        return tuple(self.renamed[name] for name in names if name in self.renamed)
+    Anything else is refused: a page's inputs must be data whose `repr` is its content
+    (no dict, whose order could differ, no object whose `repr` is its address)."""
+    return digest_of(_canonical(inputs))
 
-    def _paper(self, paper_id: str) -> object:
-        paper = self.archive.papers[paper_id]
-        return paper.key, paper.listings, self._renamed_slugs(paper.authors)
 
-    def _author(self, name: str) -> object:
-        return self._items_of(self.archive.authors[name].paper_ids)
+def _canonical(value: object) -> object:
+    if isinstance(value, tuple):
+        return tuple(_canonical(part) for part in value)
+    if isinstance(value, Digested):
+        return value.digest
+    if type(value) is Paper:
+        return value.key, value.listings  # the key is the digest of the entry every other field comes from
+    if isinstance(value, PLAIN):
+        return value
+    raise TypeError(f"a page's inputs hold a {type(value).__name__}: only plain data, tuples, papers and digested parts")
 
-    def _day(self, when) -> object:
-        neighbours = self.views.neighbours(when)
-        listings = self.archive.days[when].listings
-        return neighbours, listings, tuple((self.item(paper_id), self.archive.papers[paper_id].primary_category)
-                                           for paper_id, _ in listings)
 
-    def _category(self, key: tuple[str, int]) -> object:
-        code, number = key
-        chunks = self.views.category_chunks(code)
-        last = len(chunks)
-        front = number == last
-        shape = (len(self.archive.categories[code].paper_ids), last) if front else (number + 1 >= last,)
-        pager = self.views.category_pager(code, number) if last > 1 else None
-        chart = tuple(sorted(self.views.papers_per_month(code).items())) if front else None
-        months = self.views.month_pages(code) if front and last > 1 else None
-        return shape, pager, self._items_of(chunks[number - 1]), chart, months
-
-    @cached_property
-    def _everything(self) -> str:
-        """Pages that summarise the whole archive depend on all of it."""
-        archive = self.archive
-        return digest_of(self._items_of(archive.papers), tuple(archive.days.values()),
-                         tuple((c.code, len(c.paper_ids)) for c in archive.categories.values()), len(archive.authors))
-
-    def _home(self, key: None) -> object:
-        return self._everything
-
-    _archive = _search = _not_found = _home
+def digested(make: type[D], *fields: object) -> D:
+    """A `Digested` input made of `fields`, with their digest as its last field."""
+    return make(*fields, digest_of(_canonical(fields)))

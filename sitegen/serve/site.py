@@ -35,7 +35,7 @@ from ..render import Renderer, environment
 from ..routes import Page
 from ..search import build_search
 from ..themes import Asset, ExtraAssets, Theme, Vendor, extra_assets, load_theme, theme_assets, vendor_assets
-from ..views import Views
+from ..kinds import Pages
 from .watcher import Change, ChangeKind, Sources
 
 PAGE_CACHE = 512  # rendered pages kept per snapshot, and last good renders kept overall
@@ -163,7 +163,7 @@ class Model:
 
     def __init__(self, reading: Reading, config: Config, say: Callable[[str], None]):
         self.archive = build_archive(reading.digests)
-        self.views = Views(self.archive, config)
+        self.views = Pages(self.archive, config)
         self.contexts = Contexts(self.views)
         self.pages = {page.path: page for page in self.views.pages()}
         self.probes = tuple(_first_of_each_kind(self.pages.values()))
@@ -189,7 +189,7 @@ class Contexts:
     edit pages are rendered again from them (the archive page's context alone visits
     every paper). Templates only read a context, so one can serve many renders."""
 
-    def __init__(self, views: Views):
+    def __init__(self, views: Pages):
         self._views = views
         self._recent: Recent[str, dict] = Recent(PAGE_CACHE)
 

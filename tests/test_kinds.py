@@ -1,0 +1,72 @@
+"""Page kinds: a page's view is made from its inputs alone, so the fingerprint (the digest
+of the inputs) changes whenever what the page shows changes."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from sitegen.archive import build_archive
+from sitegen.dependencies import inputs_digest
+from sitegen.kinds import KIND, Pages
+from sitegen.reader import read_content
+from sitegen.views import Present
+
+from conftest import SITE_CONTENT, make_config
+
+
+def pages_of(content: Path, root: Path, **settings) -> Pages:
+    return Pages(build_archive(read_content(content, {}).digests), make_config(root, content, **settings))
+
+
+@pytest.fixture(scope="module")
+def fixture_pages(tmp_path_factory) -> Pages:
+    return pages_of(SITE_CONTENT, tmp_path_factory.mktemp("kinds"), per_page=2)
+
+
+def test_a_view_is_made_from_a_copy_of_its_inputs_with_the_archive_out_of_reach(fixture_pages: Pages):
+    """The inputs are plain data: pickled and read back, with a fresh `Present`, they give
+    every page the same fields (a view that reached for the archive would have no way to)."""
+    present = Present(fixture_pages.config)
+    for page in fixture_pages.pages():
+        copied = pickle.loads(pickle.dumps(fixture_pages.inputs(page)))
+        assert KIND[page.kind].view(copied, present) == fixture_pages.view(page), page.path
+
+
+def test_inputs_that_are_not_plain_data_are_refused(fixture_pages: Pages):
+    archive = fixture_pages.archive
+    with pytest.raises(TypeError, match="Author"):
+        inputs_digest(("x", next(iter(archive.authors.values()))))
+    with pytest.raises(TypeError, match="dict"):
+        inputs_digest(({"a": 1},))
+
+
+def test_pages_with_equal_fingerprints_show_the_same_after_an_edit(tmp_path: Path, fixture_pages: Pages):
+    """A title changed in one digest: every page whose fingerprint
+    stayed gives the same template variables, and the pages that show the edit changed it."""
+    content = tmp_path / "content"
+    for source in SITE_CONTENT.rglob("*.md"):
+        target = content / source.relative_to(SITE_CONTENT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+    day = content / "cs.CV" / "2022" / "09" / "20220929.md"
+    text = day.read_text(encoding="utf-8")
+    title = text.split("### ", 2)[1].split("\n", 1)[0]
+    day.write_text(text.replace(title, title + " Revisited", 1), encoding="utf-8")
+    edited = pages_of(content, tmp_path / "site", per_page=2)
+    before = {page.path: page for page in fixture_pages.pages()}
+    kept = changed = 0
+    for page in edited.pages():
+        if page.path not in before:
+            continue
+        old = before[page.path]
+        if fixture_pages.fingerprint(old, "", {kind.template: "" for kind in KIND.values()}) == \
+                edited.fingerprint(page, "", {kind.template: "" for kind in KIND.values()}):
+            kept += 1
+            assert fixture_pages.view(old) == edited.view(page), page.path
+        else:
+            changed += 1
+            assert fixture_pages.view(old) != edited.view(page), page.path
+    assert kept and changed
