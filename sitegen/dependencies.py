@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from datetime import date, datetime
+import operator
 from pathlib import Path
-from typing import Iterable, Mapping, TypeVar
+from typing import Iterable, Mapping
 
 import jinja2
 from jinja2 import meta
@@ -23,7 +23,6 @@ from .config import Config
 from .themes import Asset, Vendor
 
 PACKAGE = Path(__file__).resolve().parent
-D = TypeVar("D", bound="Digested")
 
 
 def digest_of(*parts: object) -> str:
@@ -73,35 +72,25 @@ def _template_sources(env: jinja2.Environment, name: str, found: dict[str, str])
 
 class Digested:
     """An input that many pages share (a paper as lists show it), digested once where it is
-    made: a page's digest takes its `digest` instead of going through it again."""
+    made: in a page's digest it stands as its digest, which is its `repr`."""
 
     __slots__ = ()
     digest: str
 
-
-PLAIN = (str, int, float, bool, type(None), date, datetime)
-
-
-def inputs_digest(inputs: object) -> str:
-    """The digest of a page's inputs: plain values in tuples, `Digested` parts and papers.
-
-    Anything else is refused: a page's inputs must be data whose `repr` is its content
-    (no dict, whose order could differ, no object whose `repr` is its address)."""
-    return digest_of(_canonical(inputs))
+    def __repr__(self) -> str:
+        return repr(self.digest)
 
 
-def _canonical(value: object) -> object:
-    if isinstance(value, tuple):
-        return tuple(_canonical(part) for part in value)
-    if isinstance(value, Digested):
-        return value.digest
-    if type(value) is Paper:
-        return value.key, value.listings  # the key is the digest of the entry every other field comes from
-    if isinstance(value, PLAIN):
-        return value
-    raise TypeError(f"a page's inputs hold a {type(value).__name__}: only plain data, tuples, papers and digested parts")
+DIGEST = operator.attrgetter("digest")
 
 
-def digested(make: type[D], *fields: object) -> D:
-    """A `Digested` input made of `fields`, with their digest as its last field."""
-    return make(*fields, digest_of(_canonical(fields)))
+def inputs_digest(inputs: tuple, *more: object) -> str:
+    """The digest of a page's inputs (and of `more`), which are plain data (`repr` gives
+    their content) and `Digested` parts. A tuple of `Digested` (a page's papers) counts as
+    their digests, taken at C speed (its `repr` would call each one's `__repr__`); a
+    `Paper` as its key (the digest of the entry every other field comes from) and its
+    listings, not as its whole text again. (Inline: planning digests every page.)"""
+    return digest_of(*more, *[tuple(map(DIGEST, value)) if type(value) is tuple and value
+                              and isinstance(value[0], Digested)
+                              else (value.key, value.listings) if type(value) is Paper else value
+                              for value in inputs])

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from . import routes
 from .archive import Archive, Paper
 from .config import Config
-from .dependencies import digest_of, digested, inputs_digest
+from .dependencies import inputs_digest
 from .markup import abstract_html, has_math, safe_href, text_html
 from .routes import Page
 from .search import FILTERS
@@ -46,29 +46,23 @@ class Source:
     def __init__(self, archive: Archive, config: Config):
         self.archive = archive
         self.per_page = config.per_page
-        self._listed: dict[str, Listed] = {}
-        self._author_paths: dict[str, str] = {}
         self._category_paths: dict[str, str | None] = {}
         self._chunks: dict[str, list[tuple[str, ...]]] = {}
 
-    def listed(self, paper_id: str) -> Listed:
-        found = self._listed.get(paper_id)
-        if found is None:
-            paper = self.archive.papers[paper_id]
-            found = self._listed[paper_id] = digested(
-                Listed, paper.id, paper.title, paper.published.date(),
-                paper.authors, tuple(map(self.author_path, paper.authors)),
-                paper.categories, tuple(map(self.category_path, paper.categories)))
-        return found
+    @cached_property
+    def listed(self) -> dict[str, Listed]:
+        """Every paper as lists show it, by id."""
+        author_paths, category_path = self.author_paths.__getitem__, self.category_path
+        return {paper_id: Listed.of(paper, tuple(map(author_paths, paper.authors)),
+                                    tuple(map(category_path, paper.categories)))
+                for paper_id, paper in self.archive.papers.items()}
 
     def listed_all(self, paper_ids: Iterable[str]) -> tuple[Listed, ...]:
-        return tuple(map(self.listed, paper_ids))
+        return tuple(map(self.listed.__getitem__, paper_ids))
 
-    def author_path(self, name: str) -> str:
-        path = self._author_paths.get(name)
-        if path is None:
-            path = self._author_paths[name] = routes.author(self.archive.authors[name].slug)
-        return path
+    @cached_property
+    def author_paths(self) -> dict[str, str]:
+        return {name: routes.author(author.slug) for name, author in self.archive.authors.items()}
 
     def category_path(self, code: str) -> str | None:
         """None for a code without a page (a heading's category that is no arXiv category)."""
@@ -130,7 +124,7 @@ class PaperInputs(NamedTuple):
 
 
 def read_paper(source: Source, paper_id: str) -> PaperInputs:
-    return PaperInputs(source.archive.papers[paper_id], source.listed(paper_id))
+    return PaperInputs(source.archive.papers[paper_id], source.listed[paper_id])
 
 
 def paper_view(inputs: PaperInputs, present: Present) -> View:
@@ -367,7 +361,7 @@ KINDS = (
     Kind("paper", lambda source: source.archive.papers, lambda source, key: routes.paper(key), read_paper, paper_view),
     Kind("day", lambda source: source.days_with_papers, lambda source, key: routes.day(key), read_day, day_view),
     Kind("category", category_keys, category_route, read_category, category_view),
-    Kind("author", lambda source: source.archive.authors, lambda source, name: source.author_path(name),
+    Kind("author", lambda source: source.archive.authors, lambda source, name: source.author_paths[name],
          read_author, author_view),
 )
 KIND = {kind.name: kind for kind in KINDS}
@@ -397,7 +391,8 @@ class Pages:
     def fingerprint(self, page: Page, site: str, templates: dict[str, str]) -> str:
         """What the page shows: the site's settings and code (`site`), its template (and the
         ones that template uses) and its inputs."""
-        return digest_of(site, templates[KIND[page.kind].template], page.path, inputs_digest(self.inputs(page)))
+        kind = KIND[page.kind]
+        return inputs_digest(kind.read(self.source, page.key), site, templates[kind.template], page.path)
 
     def view(self, page: Page) -> View:
         return KIND[page.kind].view(self.inputs(page), self.present)

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from . import routes
 from .archive import Paper
 from .config import Config
-from .dependencies import Digested
+from .dependencies import Digested, digest_of
 from .markup import has_math, math_html
 from .taxonomy import category_name
 from .venues import Venues
@@ -46,7 +46,7 @@ class Site:
     base_url: str
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@dataclass(frozen=True, eq=False, repr=False, slots=True)
 class Listed(Digested):
     """A paper as lists show it, and what an author page counts from it (all its authors
     and categories): an input of every page that lists the paper, made once per build.
@@ -61,6 +61,14 @@ class Listed(Digested):
     categories: tuple[str, ...]  # the primary first
     category_paths: tuple[str | None, ...]  # None: no page (not an arXiv category)
     digest: str
+
+    @classmethod
+    def of(cls, paper: Paper, author_paths: tuple[str, ...], category_paths: tuple[str | None, ...]) -> Listed:
+        """`paper` as lists show it, with what the archive says of its authors and categories.
+        Its digest is the paper's key (the digest of the entry the paper's fields come from)
+        and every other argument: whatever the archive adds must come in as an argument."""
+        return cls(paper.id, paper.title, paper.published.date(), paper.authors, author_paths,
+                   paper.categories, category_paths, digest_of(paper.key, author_paths, category_paths))
 
 
 class Present:

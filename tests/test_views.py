@@ -19,7 +19,7 @@ def views_of(*entries: str) -> Pages:
 
 
 def author_view(views: Pages, name: str) -> dict:
-    return views.view(Page("author", name, views.source.author_path(name)))
+    return views.view(Page("author", name, views.source.author_paths[name]))
 
 
 def shown(view: dict) -> tuple:
