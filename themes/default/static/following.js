@@ -8,6 +8,8 @@
   var KEY = "sitegen.following";
   var SHOWN = 50; // papers the Following page lists
   var PER_FOLLOW = 30; // newest papers asked of the search data per author or keyword
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December"];
 
   function load() {
     try {
@@ -155,14 +157,15 @@
 
     function paperItem(found) {
       var paper = found.paper;
-      var item = element("li", "paper-item followed");
+      var item = element("li", "paper-item");
       var link = element("a", "paper-title", paper.title);
       link.href = root + paper.path;
       item.appendChild(link);
       item.appendChild(element("div", "meta authors", paper.authors.join(", ") + (paper.more ? " and " + paper.more + " more" : "")));
       var meta = element("div", "meta small");
       meta.appendChild(element("span", "id", "arXiv:" + paper.id));
-      var time = element("time", null, paper.date);
+      var parts = paper.date.split("-"); // as pages show dates: 29 September 2022
+      var time = element("time", null, Number(parts[2]) + " " + MONTHS[Number(parts[1]) - 1] + " " + parts[0]);
       time.setAttribute("datetime", paper.date);
       meta.appendChild(time);
       meta.appendChild(element("span", "followed-mark", "Following: " + found.why.join(", ")));
