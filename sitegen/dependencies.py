@@ -157,10 +157,13 @@ class Fingerprints:
         return self._papers(self.archive.venues[slug].years[year])
 
     def _venue_year(self, key: tuple[str, int | None, int]) -> object:
+        """Older pages show the venue's years without counts: they change only near the front."""
         slug, year, number = key
         group = self.archive.venues[slug]
         chunks = self.views.venue_chunks(slug, year)
-        return (group.short, group.name, group.kind, len(chunks), self._venue_counts(slug),
+        front = number == len(chunks)
+        years = self._venue_counts(slug) if front else tuple(group.years)
+        return (group.short, group.name, group.kind, years, self.views.venue_paging(slug, year, number),
                 self._items_of(chunks[number - 1]))
 
     def _venue_counts(self, slug: str) -> tuple:

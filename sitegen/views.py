@@ -267,11 +267,14 @@ class Views:
         return {
             "slug": slug, "short": group.short, "name": group.name, "kind": group.kind, "year": year,
             "count": len(group.years[year]), "papers": items, "front_path": routes.venue(slug, year),
-            **_paging(len(chunks), number, lambda n: routes.venue(slug, year, n)),
+            **self.venue_paging(slug, year, number),
             "years": self.venue_years(slug, year), "index": routes.venues(),
             "feed": routes.venue_feed(slug, year), "bibliography": routes.venue_bibliography(slug, year),
             "has_math": any(item["has_math"] for item in items),
         }
+
+    def venue_paging(self, slug: str, year: int | None, number: int) -> dict[str, Any]:
+        return _paging(len(self.venue_chunks(slug, year)), number, lambda n: routes.venue(slug, year, n))
 
     def venue_years(self, slug: str, current: int | None = None) -> list[dict[str, Any]]:
         """Each year of a venue with its number of papers, newest first, undated last."""

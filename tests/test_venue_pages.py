@@ -187,3 +187,23 @@ def test_a_new_paper_renders_again_only_the_feeds_and_bibliographies_it_is_in(tm
                          "venues/cvpr/2023.bib"}
     assert feed_ids(output / "venues" / "cvpr" / "2023.xml") == ["2209.14077", "2209.14003"]
     assert (output / "days" / "2022" / "10" / "03.bib").is_file()
+
+
+def test_a_growing_venue_year_renders_again_its_newest_pages_only(tmp_path: Path):
+    """Older pages of a venue-year show no counts (as older category pages), so a paper
+    accepted there leaves them as they are."""
+    content = tmp_path / "content"
+    content.mkdir()
+    papers = [numbered(n, Comment="Accepted to ECCV 2022") for n in range(1, 6)]
+    (content / "20220929.md").write_text(digest(*papers), encoding="utf-8")
+    config = make_config(tmp_path, content, per_page=2)
+    quiet_build(config)
+    quiet_build(config)
+    year = config.output_path / "venues" / "eccv"
+    pages = {path: path.stat().st_ino for path in (year / "2022.html", year / "2022/page/2.html", year / "2022/page/1.html")}
+    (content / "20220930.md").write_text(digest(numbered(6, Comment="ECCV 2022 Oral",
+                                                         Published="2022-09-30 00:00:11+00:00"),
+                                                heading="# Arxiv Papers in cs.CV on 2022-09-30"), encoding="utf-8")
+    quiet_build(config)
+    assert [path.stat().st_ino != inode for path, inode in pages.items()] == [True, False, False]
+    assert listed(year / "2022.html") == ["2209.14006", "2209.14005"]
