@@ -44,8 +44,9 @@ class Documents:
 
     def venue_feed(self, key: tuple[str, int | None]) -> bytes:
         slug, year = key
-        return self._feed(f"{self.config.title}: {venue_title(self.archive, slug, year)}",
-                          routes.venue_feed(slug, year), routes.venue(slug, year), self.archive.venues[slug].years[year])
+        title = f"{self.config.title}: {venue_title(self.archive, slug, year)}"
+        return self._feed(title, routes.venue_feed(slug, year), routes.venue(slug, year),
+                          self.archive.venues[slug].years[year])
 
     def author_bibliography(self, name: str) -> bytes:
         return self._bibliography(self.archive.authors[name].paper_ids)

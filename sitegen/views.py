@@ -20,13 +20,12 @@ from urllib.parse import quote, urlsplit
 
 from . import routes
 from .archive import Archive, Paper
-from .venues import Venue
 from .config import Config
 from .markup import abstract_html, has_math, math_html, safe_href, text_html
 from .routes import Page
 from .search import FILTERS
 from .taxonomy import category_name
-from .venues import CONFERENCE, JOURNAL, WORKSHOP
+from .venues import CONFERENCE, JOURNAL, WORKSHOP, Venue
 
 AUTHORS_IN_LISTS = 12  # a listing shows this many names, then "and N more"
 COAUTHORS_SHOWN = 60  # an author page names this many co-authors, then "and N more"

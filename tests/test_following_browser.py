@@ -64,7 +64,8 @@ def test_following_an_author_marks_their_papers_and_lists_them_newest_first(tab,
     assert marked(tab) == []  # an author's own page does not mark every paper
 
     following_page(tab, built_site)
-    assert listed_titles(tab) == ["Denoising Medical Images", "Learning Features Across Domains", "How <SEG> Token Works"]
+    assert listed_titles(tab) == ["Denoising Medical Images", "Learning Features Across Domains",
+                                  "How <SEG> Token Works"]
     assert tab.locator("#followed li").all_text_contents() == ["Alice SmithUnfollow"]
     link = tab.locator("#following-papers .paper-title").first
     link.click()

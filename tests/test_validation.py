@@ -207,7 +207,8 @@ AXE_RUN = """async () => {
 }"""
 
 
-FOLLOWING = """localStorage.setItem("sitegen.following", JSON.stringify({authors: ["Alice Smith"], keywords: ["segmentation"]}));"""
+FOLLOWING = ('localStorage.setItem("sitegen.following", '
+             'JSON.stringify({authors: ["Alice Smith"], keywords: ["segmentation"]}));')
 
 
 @pytest.mark.browser

@@ -108,7 +108,8 @@ def test_authors_and_venue_years_have_atom_feeds_their_pages_announce(built_site
     assert ('<link rel="alternate" type="application/atom+xml" title="Alice Smith" '
             'href="../authors/alice-smith.xml">') in author
     venue = (built_site / "venues" / "cvpr" / "2023.html").read_text(encoding="utf-8")
-    assert '<link rel="alternate" type="application/atom+xml" title="CVPR 2023" href="../../venues/cvpr/2023.xml">' in venue
+    assert ('<link rel="alternate" type="application/atom+xml" title="CVPR 2023" '
+            'href="../../venues/cvpr/2023.xml">') in venue
 
 
 def test_the_sitemap_lists_pages_not_feeds_or_bibliographies(built_site: Path):
@@ -200,7 +201,8 @@ def test_a_growing_venue_year_renders_again_its_newest_pages_only(tmp_path: Path
     quiet_build(config)
     quiet_build(config)
     year = config.output_path / "venues" / "eccv"
-    pages = {path: path.stat().st_ino for path in (year / "2022.html", year / "2022/page/2.html", year / "2022/page/1.html")}
+    paths = (year / "2022.html", year / "2022/page/2.html", year / "2022/page/1.html")
+    pages = {path: path.stat().st_ino for path in paths}
     (content / "20220930.md").write_text(digest(numbered(6, Comment="ECCV 2022 Oral",
                                                          Published="2022-09-30 00:00:11+00:00"),
                                                 heading="# Arxiv Papers in cs.CV on 2022-09-30"), encoding="utf-8")
