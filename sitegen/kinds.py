@@ -17,12 +17,11 @@ could drift from it. Markup (abstracts, math) is made by views only, never while
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 from urllib.parse import urlsplit
 
 from . import routes
@@ -33,8 +32,13 @@ from .markup import abstract_html, has_math, safe_href, text_html
 from .routes import Page
 from .search import FILTERS
 from .taxonomy import category_name
-from .views import (Listed, Present, bibtex, calendar_years, category_pager, chart, doi_url, month_index,
-                    pager_numbers)
+from . import documents
+from .views import (Listed, Present, bibtex, calendar_years, chart, doi_url, month_index, pager_numbers, paging,
+                    venue_link)
+from .venues import CONFERENCE, JOURNAL, WORKSHOP
+
+if TYPE_CHECKING:
+    from .render import Renderer
 
 View = dict[str, Any]
 
@@ -46,8 +50,9 @@ class Source:
     def __init__(self, archive: Archive, config: Config):
         self.archive = archive
         self.per_page = config.per_page
+        self.feed_size = config.feed_size
         self._category_paths: dict[str, str | None] = {}
-        self._chunks: dict[str, list[tuple[str, ...]]] = {}
+        self._chunks: dict[object, list[tuple[str, ...]]] = {}
 
     @cached_property
     def listed(self) -> dict[str, Listed]:
@@ -59,6 +64,10 @@ class Source:
 
     def listed_all(self, paper_ids: Iterable[str]) -> tuple[Listed, ...]:
         return tuple(map(self.listed.__getitem__, paper_ids))
+
+    def papers(self, paper_ids: Iterable[str]) -> tuple[Paper, ...]:
+        """Papers shown whole (feeds, bibliographies)."""
+        return tuple(map(self.archive.papers.__getitem__, paper_ids))
 
     @cached_property
     def author_paths(self) -> dict[str, str]:
@@ -85,35 +94,48 @@ class Source:
         return (days[index - 1] if index > 0 else None, days[index + 1] if index + 1 < len(days) else None)
 
     def chunks(self, code: str) -> list[tuple[str, ...]]:
+        return self._chunked(code, self.archive.categories[code].paper_ids)
+
+    def venue_chunks(self, slug: str, year: int | None) -> list[tuple[str, ...]]:
+        return self._chunked((slug, year), self.archive.venues[slug].years[year])
+
+    def _chunked(self, key: object, newest_first: tuple[str, ...]) -> list[tuple[str, ...]]:
         """Numbered pages hold `per_page` papers counted from the oldest, so they stay put.
         (Cached: every page of a category asks, and a category can have thousands.)"""
-        chunks = self._chunks.get(code)
+        chunks = self._chunks.get(key)
         if chunks is None:
-            oldest_first = self.archive.categories[code].paper_ids[::-1]
+            oldest_first = newest_first[::-1]
             size = self.per_page
             chunks = [oldest_first[start:start + size] for start in range(0, len(oldest_first), size)] or [()]
-            self._chunks[code] = chunks
+            self._chunks[key] = chunks
         return chunks
 
 
 @dataclass(frozen=True)
 class Kind:
-    """A kind of page: its template is `{name}.html`."""
+    """A kind of page: its template is `{name}.html`, unless it is a `document`, a file
+    made by code (a feed, a bibliography), whose `view` gives the file's bytes."""
 
     name: str
     keys: Callable[[Source], Iterable[Any]]
     route: Callable[[Source, Any], str]
     read: Callable[[Source, Any], tuple]
-    view: Callable[[Any, Present], View]
+    view: Callable[[Any, Present], View | bytes]
+    document: bool = False
 
     @property
-    def template(self) -> str:
-        return f"{self.name}.html"
+    def template(self) -> str | None:
+        return None if self.document else f"{self.name}.html"
 
 
 def single(name: str, path: str, read: Callable[[Source, None], tuple], view: Callable[[Any, Present], View]) -> Kind:
     """A kind of one page, whose key is None."""
     return Kind(name, lambda source: (None,), lambda source, key: path, read, view)
+
+
+def nothing(source: Source, key: None) -> tuple:
+    """The inputs of a page that shows nothing of the archive."""
+    return ()
 
 
 # --- paper --------------------------------------------------------------------------
@@ -133,7 +155,6 @@ def paper_view(inputs: PaperInputs, present: Present) -> View:
     abstract = abstract_html(paper.summary)
     comment = text_html(paper.comment) if paper.comment else None
     journal = text_html(paper.journal) if paper.journal else None
-    venue = present.venues.read(paper.comment, paper.journal)
     view.update({
         "authors": present.author_links(listed.authors, listed.author_paths),
         "author_names": ", ".join(paper.authors),
@@ -150,7 +171,7 @@ def paper_view(inputs: PaperInputs, present: Present) -> View:
         "bibtex": bibtex(paper),
         "has_math": any(has_math(html or "") for html in (view["title_html"], abstract, comment, journal)),
         "journal": paper.journal,
-        "venue": dataclasses.asdict(venue) if venue else None,
+        "venue": venue_link(paper.venue) if paper.venue else None,
         "citation_date": f"{paper.published:%Y/%m/%d}",
     })
     return view
@@ -184,7 +205,8 @@ def day_view(inputs: DayInputs, present: Present) -> View:
     return {
         "date": inputs.date, "path": routes.day(inputs.date),
         "listed_under": [present.category_link(code, path) for code, path in inputs.listed_under],
-        "new": new, "cross": cross, "previous": _day_link(inputs.previous), "next": _day_link(inputs.next),
+        "new": new, "cross": cross, "bibliography": routes.day_bibliography(inputs.date),
+        "previous": _day_link(inputs.previous), "next": _day_link(inputs.next),
         "has_math": any(item["has_math"] for item in new + cross),
     }
 
@@ -256,10 +278,8 @@ def category_view(inputs: CategoryInputs, present: Present) -> View:
     per_month = Counter(dict(inputs.per_month)) if inputs.per_month else None
     return {
         "code": code, "name": category_name(code), "count": inputs.count,
-        "number": number, "front": front, "papers": items, "front_path": routes.category(code),
-        "pager": category_pager(code, None if front else number, inputs.pager) if inputs.pager else None,
-        "newer": None if front else routes.category(code, inputs.newer),
-        "older": routes.category(code, number - 1) if number > 1 else None,
+        "papers": items, "front_path": routes.category(code),
+        **paging(number, front, inputs.pager, inputs.newer, lambda n: routes.category(code, n)),
         "chart": chart(per_month) if per_month else None,
         "months": month_index(code, dict(inputs.starts), per_month) if inputs.starts else None,
         "feed": routes.category_feed(code),
@@ -271,15 +291,17 @@ def category_view(inputs: CategoryInputs, present: Present) -> View:
 
 class AuthorInputs(NamedTuple):
     name: str
+    slug: str
     papers: tuple[Listed, ...]  # newest first; their authors and categories are counted
 
 
 def read_author(source: Source, name: str) -> AuthorInputs:
-    return AuthorInputs(name, source.listed_all(source.archive.authors[name].paper_ids))
+    author = source.archive.authors[name]
+    return AuthorInputs(name, author.slug, source.listed_all(author.paper_ids))
 
 
 def author_view(inputs: AuthorInputs, present: Present) -> View:
-    name, papers = inputs
+    name, slug, papers = inputs
     items = [present.author_item(listed, name) for listed in papers]
     if len(papers) == 1:
         coauthors, total, categories = present.sole_paper_links(name, papers[0])
@@ -289,6 +311,7 @@ def author_view(inputs: AuthorInputs, present: Present) -> View:
     return {
         "name": name, "papers": items, "coauthors": coauthors, "more_coauthors": total - len(coauthors),
         "categories": categories, "has_math": any(item["has_math"] for item in items),
+        "feed": routes.author_feed(slug), "bibliography": routes.author_bibliography(slug),
     }
 
 
@@ -352,24 +375,142 @@ def not_found_view(inputs: tuple, present: Present) -> View:
     return {"has_math": False}
 
 
+# --- venues ---------------------------------------------------------------------------
+
+class VenueYearInputs(NamedTuple):
+    """Like a category page's: the counts on the front page only, so older pages stay put
+    as the venue-year grows."""
+
+    slug: str
+    short: str
+    name: str
+    kind: str
+    year: int | None
+    number: int
+    front: bool
+    papers: tuple[Listed, ...]  # newest first
+    pager: tuple[int | None, ...] | None
+    newer: int | None
+    count: int | None  # on the front page
+    years: tuple[tuple[int | None, int | None], ...]  # (year, papers: on the front page), newest first
+
+
+def venue_years(source: Source) -> Iterator[tuple[str, int | None]]:
+    for slug, group in source.archive.venues.items():
+        for year in group.years:
+            yield slug, year
+
+
+def venue_year_keys(source: Source) -> Iterator[tuple[str, int | None, int]]:
+    for slug, year in venue_years(source):
+        last = len(source.venue_chunks(slug, year))
+        yield slug, year, last
+        for number in range(1, last):
+            yield slug, year, number
+
+
+def venue_year_route(source: Source, key: tuple[str, int | None, int]) -> str:
+    slug, year, number = key
+    return routes.venue(slug, year, None if number == len(source.venue_chunks(slug, year)) else number)
+
+
+def read_venue_year(source: Source, key: tuple[str, int | None, int]) -> VenueYearInputs:
+    slug, year, number = key
+    group = source.archive.venues[slug]
+    chunks = source.venue_chunks(slug, year)
+    last = len(chunks)
+    front = number == last
+    return VenueYearInputs(
+        slug, group.short, group.name, group.kind, year, number, front, source.listed_all(chunks[number - 1][::-1]),
+        pager_numbers(number, last) if last > 1 else None, None if number + 1 >= last else number + 1,
+        len(group.years[year]) if front else None,
+        tuple((other, len(ids) if front else None) for other, ids in group.years.items()))
+
+
+def venue_year_view(inputs: VenueYearInputs, present: Present) -> View:
+    """A page of a venue's papers of one year: paged like a category, newest first."""
+    slug, year = inputs.slug, inputs.year
+    items = present.items(inputs.papers)
+    return {
+        "slug": slug, "short": inputs.short, "name": inputs.name, "kind": inputs.kind, "year": year,
+        "count": inputs.count, "papers": items, "front_path": routes.venue(slug, year),
+        **paging(inputs.number, inputs.front, inputs.pager, inputs.newer, lambda n: routes.venue(slug, year, n)),
+        "years": _venue_years(slug, inputs.years, year), "index": routes.venues(),
+        "feed": routes.venue_feed(slug, year), "bibliography": routes.venue_bibliography(slug, year),
+        "has_math": any(item["has_math"] for item in items),
+    }
+
+
+def _venue_years(slug: str, years: tuple[tuple[int | None, int | None], ...], current: int | None = None) -> list[View]:
+    """Each year of a venue with its number of papers (None where not shown), newest
+    first, undated last."""
+    return [{"year": year, "count": count, "path": routes.venue(slug, year), "current": year == current}
+            for year, count in years]
+
+
+class VenueIndexInputs(NamedTuple):
+    venues: tuple[tuple[str, str, str, str, tuple[tuple[int | None, int], ...]], ...]
+    # (slug, short, name, kind, (year, papers) newest first), by short name
+
+
+def read_venue_index(source: Source, key: None) -> VenueIndexInputs:
+    groups = sorted(source.archive.venues.values(), key=lambda group: (group.short.casefold(), group.slug))
+    return VenueIndexInputs(tuple((group.slug, group.short, group.name, group.kind,
+                                   tuple((year, len(ids)) for year, ids in group.years.items())) for group in groups))
+
+
+def venue_index_view(inputs: VenueIndexInputs, present: Present) -> View:
+    """Every venue with an accepted paper, by kind, each with its years."""
+    kinds = [(CONFERENCE, "Conferences"), (WORKSHOP, "Workshops"), (JOURNAL, "Journals")]
+    return {
+        "kinds": [{"kind": kind, "title": title, "venues": [
+            {"slug": slug, "short": short, "name": name, "count": sum(count for _, count in years),
+             "years": _venue_years(slug, years)}
+            for slug, short, name, venue_kind, years in inputs.venues if venue_kind == kind]} for kind, title in kinds],
+        "count": sum(count for *_, years in inputs.venues for _, count in years),
+        "has_math": False,
+    }
+
+
+def following_view(inputs: tuple, present: Present) -> View:
+    """The page lists what a reader follows, from the browser's storage and the search
+    data, so it shows nothing of the archive itself."""
+    return {"has_math": False}
+
+
 # In the order the sitemap lists them.
 KINDS = (
     single("home", routes.home(), read_home, home_view),
     single("archive", routes.archive(), read_archive, archive_view),
-    single("not_found", routes.not_found(), lambda source, key: (), not_found_view),
+    single("not_found", routes.not_found(), nothing, not_found_view),
     single("search", routes.search(), lambda source, key: SearchInputs(len(source.archive.papers)), search_view),
+    single("following", routes.following(), nothing, following_view),
+    single("venue_index", routes.venues(), read_venue_index, venue_index_view),
     Kind("paper", lambda source: source.archive.papers, lambda source, key: routes.paper(key), read_paper, paper_view),
     Kind("day", lambda source: source.days_with_papers, lambda source, key: routes.day(key), read_day, day_view),
+    Kind("day_bibliography", lambda source: source.days_with_papers, lambda source, key: routes.day_bibliography(key),
+         documents.read_day_bibliography, documents.bibliography, document=True),
     Kind("category", category_keys, category_route, read_category, category_view),
     Kind("author", lambda source: source.archive.authors, lambda source, name: source.author_paths[name],
          read_author, author_view),
+    Kind("author_feed", lambda source: source.archive.authors,
+         lambda source, name: routes.author_feed(source.archive.authors[name].slug),
+         documents.read_author_feed, documents.feed, document=True),
+    Kind("author_bibliography", lambda source: source.archive.authors,
+         lambda source, name: routes.author_bibliography(source.archive.authors[name].slug),
+         documents.read_author_bibliography, documents.bibliography, document=True),
+    Kind("venue_year", venue_year_keys, venue_year_route, read_venue_year, venue_year_view),
+    Kind("venue_feed", venue_years, lambda source, key: routes.venue_feed(*key),
+         documents.read_venue_feed, documents.feed, document=True),
+    Kind("venue_bibliography", venue_years, lambda source, key: routes.venue_bibliography(*key),
+         documents.read_venue_bibliography, documents.bibliography, document=True),
 )
 KIND = {kind.name: kind for kind in KINDS}
 
 
 class Pages:
     """The pages of a site over one archive: each one's path, inputs, fingerprint and the
-    variables its template sees."""
+    variables its template sees (or, for a document, its bytes)."""
 
     def __init__(self, archive: Archive, config: Config):
         self.archive = archive
@@ -377,7 +518,6 @@ class Pages:
         self.source = Source(archive, config)
         self.present = Present(config)
         self.site = self.present.site
-        self.venues = self.present.venues
 
     def pages(self) -> Iterator[Page]:
         """Every page of the site, each with its kind and output path."""
@@ -390,11 +530,11 @@ class Pages:
 
     def fingerprint(self, page: Page, site: str, templates: dict[str, str]) -> str:
         """What the page shows: the site's settings and code (`site`), its template (and the
-        ones that template uses) and its inputs."""
+        ones that template uses; a document has none) and its inputs."""
         kind = KIND[page.kind]
-        return inputs_digest(kind.read(self.source, page.key), site, templates[kind.template], page.path)
+        return inputs_digest(kind.read(self.source, page.key), site, templates.get(kind.template, ""), page.path)
 
-    def view(self, page: Page) -> View:
+    def view(self, page: Page) -> View | bytes:
         return KIND[page.kind].view(self.inputs(page), self.present)
 
     def context(self, page: Page) -> dict[str, Any]:
@@ -407,3 +547,29 @@ class Pages:
         if page.kind == "not_found":
             return urlsplit(self.config.base_url).path.rstrip("/") + "/"
         return page.root
+
+
+def templates() -> list[str]:
+    """The templates that pages are rendered with, one per kind that is no document."""
+    return [kind.template for kind in KINDS if not kind.document]
+
+
+def document_kinds() -> list[str]:
+    return [kind.name for kind in KINDS if kind.document]
+
+
+class PageRenderer:
+    """Renders every page: documents by their kind's code, the others with `renderer`
+    (`render.Renderer`: the theme's templates)."""
+
+    def __init__(self, renderer: Renderer, pages: Pages):
+        self.renderer = renderer
+        self.pages = pages
+
+    def order(self, pages: Sequence[Page]) -> list[Page]:
+        return self.renderer.order(pages)
+
+    def render(self, page: Page) -> bytes:
+        if KIND[page.kind].document:
+            return self.pages.view(page)
+        return self.renderer.render(page)

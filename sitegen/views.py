@@ -9,13 +9,14 @@ the way back from the page being rendered, so links work from `file://` and any 
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import heapq
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import quote
 
 from . import routes
@@ -24,7 +25,7 @@ from .config import Config
 from .dependencies import Digested, digest_of
 from .markup import has_math, math_html
 from .taxonomy import category_name
-from .venues import Venues
+from .venues import JOURNAL, Venue
 
 AUTHORS_IN_LISTS = 12  # a listing shows this many names, then "and N more"
 COAUTHORS_SHOWN = 60  # an author page names this many co-authors, then "and N more"
@@ -73,12 +74,12 @@ class Listed(Digested):
 
 class Present:
     """The pieces many views share, made once per build (a paper is listed on its day, its
-    categories and every author's page) and the venue reader: settings, never the archive.
-    Caches are keyed by the inputs themselves (a `Listed` by identity: one per paper)."""
+    categories and every author's page), and the settings: never the archive. Caches are
+    keyed by the inputs themselves (a `Listed` by identity: one per paper)."""
 
     def __init__(self, config: Config):
+        self.config = config
         self.site = Site(config.title, config.description, config.language, config.base_url)
-        self.venues = Venues(config.venue_aliases)
         self._items: dict[Listed, dict[str, Any]] = {}
         self._team: tuple = (None, None)  # (a Listed, what `sole_paper_links` made of it)
         self._authors: dict[tuple[str, str], dict[str, str]] = {}
@@ -210,10 +211,24 @@ def pager_numbers(number: int, last: int) -> tuple[int | None, ...]:
     return tuple(numbers)
 
 
-def category_pager(code: str, number: int | None, numbers: tuple[int | None, ...]) -> list[dict[str, Any] | None]:
-    """The pager of page `number` (None: the front page) from its `pager_numbers`."""
-    return [None if n == 0 else {"number": n, "label": "Newest" if n is None else str(n), "current": n == number,
-                                 "path": routes.category(code, n)} for n in numbers]
+def paging(number: int, front: bool, numbers: tuple[int | None, ...] | None, newer: int | None,
+           path_of: Callable[[int | None], str]) -> dict[str, Any]:
+    """Where page `number` sits in a paged list (a category, a venue's year), from its
+    `pager_numbers` (None: one page only) and the number of the next newer page (None:
+    the front page, at `path_of(None)`)."""
+    return {
+        "number": number, "front": front,
+        "pager": [None if n == 0 else {"number": n, "label": "Newest" if n is None else str(n),
+                                       "current": n == (None if front else number), "path": path_of(n)}
+                  for n in numbers] if numbers else None,
+        "newer": None if front else path_of(newer),
+        "older": path_of(number - 1) if number > 1 else None,
+    }
+
+
+def venue_link(venue: Venue) -> dict[str, Any]:
+    """A paper's venue as its page shows it; an accepted one links the venue's page of its year."""
+    return dict(dataclasses.asdict(venue), path=routes.venue(venue.slug, venue.year) if venue.accepted else None)
 
 
 def _months_between(first: tuple[int, int], last: tuple[int, int]) -> list[tuple[int, int]]:
@@ -273,16 +288,26 @@ STOP_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "t
 
 
 def bibtex(paper: Paper) -> str:
-    """An entry in arXiv's own style (`@misc` with eprint, archivePrefix, primaryClass)."""
+    """An entry in arXiv's own style (`@misc` with eprint, archivePrefix, primaryClass); for
+    a paper accepted at a venue, `@inproceedings` with its `booktitle` or `@article` with
+    its `journal`, in the venue's year when the text gives one."""
     first = paper.authors[0] if paper.authors else "anonymous"
     first = unicodedata.normalize("NFKD", first).encode("ascii", "ignore").decode("ascii")
     surname = re.sub(r"\(.*?\)", "", first).split()[-1:] or ["anonymous"]
     words = [w for w in re.findall(r"[A-Za-z0-9]+", paper.title.lower()) if w not in STOP_WORDS]
     key = re.sub(r"[^a-z0-9]", "", surname[0].lower()) + f"{paper.published.year}" + (words[0] if words else "")
+    venue = paper.venue if paper.venue is not None and paper.venue.accepted else None
+    entry_type, year = "misc", paper.published.year
     fields = [
         ("title", _bibtex_text(paper.title)),
         ("author", " and ".join(_bibtex_text(name) for name in paper.authors)),
-        ("year", str(paper.published.year)),
+    ]
+    if venue is not None:
+        entry_type, venue_field = ("article", "journal") if venue.kind == JOURNAL else ("inproceedings", "booktitle")
+        fields.append((venue_field, _bibtex_text(venue.name)))
+        year = venue.year or year
+    fields += [
+        ("year", str(year)),
         ("eprint", paper.id),
         ("archivePrefix", "arXiv"),
         ("primaryClass", paper.primary_category),
@@ -291,7 +316,7 @@ def bibtex(paper: Paper) -> str:
         fields.append(("doi", paper.dois[0]))
     fields.append(("url", f"https://arxiv.org/abs/{paper.id}"))
     body = ",\n".join(f"      {name}={{{value}}}" for name, value in fields)
-    return f"@misc{{{key},\n{body},\n}}"
+    return f"@{entry_type}{{{key},\n{body},\n}}"
 
 
 BIBTEX_SYNTAX = re.compile(r"(?<!\\)([&%#])")

@@ -35,14 +35,16 @@ from ..render import Renderer, environment
 from ..routes import Page
 from ..search import build_search
 from ..themes import Asset, ExtraAssets, Theme, Vendor, extra_assets, load_theme, theme_assets, vendor_assets
-from ..kinds import Pages
+from ..venues import Venues
+from ..kinds import PageRenderer, Pages
 from .watcher import Change, ChangeKind, Sources
 
 PAGE_CACHE = 512  # rendered pages kept per snapshot, and last good renders kept overall
 HTML = "text/html; charset=utf-8"
 CONTENT_TYPES = {
     ".html": HTML, ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-    ".xml": "application/xml; charset=utf-8", ".txt": "text/plain; charset=utf-8", ".json": "application/json",
+    ".xml": "application/xml; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+    ".bib": "text/plain; charset=utf-8", ".json": "application/json",
     ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".ico": "image/x-icon",
     ".woff2": "font/woff2", ".woff": "font/woff",
 }
@@ -162,7 +164,7 @@ class Model:
     """
 
     def __init__(self, reading: Reading, config: Config, say: Callable[[str], None]):
-        self.archive = build_archive(reading.digests)
+        self.archive = build_archive(reading.digests, Venues(config.venue_aliases))
         self.views = Pages(self.archive, config)
         self.contexts = Contexts(self.views)
         self.pages = {page.path: page for page in self.views.pages()}
@@ -180,7 +182,7 @@ class Model:
 
     def _search_files(self, say: Callable[[str], None]) -> dict[str, bytes]:
         say(f"building the search data for {plural(len(self.archive.papers), 'paper')} (first search request)")
-        files = build_search(self.archive, os.cpu_count() or 1, self.views.venues)
+        files = build_search(self.archive, os.cpu_count() or 1)
         return {search_file.path: search_file.data for search_file in files}
 
 
@@ -242,7 +244,8 @@ class Snapshot:
         self.model = model
         self.look = look
         self.generation = generation
-        self.renderer = Renderer(model.contexts, environment(look.theme, look.assets, vendor, look.extra))
+        self.renderer = PageRenderer(Renderer(model.contexts, environment(look.theme, look.assets, vendor, look.extra)),
+                                     model.views)
         self._rendered: Recent[str, bytes] = Recent(PAGE_CACHE)
 
     def render(self, page: Page) -> bytes:
@@ -457,6 +460,8 @@ class LiveSite:
             body = last_good
         else:
             self._last_good.put(page.path, body)
+        if not page.path.endswith(".html"):  # a feed or bibliography: no reload script
+            return Response(status, content_type(page.path), body)
         return Response(status, HTML, body, generation=snapshot.generation)
 
 
