@@ -17,7 +17,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from sitegen.kinds import KINDS
+from sitegen.kinds import KINDS, templates
 from sitegen.themes import DEFAULT_THEME
 
 from conftest import make_config, quiet_build
@@ -39,7 +39,7 @@ ANCHORS = {  # where a template edit goes: a comment after (or, for the first tw
     "base.html": '<footer class="wrap footer">',
     "_macros.html": '<a class="paper-title"',
 }
-TEMPLATES = ["base.html", "_macros.html"] + [kind.template for kind in KINDS]
+TEMPLATES = ["base.html", "_macros.html"] + templates()
 
 entries = st.tuples(
     st.integers(0, 7),  # the paper
