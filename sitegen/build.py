@@ -140,9 +140,8 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
                                  1 if served is None else jobs), fork=jobs > 1))
         with report.stage("plan"):
             views = Pages(archive, config)
-            pages = list(views.pages())
+            pages, wanted = views.plan(site, templates)
             check_unique_paths(page.path for page in pages)
-            wanted = {page.path: views.fingerprint(page, site, templates) for page in pages}
             stale = [page for page in pages if served is None or page.path not in served
                      or state.fingerprints.get(page.path) != wanted[page.path]]
         manifest: dict[str, str] = {}

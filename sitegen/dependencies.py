@@ -18,7 +18,6 @@ from typing import Iterable, Mapping
 import jinja2
 from jinja2 import meta
 
-from .archive import Paper
 from .config import Config
 from .themes import Asset, Vendor
 
@@ -87,10 +86,7 @@ DIGEST = operator.attrgetter("digest")
 def inputs_digest(inputs: tuple, *more: object) -> str:
     """The digest of a page's inputs (and of `more`), which are plain data (`repr` gives
     their content) and `Digested` parts. A tuple of `Digested` (a page's papers) counts as
-    their digests, taken at C speed (its `repr` would call each one's `__repr__`); a
-    `Paper` as its key (the digest of the entry every other field comes from) and its
-    listings, not as its whole text again. (Inline: planning digests every page.)"""
+    their digests, taken at C speed (its `repr` would call each one's `__repr__`).
+    (Inline: planning digests every page.)"""
     return digest_of(*more, *[tuple(map(DIGEST, value)) if type(value) is tuple and value
-                              and isinstance(value[0], Digested)
-                              else (value.key, value.listings) if type(value) is Paper else value
-                              for value in inputs])
+                              and isinstance(value[0], Digested) else value for value in inputs])

@@ -17,8 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import feeds, routes
-from .archive import Paper
-from .views import Present, bibtex
+from .views import Present, Whole, bibtex
 
 if TYPE_CHECKING:
     from .kinds import Source
@@ -30,11 +29,11 @@ class FeedInputs(NamedTuple):
     title: str  # after the site's title: an author's name, `CVPR 2023`
     path: str  # the feed's own path
     page: str  # the path of the page it is the feed of
-    papers: tuple[Paper, ...]  # the newest `feed_size`, newest first
+    papers: tuple[Whole, ...]  # the newest `feed_size`, newest first
 
 
 class BibliographyInputs(NamedTuple):
-    papers: tuple[Paper, ...]  # in the order of the page the file belongs to
+    papers: tuple[Whole, ...]  # in the order of the page the file belongs to
 
 
 def read_author_feed(source: Source, name: str) -> FeedInputs:
@@ -52,7 +51,8 @@ def read_venue_feed(source: Source, key: tuple[str, int | None]) -> FeedInputs:
 
 def feed(inputs: FeedInputs, present: Present) -> bytes:
     config = present.config
-    return feeds.atom(config, f"{config.title}: {inputs.title}", inputs.path, inputs.page, inputs.papers)
+    return feeds.atom(config, f"{config.title}: {inputs.title}", inputs.path, inputs.page,
+                      [whole.paper for whole in inputs.papers])
 
 
 def read_author_bibliography(source: Source, name: str) -> BibliographyInputs:
@@ -74,8 +74,8 @@ def bibliography(inputs: BibliographyInputs, present: Present) -> bytes:
     first entry of a key."""
     seen: set[str] = set()
     entries = []
-    for paper in inputs.papers:
-        entry = bibtex(paper)
+    for whole in inputs.papers:
+        entry = bibtex(whole.paper)
         key = ENTRY_KEY.match(entry).group(2)
         unique = key
         for letter in "bcdefghijklmnopqrstuvwxyz":

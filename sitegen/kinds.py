@@ -25,15 +25,15 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple,
 from urllib.parse import urlsplit
 
 from . import routes
-from .archive import Archive, Paper
+from .archive import Archive
 from .config import Config
-from .dependencies import inputs_digest
+from .dependencies import digest_of, inputs_digest
 from .markup import abstract_html, has_math, safe_href, text_html
 from .routes import Page
 from .search import FILTERS
 from .taxonomy import category_name
 from . import documents
-from .views import (Listed, Present, bibtex, calendar_years, chart, doi_url, month_index, pager_numbers, paging,
+from .views import (Listed, Present, Whole, bibtex, calendar_years, chart, doi_url, month_index, pager_numbers, paging,
                     venue_link)
 from .venues import CONFERENCE, JOURNAL, WORKSHOP
 
@@ -65,9 +65,13 @@ class Source:
     def listed_all(self, paper_ids: Iterable[str]) -> tuple[Listed, ...]:
         return tuple(map(self.listed.__getitem__, paper_ids))
 
-    def papers(self, paper_ids: Iterable[str]) -> tuple[Paper, ...]:
-        """Papers shown whole (feeds, bibliographies)."""
-        return tuple(map(self.archive.papers.__getitem__, paper_ids))
+    @cached_property
+    def whole(self) -> dict[str, Whole]:
+        """Every paper shown whole (its page, feeds, bibliographies), by id."""
+        return {paper_id: Whole.of(paper) for paper_id, paper in self.archive.papers.items()}
+
+    def papers(self, paper_ids: Iterable[str]) -> tuple[Whole, ...]:
+        return tuple(map(self.whole.__getitem__, paper_ids))
 
     @cached_property
     def author_paths(self) -> dict[str, str]:
@@ -141,16 +145,16 @@ def nothing(source: Source, key: None) -> tuple:
 # --- paper --------------------------------------------------------------------------
 
 class PaperInputs(NamedTuple):
-    paper: Paper
+    whole: Whole
     listed: Listed
 
 
 def read_paper(source: Source, paper_id: str) -> PaperInputs:
-    return PaperInputs(source.archive.papers[paper_id], source.listed[paper_id])
+    return PaperInputs(source.whole[paper_id], source.listed[paper_id])
 
 
 def paper_view(inputs: PaperInputs, present: Present) -> View:
-    paper, listed = inputs
+    paper, listed = inputs.whole.paper, inputs.listed
     view = dict(present.item(listed))
     abstract = abstract_html(paper.summary)
     comment = text_html(paper.comment) if paper.comment else None
@@ -529,10 +533,24 @@ class Pages:
         return KIND[page.kind].read(self.source, page.key)
 
     def fingerprint(self, page: Page, site: str, templates: dict[str, str]) -> str:
-        """What the page shows: the site's settings and code (`site`), its template (and the
-        ones that template uses; a document has none) and its inputs."""
+        """What the page at `page.path` shows: the site's settings and code (`site`), its
+        template (and the ones that template uses; a document has none) and its inputs.
+        (Fingerprints are compared path by path, so the path need not be in them.)"""
         kind = KIND[page.kind]
-        return inputs_digest(kind.read(self.source, page.key), site, templates.get(kind.template, ""), page.path)
+        return inputs_digest(kind.read(self.source, page.key), _kind_fingerprint(kind, site, templates))
+
+    def plan(self, site: str, templates: dict[str, str]) -> tuple[list[Page], dict[str, str]]:
+        """Every page, and each one's `fingerprint` by path: `pages` and `fingerprint` in
+        one pass, kind by kind (planning visits every page of the archive at each build)."""
+        pages, fingerprints = [], {}
+        source = self.source
+        for kind in KINDS:
+            name, route, read, salt = kind.name, kind.route, kind.read, _kind_fingerprint(kind, site, templates)
+            for key in kind.keys(source):
+                path = route(source, key)
+                pages.append(Page(name, key, path))
+                fingerprints[path] = inputs_digest(read(source, key), salt)
+        return pages, fingerprints
 
     def view(self, page: Page) -> View | bytes:
         return KIND[page.kind].view(self.inputs(page), self.present)
@@ -547,6 +565,11 @@ class Pages:
         if page.kind == "not_found":
             return urlsplit(self.config.base_url).path.rstrip("/") + "/"
         return page.root
+
+
+def _kind_fingerprint(kind: Kind, site: str, templates: dict[str, str]) -> str:
+    """What every page of `kind` depends on besides its inputs."""
+    return digest_of(site, kind.name, templates.get(kind.template, ""))
 
 
 def templates() -> list[str]:

@@ -72,6 +72,21 @@ class Listed(Digested):
                    paper.categories, category_paths, digest_of(paper.key, author_paths, category_paths))
 
 
+@dataclass(frozen=True, eq=False, repr=False, slots=True)
+class Whole(Digested):
+    """A paper shown whole (its page, feeds, bibliographies): an input made once per build."""
+
+    paper: Paper
+    digest: str
+
+    @classmethod
+    def of(cls, paper: Paper) -> Whole:
+        """The digest is the paper's key (the digest of the entry every field of the paper
+        but its listings comes from; its venue comes from the entry and the settings) and
+        its listings."""
+        return cls(paper, digest_of(paper.key, paper.listings))
+
+
 class Present:
     """The pieces many views share, made once per build (a paper is listed on its day, its
     categories and every author's page), and the settings: never the archive. Caches are

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.archive import Paper, build_archive
+from sitegen.archive import build_archive
 from sitegen.kinds import KIND, Pages
 from sitegen.reader import read_content
-from sitegen.views import Listed, Present
+from sitegen.views import Listed, Present, Whole
 
 from conftest import SITE_CONTENT, make_config
 
@@ -35,12 +35,13 @@ def test_a_view_is_made_from_a_copy_of_its_inputs_with_the_archive_out_of_reach(
         assert KIND[page.kind].view(copied, present) == fixture_pages.view(page), page.path
 
 
-PLAIN = (str, int, float, bool, type(None), date, datetime, Paper, Listed)
+PLAIN = (str, int, float, bool, type(None), date, datetime, Listed, Whole)
 
 
 def plain(value: object) -> bool:
     """Data whose `repr` is its content (what a page's digest is made of): no dict, no
-    object whose `repr` leaves fields out; a `Listed` is its digest, a `Paper` its key."""
+    object whose `repr` leaves fields out, no paper but in a `Whole`; a `Listed` or a
+    `Whole` counts as its digest."""
     if isinstance(value, tuple):
         return all(plain(part) for part in value)
     return isinstance(value, PLAIN)
