@@ -532,16 +532,12 @@ class Pages:
     def inputs(self, page: Page) -> tuple:
         return KIND[page.kind].read(self.source, page.key)
 
-    def fingerprint(self, page: Page, site: str, templates: dict[str, str]) -> str:
-        """What the page at `page.path` shows: the site's settings and code (`site`), its
-        template (and the ones that template uses; a document has none) and its inputs.
-        (Fingerprints are compared path by path, so the path need not be in them.)"""
-        kind = KIND[page.kind]
-        return inputs_digest(kind.read(self.source, page.key), _kind_fingerprint(kind, site, templates))
-
     def plan(self, site: str, templates: dict[str, str]) -> tuple[list[Page], dict[str, str]]:
-        """Every page, and each one's `fingerprint` by path: `pages` and `fingerprint` in
-        one pass, kind by kind (planning visits every page of the archive at each build)."""
+        """Every page, and each one's fingerprint by path: the digest of the site's settings
+        and code (`site`), its kind's template (with the ones it uses; a document has none)
+        and its inputs. (Fingerprints are compared path by path, so the path need not be in
+        them.) Kind by kind, in one pass: planning visits every page of the archive at
+        each build."""
         pages, fingerprints = [], {}
         source = self.source
         for kind in KINDS:
