@@ -173,13 +173,22 @@ def test_results_show_title_authors_date_categories_and_marked_snippet(search_pa
     assert search_page.page.url.endswith(f"papers/{paper}.html")
 
 
+def katex_requests(page) -> list[str]:
+    """KaTeX's files the page has asked for (its script and stylesheet elements)."""
+    return page.eval_on_selector_all("script[src*='katex'], link[href*='katex']", "all => all.map(e => e.src || e.href)")
+
+
 def test_math_in_a_result_title_is_typeset(search_page):
+    search_page.search("bandits")  # results without math: KaTeX is not loaded
+    assert search_page.ids() and katex_requests(search_page.page) == []
     search_page.search("minimization")
     assert search_page.ids()[0] == "2209.14002"
     title = search_page.page.locator("#search-results a.paper-title").first
     assert title.locator(".math .katex").count() == 1
     assert "Minimization" in title.inner_text()
     assert search_page.page.locator(".katex-error").count() == 0
+    assert sorted(name.rsplit("/", 1)[1] for name in katex_requests(search_page.page)) == ["katex.min.css",
+                                                                                          "katex.min.js"]
 
 
 # --- filters -----------------------------------------------------------------------

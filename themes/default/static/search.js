@@ -31,7 +31,7 @@
                 "October", "November", "December"];
 
   var state = {
-    root: "", manifest: null, stopWords: null, stems: new Map(), shards: {}, shardTerms: {}, docs: {}, loading: {},
+    root: "", katexPath: "", katex: null, manifest: null, stopWords: null, stems: new Map(), shards: {}, shardTerms: {}, docs: {}, loading: {},
     filters: null, lists: {},
     results: [], shown: 0, query: "", generation: 0,
   };
@@ -510,8 +510,21 @@
       });
       state.shown += batch.length;
       document.getElementById("search-more").hidden = state.shown >= state.results.length;
-      if (window.sitegen) window.sitegen.typesetMath(list);
+      typesetMath(list);
     });
+  }
+
+  // KaTeX (about 80 KB gzipped) is loaded the first time a result shows math, not with the page.
+  function typesetMath(list) {
+    if (!window.sitegen || !list.querySelector(".math:not([data-typeset])")) return;
+    if (!state.katex) {
+      var stylesheet = document.createElement("link");
+      stylesheet.rel = "stylesheet";
+      stylesheet.href = state.root + state.katexPath + "/katex.min.css";
+      document.head.appendChild(stylesheet);
+      state.katex = loadScript(state.katexPath + "/katex.min.js");
+    }
+    state.katex.then(function () { window.sitegen.typesetMath(list); }, function () { /* math stays as TeX */ });
   }
 
   function setStatus(text) {
@@ -568,6 +581,7 @@
     var form = document.querySelector("form[data-search-root]");
     if (!form) return;
     state.root = form.getAttribute("data-search-root");
+    state.katexPath = form.getAttribute("data-katex");
     var input = document.getElementById("search-query");
     var timer = null;
     loadScript("search/manifest.js").then(function () {
