@@ -31,7 +31,7 @@
                 "October", "November", "December"];
 
   var state = {
-    root: "", katexPath: "", katex: null, manifest: null, stopWords: null, stems: new Map(), shards: {}, shardTerms: {}, docs: {}, loading: {},
+    root: "", katexPath: "", katex: null, manifest: null, stopWords: null, stems: new Map(), directory: {}, shards: {}, shardTerms: {}, docs: {}, loading: {},
     filters: null, lists: {},
     results: [], shown: 0, query: "", generation: 0,
   };
@@ -41,12 +41,14 @@
   window.sitegenSearch = {
     setManifest: function (_, manifest) { state.manifest = manifest; },
     addShard: function (key, entries) { state.shards[key] = entries; },
+    addDirectory: function (key, firsts) { state.directory[key] = firsts; },
     addDocs: function (key, records) { state.docs[key] = records; },
-    addList: function (number, gaps) {
+    // a filter value's file: [its ranges of document numbers, its other documents as gaps]
+    addList: function (number, data) {
       var documents = new Set();
       var doc = 0;
-      gaps.forEach(function (gap) { documents.add(doc += gap); });
-      state.lists[number] = documents;
+      data[1].forEach(function (gap) { documents.add(doc += gap); });
+      state.lists[number] = { ranges: data[0], documents: documents };
     },
   };
 
@@ -177,8 +179,9 @@
 
   function keeps(wanted, number) {
     return wanted.keys.some(function (key) {
-      var list = own(wanted.filter.lists, key);
-      return inRanges(number, own(wanted.filter.ranges, key) || []) || (list !== undefined && state.lists[list].has(number));
+      var list = state.lists[own(wanted.filter.lists, key)];
+      return inRanges(number, own(wanted.filter.ranges, key) || []) ||
+             (list !== undefined && (inRanges(number, list.ranges) || list.documents.has(number)));
     });
   }
 
@@ -250,9 +253,8 @@
 
   // --- shards: which ones a query needs, and a lunr.Index assembled from the loaded ones ---
 
-  // The shard of a tier that holds `term`: the last whose first term is <= term.
-  function shardOf(tier, term) {
-    var firsts = tier.shards;
+  // The last position in `firsts` (sorted) whose term is <= term; 0 for a term before all.
+  function lastAtMost(firsts, term) {
     var low = 0;
     var high = firsts.length - 1;
     while (low < high) {
@@ -262,27 +264,54 @@
     return low;
   }
 
-  function lastShardFor(tier, clause, first) {
-    if (!clause.wildcard) return first;
-    return Math.min(shardOf(tier, clause.term + "\uffff"), first + MAX_PREFIX_SHARDS - 1);
+  // The shard of a tier that holds `term` (the last whose first term is <= term), found by
+  // walking the tier's directory down from its root in the manifest; while a directory page
+  // on the way is not loaded, {page: key} names it instead.
+  function shardOf(tier, term) {
+    var number = lastAtMost(tier.shards, term);
+    for (var level = 0; level < tier.levels; level++) {
+      var key = tier.name + "/" + level + "-" + number;
+      var page = state.directory[key];
+      if (!page) return { page: key };
+      number = number * state.manifest.fanout + lastAtMost(page, term);
+    }
+    return number;
   }
 
-  // The shards a clause needs: the same term range in every tier, as {tier, key, path}.
+  // The shards a clause needs, the same term range in every tier, as {tier, key, path}; and
+  // the directory pages (keys) still to load before all of them are known.
   function clauseShards(clause) {
-    var found = [];
+    var found = { shards: [], pages: [] };
     state.manifest.tiers.forEach(function (tier) {
       var first = shardOf(tier, clause.term);
-      for (var number = first; number <= lastShardFor(tier, clause, first); number++) {
-        found.push({ tier: tier, key: tier.name + "/" + number, path: "search/" + tier.name + "/shards/" + number + ".js" });
+      var last = clause.wildcard ? shardOf(tier, clause.term + "\uffff") : first;
+      [first, last].forEach(function (located) { if (located.page) found.pages.push(located.page); });
+      if (first.page || last.page) return;
+      for (var number = first; number <= Math.min(last, first + MAX_PREFIX_SHARDS - 1); number++) {
+        found.shards.push({ tier: tier, key: tier.name + "/" + number, path: "search/" + tier.name + "/shards/" + number + ".js" });
       }
     });
     return found;
   }
 
+  // Loads the directory pages a query's clauses lead to, a level at a time.
+  function loadDirectory(query) {
+    var pages = {};
+    query.clauses.forEach(function (clause) {
+      clauseShards(clause).pages.forEach(function (key) { pages[key] = true; });
+    });
+    var keys = Object.keys(pages);
+    if (!keys.length) return Promise.resolve();
+    return Promise.all(keys.map(function (key) {
+      var slash = key.indexOf("/");
+      return loadScript("search/" + key.slice(0, slash) + "/directory/" + key.slice(slash + 1) + ".js");
+    })).then(function () { return loadDirectory(query); });
+  }
+
   function shardsFor(query) {
     var needed = {};
     query.clauses.forEach(function (clause) {
-      clauseShards(clause).forEach(function (shard) { needed[shard.path] = true; });
+      clauseShards(clause).shards.forEach(function (shard) { needed[shard.path] = true; });
     });
     return Object.keys(needed).sort();
   }
@@ -315,7 +344,7 @@
       fields.forEach(function (field) { if (used.fields.indexOf(field) < 0) used.fields.push(field); });
     }
     query.clauses.forEach(function (clause) {
-      clauseShards(clause).forEach(function (shard) {
+      clauseShards(clause).shards.forEach(function (shard) {
         var entries = state.shards[shard.key];
         if (!entries) return;
         var terms = shardTerms(shard.key);
@@ -556,7 +585,9 @@
       finish(generation, "Nothing to search for in “" + text + "”: try a word from a title, an author's name or an arXiv id.");
       return Promise.resolve();
     }
-    return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript)).then(function () {
+    return loadDirectory(query).then(function () {
+      return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript));
+    }).then(function () {
       if (generation !== state.generation) return;
       state.results = query.clauses.length ? run(query) : filterOnly(query);
       if (!state.results.length) {
