@@ -50,12 +50,12 @@ FIELDS: Mapping[str, int] = {
 }
 FIELD_POSITIONS = {field: position for position, field in enumerate(FIELDS)}  # as shards name fields
 MAX_POSTINGS = 1500  # per term and field: the best-weighted ones, so common words stay small
-SHARD_BYTES = 16_000  # target size of a term-range shard: a query loads about one per word
+SHARD_BYTES = 4_000  # target size of a term-range shard: small, as most of a word's shard is other terms
 # Entries per directory page: the manifest holds at most this many of a tier's shard
 # boundaries, whatever the archive's size, and a page below it as many (see `_directory`).
 DIRECTORY_FANOUT = 256
 DOCS_PER_CHUNK = 2  # display records per file: results are scattered, so few per file load least
-ABSTRACT_CHARS = 1200  # of the abstract kept for result snippets
+ABSTRACT_CHARS = 600  # of the abstract kept for result snippets (about 90 words: a snippet shows 70)
 WORD = re.compile(r"[^\W_]+(?:\.[^\W_]+)*")
 ASCII_WORD = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
 
