@@ -219,7 +219,8 @@ class Terms:
         title = self.stems(paper.title)
         names = [tokens for tokens in map(self.tokens, paper.authors) if tokens]
         return {
-            "id": [paper.id.lower()],
+            # an old-style id is found by its number alone too: `0309136`, `math.GT/0309136`
+            "id": [paper.id.lower(), *paper.id.split("/")[1:]],
             "name": [" ".join(tokens) for tokens in names]
                     + [f"{tokens[0]} {tokens[-1]}" for tokens in names if len(tokens) > 2],
             "phrase": [f"{first} {second}" for first, second in zip(title, title[1:])],

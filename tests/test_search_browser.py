@@ -129,6 +129,7 @@ def search_page(context, site_url):
     ("2209.14201", "2209.14201"),
     ("arXiv:2209.14003v1", "2209.14003"),
     ("math.GT/0309136", "math.GT/0309136"),
+    ("0309136", "math.GT/0309136"),  # an old-style id by its number alone
     ("Carol King", "math.GT/0309136"),
 ])
 def test_known_item_ranks_first(search_page, query: str, first: str):
@@ -371,6 +372,26 @@ def test_results_follow_typing_without_enter(search_page):
     page.fill("#search-query", "")
     page.wait_for_function("document.querySelectorAll('#search-results li').length === 0")
     page.wait_for_function("document.getElementById('search-status').textContent.startsWith('Type to search')")
+
+
+def typed(search_page, text: str) -> list[str]:
+    """`text` put in the search box as typing does (an input event, no Enter); the results."""
+    page = search_page.page
+    before = page.evaluate(DONE)
+    page.fill("#search-query", text)
+    page.wait_for_function(f"b => {DONE} !== b", arg=before)
+    return search_page.ids()
+
+
+def test_the_last_word_is_a_prefix_while_it_is_typed(search_page):
+    """`bayes` finds Bayesian and `segm` segmentation as they are typed; the words before
+    the last are whole words, and a space or Enter ends the prefix."""
+    assert typed(search_page, "bayes") == ["2209.14201"]
+    assert typed(search_page, "segm") == ["2209.14100"]
+    assert typed(search_page, "plain segm")[0] == "2209.14100"
+    assert typed(search_page, "bandits bayes")[0] == "2209.14201"
+    search_page.search("segm")  # Enter: the word as it is
+    assert search_page.ids() == []
 
 
 def test_query_in_the_address_runs_on_load(context, site_url):

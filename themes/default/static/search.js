@@ -17,7 +17,8 @@
   var LETTERS = { "ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ŀ": "l", "ŧ": "t",
                   "æ": "ae", "œ": "oe", "ß": "ss", "þ": "th" };
   var UNACCENTED = /[łøđðħıŀŧæœßþ]/g;
-  var ARXIV_ID = /^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z-]+)?\/\d{7})(?:v\d+)?$/i;
+  // an arXiv id, or an old-style one's number alone (`0309136` for `math.GT/0309136`)
+  var ARXIV_ID = /^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z-]+)?\/\d{7}|\d{7})(?:v\d+)?$/i;
   var PREFIX = /^([a-z]+):(.*)$/i;
   var FIELD_PREFIXES = ["title", "author", "authors", "abstract", "id"];
   var TEXT_FIELDS = ["title", "abstract"];
@@ -33,7 +34,7 @@
   var state = {
     root: "", katexPath: "", katex: null, manifest: null, stopWords: null, stems: new Map(), directory: {}, shards: {}, shardTerms: {}, docs: {}, loading: {},
     filters: null, lists: {},
-    results: [], shown: 0, query: "", generation: 0,
+    results: [], shown: 0, query: "", typing: false, generation: 0,
   };
 
   // --- data files: each one is a classic script that calls back into this object ---------
@@ -93,10 +94,14 @@
 
   // --- query: filters, field prefixes, ids, names, phrases --------------------------------
 
-  function parseQuery(text) {
+  // `typing`: the reader is still typing the last word (no space after it yet), so it is
+  // matched as a prefix too, as if it ended with `*`: `bayes` finds Bayesian.
+  function parseQuery(text, typing) {
     var query = { clauses: [], filters: [], stems: [], words: [] };
     var plain = [];
-    text.split(/\s+/).forEach(function (raw) {
+    var raws = text.split(/\s+/);
+    var typed = typing && raws[raws.length - 1] ? raws.length - 1 : -1;
+    raws.forEach(function (raw, index) {
       if (!raw) return;
       var field = null;
       var prefixed = PREFIX.exec(raw);
@@ -110,9 +115,9 @@
       if (id) {
         addClause(query, id[1].toLowerCase(), ["id"]);
         query.words.push(id[1].toLowerCase());
-        return;
+        if (id[1].indexOf("/") > 0 || id[1].indexOf(".") > 0) return; // a bare number is a word too
       }
-      var wildcard = /\*$/.test(raw);
+      var wildcard = /\*$/.test(raw) || index === typed;
       words(raw).forEach(function (word, position, all) {
         var prefix = wildcard && position === all.length - 1 && word.length >= MIN_PREFIX;
         var stemmed = addWordClauses(query, word, field, prefix);
@@ -567,7 +572,7 @@
     document.body.dataset.searchDone = String(generation);
   }
 
-  function search(text) {
+  function search(text, typing) {
     var generation = ++state.generation;
     var list = document.getElementById("search-results");
     var started = performance.now();
@@ -580,7 +585,8 @@
       finish(generation, "Type to search. The index loads only the parts a query needs.");
       return Promise.resolve();
     }
-    var query = parseQuery(text);
+    var query = parseQuery(text, typing);
+    state.typing = typing;
     if (!query.clauses.length && !query.filters.length) {
       finish(generation, "Nothing to search for in “" + text + "”: try a word from a title, an author's name or an arXiv id.");
       return Promise.resolve();
@@ -630,7 +636,7 @@
       clearTimeout(timer);
       timer = setTimeout(function () {
         if (!state.manifest || input.value === state.query) return; // Enter ran it already
-        search(input.value);
+        search(input.value, true);
         try {
           var url = new URL(window.location.href);
           url.searchParams.set("q", input.value);
@@ -644,7 +650,7 @@
       if (state.manifest) search(input.value);
     });
     document.getElementById("search-more").addEventListener("click", function () {
-      showMore(parseQuery(state.query), state.generation);
+      showMore(parseQuery(state.query, state.typing), state.generation);
     });
   }
 
