@@ -1,17 +1,19 @@
-// sitegen search: lunr.js over term-range shards loaded on demand with <script> tags,
-// so it works on a static host and from file:// alike (no fetch, no XHR, no workers).
+// sitegen search: term-range shards loaded on demand with <script> tags, so it works on a
+// static host and from file:// alike (no fetch, no XHR, no workers).
 //
-// The papers come in tiers (search/<tier>/), each cut by term range (shards/N.js); a query
-// loads only the shards that hold its terms, in every tier, weighs their term counts with
-// lunr's BM25 over the whole archive (totals in search/manifest.js), assembles a lunr.Index
-// and lets lunr score it, so the scores equal those of one lunr index of the archive.
-// Display records come in small chunks (search/<tier>/docs/N.js) for the results shown.
-// Filters (`year:`, `category:`, `venue:`) are declared in sitegen/search.py; the manifest
-// describes them, and this file reads a filter's value by its kind alone.
+// The papers come in tiers (search/<tier>/), each cut by term range (shards/N.js, found
+// through the tier's directory: its root in search/manifest.js, pages in directory/); a
+// query loads only the shards that hold its terms, in every tier, weighs their term counts
+// with lunr's BM25 over the whole archive (totals in the manifest) and scores them as lunr
+// does, so the scores equal those of one lunr index of the archive. lunr.js gives the
+// stemmer. Display records come in small chunks (search/<tier>/docs/N.js) for the results
+// shown. Filters (`year:`, `category:`, `venue:`) are declared in sitegen/search.py; the
+// manifest describes them, and this file reads a filter's value by its kind alone.
 (function () {
   "use strict";
 
-  var PAGE = 20;
+  var PAGE = 20; // results a page shows
+  var FIRST = 5; // shown as soon as their records are in, before the rest of the page
   var WORD = /[\p{L}\p{N}]+(?:\.[\p{L}\p{N}]+)*/gu;
   // Latin letters NFKD keeps whole (as in sitegen/search.py): Łukasz is found as Lukasz
   var LETTERS = { "ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ŀ": "l", "ŧ": "t",
@@ -256,7 +258,7 @@
     for (var j = 0; j + 1 < stems.length; j++) addClause(query, stems[j] + " " + stems[j + 1], ["phrase"]);
   }
 
-  // --- shards: which ones a query needs, and a lunr.Index assembled from the loaded ones ---
+  // --- shards: which ones a query needs, and the scores of the loaded ones' entries -------
 
   // The last position in `firsts` (sorted) whose term is <= term; 0 for a term before all.
   function lastAtMost(firsts, term) {
@@ -366,66 +368,70 @@
     return Object.keys(found).sort().map(function (term) { return found[term]; });
   }
 
-  // A lunr.Index holding just the terms the query uses, weighted as lunr.Builder weighs the
-  // whole archive: BM25 over the manifest's document count and total field lengths, in
-  // lunr's order of operations and rounding. lunr scores a document by the dot product of
-  // its field vectors with the query's, divided by the query vector's length, so vector
-  // elements of other terms never count: the scores are the whole index's.
-  function indexFor(query) {
+  // lunr's scoring (`lunr.Index#query`, without its match metadata, which costs more than
+  // the scoring itself) over the entries the query uses, with lunr.Builder's weights over the
+  // whole archive: BM25 over the manifest's document count and total field lengths, in lunr's
+  // order of operations and rounding. Per field, a document scores the dot product of the
+  // query vector (1 for each clause asking a term in the field, summed) with its weights,
+  // divided by the query vector's length; its score is the sum over its fields. Vector
+  // elements of other terms never count, so the scores are the whole index's.
+  function scores(query) {
     var manifest = state.manifest;
-    var fields = manifest.fields;
     var count = manifest.documents;
-    var invertedIndex = Object.create(null);
-    var elements = Object.create(null);
     var used = entriesFor(query);
+    var queryVectors = manifest.fields.map(function () { return []; }); // field -> [term index -> weight]
+    query.clauses.forEach(function (clause) {
+      used.forEach(function (found, termIndex) {
+        var expands = clause.wildcard ? found.term.lastIndexOf(clause.term, 0) === 0 : found.term === clause.term;
+        if (!expands) return;
+        clause.fields.forEach(function (field) {
+          var vector = queryVectors[manifest.fields.indexOf(field)];
+          vector[termIndex] = (vector[termIndex] || 0) + 1;
+        });
+      });
+    });
+    var lengths = queryVectors.map(function (vector) {
+      var squares = 0;
+      vector.forEach(function (weight) { squares += weight * weight; });
+      return Math.sqrt(squares);
+    });
+    var dots = manifest.fields.map(function () { return new Map(); }); // field -> document -> dot product
     used.forEach(function (found, termIndex) {
       var withTerm = 0;
       found.entries.forEach(function (hit) { withTerm += hit.entry[1]; });
       var idf = Math.log(1 + Math.abs((count - withTerm + 0.5) / (withTerm + 0.5)));
-      var posting = { _index: termIndex };
-      fields.forEach(function (field) { posting[field] = Object.create(null); });
       found.entries.forEach(function (hit) {
         var entry = hit.entry;
         for (var k = 2; k < entry.length; k += 2) {
-          var field = fields[entry[k]];
-          if (found.fields.indexOf(field) < 0) continue;
-          var boost = manifest.boosts[entry[k]];
-          var average = manifest.lengths[entry[k]] / count;
+          var position = entry[k];
+          var asked = queryVectors[position][termIndex];
+          if (!asked) continue;
+          var boost = manifest.boosts[position];
+          var average = manifest.lengths[position] / count;
+          var dot = dots[position];
           var flat = entry[k + 1];
           var doc = hit.tier.start;
           for (var i = 0; i < flat.length; i += 3) {
             doc += flat[i];
             var tf = flat[i + 1];
-            var score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (flat[i + 2] / average)) + tf) * boost;
-            var ref = String(doc);
-            posting[field][ref] = {};
-            var vectorKey = field + "/" + ref;
-            (elements[vectorKey] || (elements[vectorKey] = [])).push(termIndex, Math.round(score * 1000) / 1000);
+            var weight = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (flat[i + 2] / average)) + tf) * boost;
+            dot.set(doc, (dot.get(doc) || 0) + asked * (Math.round(weight * 1000) / 1000));
           }
         }
       });
-      invertedIndex[found.term] = posting;
     });
-    var fieldVectors = Object.create(null);
-    Object.keys(elements).forEach(function (vectorKey) {
-      fieldVectors[vectorKey] = new lunr.Vector(elements[vectorKey]);
+    var total = new Map();
+    dots.forEach(function (dot, position) {
+      dot.forEach(function (product, doc) { total.set(doc, (total.get(doc) || 0) + (product / lengths[position] || 0)); });
     });
-    return new lunr.Index({
-      invertedIndex: invertedIndex,
-      fieldVectors: fieldVectors,
-      tokenSet: lunr.TokenSet.fromArray(used.map(function (found) { return found.term; })),
-      fields: fields,
-      pipeline: new lunr.Pipeline(),
-    });
+    var results = [];
+    total.forEach(function (score, doc) { results.push({ ref: String(doc), score: score }); });
+    // best first; among equals, the newest first
+    return results.sort(function (a, b) { return b.score - a.score || Number(b.ref) - Number(a.ref); });
   }
 
   function run(query) {
-    var results = indexFor(query).query(function (builder) {
-      query.clauses.forEach(function (clause) {
-        builder.term(clause.term, { fields: clause.fields, usePipeline: false, wildcard: clause.wildcard });
-      });
-    });
-    return results.filter(function (result) { return passesFilters(query, Number(result.ref)); });
+    return scores(query).filter(function (result) { return passesFilters(query, Number(result.ref)); });
   }
 
   function filterOnly(query) {
@@ -533,8 +539,9 @@
     return item;
   }
 
-  function showMore(query, generation) {
-    var batch = state.results.slice(state.shown, state.shown + PAGE);
+  // Shows the next `count` results (their display records loaded first); `done` once they are.
+  function showMore(query, generation, count) {
+    var batch = state.results.slice(state.shown, state.shown + count);
     return loadRecords(batch).then(function () {
       if (generation !== state.generation) return;
       var list = document.getElementById("search-results");
@@ -543,8 +550,19 @@
         if (record) list.appendChild(resultItem(record, query));
       });
       state.shown += batch.length;
-      document.getElementById("search-more").hidden = state.shown >= state.results.length;
       typesetMath(list);
+    });
+  }
+
+  // The first results are shown as soon as their records are in, the rest of the page after:
+  // <body data-search-shown="N"> marks the first ones shown (N counts searches).
+  function showPage(query, generation) {
+    return showMore(query, generation, FIRST).then(function () {
+      if (generation !== state.generation) return;
+      document.body.dataset.searchShown = String(generation);
+      return showMore(query, generation, PAGE - FIRST);
+    }).then(function () {
+      document.getElementById("search-more").hidden = state.shown >= state.results.length;
     });
   }
 
@@ -600,7 +618,7 @@
         finish(generation, "No papers match “" + text + "”. Try fewer or different words, or check the spelling.");
         return;
       }
-      return showMore(query, generation).then(function () {
+      return showPage(query, generation).then(function () {
         if (generation !== state.generation) return;
         var count = state.results.length;
         finish(generation, count.toLocaleString("en") + (count === 1 ? " paper" : " papers") + " found in " +
@@ -650,7 +668,7 @@
       if (state.manifest) search(input.value);
     });
     document.getElementById("search-more").addEventListener("click", function () {
-      showMore(parseQuery(state.query, state.typing), state.generation);
+      showPage(parseQuery(state.query, state.typing), state.generation);
     });
   }
 
