@@ -567,7 +567,14 @@ def _display(paper: Paper) -> list:
     """What a result shows: id, path, title, authors, date, categories, abstract."""
     return [paper.id, routes.paper(paper.id), paper.title, list(paper.authors[:8]),
             max(len(paper.authors) - 8, 0), paper.published.date().isoformat(),
-            list(paper.categories), paper.summary[:ABSTRACT_CHARS]]
+            list(paper.categories), _shortened(paper.summary)]
+
+
+def _shortened(abstract: str) -> str:
+    """The abstract's first ABSTRACT_CHARS characters, cut at a space and marked as cut."""
+    if len(abstract) <= ABSTRACT_CHARS:
+        return abstract
+    return abstract[:ABSTRACT_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 def _documents_by_value(papers: Sequence[Paper], lists: Lists, venues: Venues) -> dict[str, list[int]]:

@@ -709,6 +709,21 @@ def test_display_chunks_follow_document_numbers(many_shards, tiers):
             assert record[5] == item.published.date().isoformat()
 
 
+def test_a_long_abstract_is_cut_at_a_word_and_says_so():
+    """A result's snippet comes from the abstract's start; a cut one ends with an ellipsis."""
+    words = " ".join(f"word{n}" for n in range(400))
+    archive = archive_of(paper("2209.14001", "Long", summary=words), paper("2209.14002", "Short", summary="Brief."))
+    files = search_files(archive)
+    tier = files["search/manifest.js"]["tiers"][0]
+    records = [record for path, chunk in files.items() if path.startswith(f"search/{tier['name']}/docs/")
+               for record in chunk]
+    abstracts = {record[0]: record[7] for record in records}
+    assert abstracts["2209.14002"] == "Brief."
+    cut = abstracts["2209.14001"]
+    assert cut.endswith(" …") and words.startswith(cut[:-2]) and len(cut) <= search.ABSTRACT_CHARS + 2
+    assert cut[:-2].split()[-1] in words.split()  # whole words only
+
+
 def test_fixture_site_search_files_are_small_and_complete(site_archive):
     files = {file.path: file.data for file in build_search(site_archive)}
     assert "search/manifest.js" in files
