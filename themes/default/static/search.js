@@ -36,7 +36,7 @@
   var state = {
     root: "", katexPath: "", katex: null, manifest: null, stopWords: null, stems: new Map(), directory: {}, shards: {}, shardTerms: {}, docs: {}, loading: {},
     filters: null, lists: {},
-    results: [], shown: 0, query: "", typing: false, generation: 0,
+    all: [], results: [], shown: 0, query: "", typing: false, generation: 0,
   };
 
   // --- data files: each one is a classic script that calls back into this object ---------
@@ -395,7 +395,11 @@
       vector.forEach(function (weight) { squares += weight * weight; });
       return Math.sqrt(squares);
     });
-    var dots = manifest.fields.map(function () { return new Map(); }); // field -> document -> dot product
+    // field -> document -> dot product, in arrays over every document (far faster than maps
+    // for the tens of thousands of documents common words have); `touched` lists those with any
+    var dots = manifest.fields.map(function () { return null; });
+    var seen = new Uint8Array(count);
+    var touched = [];
     used.forEach(function (found, termIndex) {
       var withTerm = 0;
       found.entries.forEach(function (hit) { withTerm += hit.entry[1]; });
@@ -408,36 +412,55 @@
           if (!asked) continue;
           var boost = manifest.boosts[position];
           var average = manifest.lengths[position] / count;
-          var dot = dots[position];
+          var dot = dots[position] || (dots[position] = new Float64Array(count));
           var flat = entry[k + 1];
           var doc = hit.tier.start;
           for (var i = 0; i < flat.length; i += 3) {
             doc += flat[i];
             var tf = flat[i + 1];
             var weight = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (flat[i + 2] / average)) + tf) * boost;
-            dot.set(doc, (dot.get(doc) || 0) + asked * (Math.round(weight * 1000) / 1000));
+            dot[doc] += asked * (Math.round(weight * 1000) / 1000);
+            if (!seen[doc]) { seen[doc] = 1; touched.push(doc); }
           }
         }
       });
     });
-    var total = new Map();
-    dots.forEach(function (dot, position) {
-      dot.forEach(function (product, doc) { total.set(doc, (total.get(doc) || 0) + (product / lengths[position] || 0)); });
+    return touched.map(function (doc) {
+      var score = 0;
+      dots.forEach(function (dot, position) {
+        if (dot) score += dot[doc] / lengths[position] || 0;
+      });
+      return { ref: doc, score: score };
     });
-    var results = [];
-    total.forEach(function (score, doc) { results.push({ ref: String(doc), score: score }); });
-    // best first; among equals, the newest first
-    return results.sort(function (a, b) { return b.score - a.score || Number(b.ref) - Number(a.ref); });
+  }
+
+  // Whether result `a` ranks before `b`: the higher score; among equals, the newest.
+  function before(a, b) {
+    return a.score > b.score || (a.score === b.score && a.ref > b.ref);
+  }
+
+  // The `n` best of `results`, best first, in one pass (sorting tens of thousands of
+  // results to show twenty would take longer than the search).
+  function best(results, n) {
+    var top = [];
+    results.forEach(function (result) {
+      if (top.length === n && !before(result, top[n - 1])) return;
+      var at = Math.min(top.length, n - 1);
+      while (at > 0 && before(result, top[at - 1])) at--;
+      top.splice(at, 0, result);
+      if (top.length > n) top.pop();
+    });
+    return top;
   }
 
   function run(query) {
-    return scores(query).filter(function (result) { return passesFilters(query, Number(result.ref)); });
+    return scores(query).filter(function (result) { return passesFilters(query, result.ref); });
   }
 
   function filterOnly(query) {
     var matches = [];
     for (var number = state.manifest.documents - 1; number >= 0 && matches.length < 500; number--) {
-      if (passesFilters(query, number)) matches.push({ ref: String(number), score: 0 });
+      if (passesFilters(query, number)) matches.push({ ref: number, score: 0 });
     }
     return matches;
   }
@@ -562,7 +585,7 @@
       document.body.dataset.searchShown = String(generation);
       return showMore(query, generation, PAGE - FIRST);
     }).then(function () {
-      document.getElementById("search-more").hidden = state.shown >= state.results.length;
+      document.getElementById("search-more").hidden = state.shown >= state.all.length;
     });
   }
 
@@ -597,6 +620,7 @@
     state.query = text;
     list.textContent = "";
     state.results = [];
+    state.all = [];
     state.shown = 0;
     document.getElementById("search-more").hidden = true;
     if (!text.trim()) {
@@ -613,14 +637,15 @@
       return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript));
     }).then(function () {
       if (generation !== state.generation) return;
-      state.results = query.clauses.length ? run(query) : filterOnly(query);
-      if (!state.results.length) {
+      state.all = query.clauses.length ? run(query) : filterOnly(query);
+      state.results = best(state.all, PAGE);
+      if (!state.all.length) {
         finish(generation, "No papers match “" + text + "”. Try fewer or different words, or check the spelling.");
         return;
       }
       return showPage(query, generation).then(function () {
         if (generation !== state.generation) return;
-        var count = state.results.length;
+        var count = state.all.length;
         finish(generation, count.toLocaleString("en") + (count === 1 ? " paper" : " papers") + " found in " +
                            Math.max(1, Math.round(performance.now() - started)) + " ms.");
       });
@@ -668,6 +693,9 @@
       if (state.manifest) search(input.value);
     });
     document.getElementById("search-more").addEventListener("click", function () {
+      if (state.results.length < state.all.length) { // the rest ranked only now, once
+        state.results = state.all.slice().sort(function (a, b) { return before(a, b) ? -1 : before(b, a) ? 1 : 0; });
+      }
       showPage(parseQuery(state.query, state.typing), state.generation);
     });
   }
