@@ -1,7 +1,7 @@
 """Benchmark search, beside Pagefind on a year and alone on a whole-size archive.
 
     python benchmarks/search.py [CORPUS] [--output DIR] [--reuse] [--no-pagefind]
-    python benchmarks/search.py --archive [CORPUS] [--years N] [--keep]
+    python benchmarks/search.py --archive [CORPUS] [--years N] [--keep | --work DIR]
 
 Default: builds the corpus (the 2022 sample in ../shared/corpus; a skip line and exit 0
 when it is absent) with `sitegen.build.build_site`, clean, indexes the same paper pages
@@ -25,7 +25,8 @@ cache), then prints
 shifted copies (N years, default 10: about 197,000 papers), builds it with `sitegen
 build` (wall time, peak memory of the process tree, each stage's time), serves it and
 runs ARCHIVE_QUERIES known-item queries (titles with their year, ids, an author with
-title words) picked from the synthesized digests, with the same figures. Pagefind is not
+title words) picked from the synthesized digests, with the same figures (`--keep` keeps
+the folder; `--work DIR` measures it again after updating its build). Pagefind is not
 run there: over the whole archive's paper pages it runs out of memory on a 24 GB machine.
 
 It checks nothing: the goals are printed beside the numbers. Timings move with the
@@ -314,18 +315,24 @@ def archive_queries(content: Path, count: int, seed: int = 20261206) -> list[Que
 
 
 def run_archive(corpus: Path, years: int, work: Path) -> dict:
+    """Synthesizes the archive in `work` (unless a kept run left it there) and builds it:
+    clean the first time, an update of the kept build after that."""
     import archive as synthetic  # benchmarks/archive.py
 
-    sources = synthetic.load_corpus(corpus)
-    fraction = synthetic.renamed_fraction(sources, years)
-    written = synthetic.synthesize(sources, years, fraction, work / "content")
-    print(f"synthesized {len(written.ids):,} papers in {written.files:,} digests ({years} shifted copies)", flush=True)
+    if (work / "content").is_dir():
+        print(f"reusing the archive in {work} (an update of its build)", flush=True)
+    else:
+        sources = synthetic.load_corpus(corpus)
+        written = synthetic.synthesize(sources, years, synthetic.renamed_fraction(sources, years), work / "content")
+        print(f"synthesized {len(written.ids):,} papers in {written.files:,} digests ({years} shifted copies)",
+              flush=True)
     config = synthetic.write_config(work)
     seconds, mib, lines = synthetic.timed_build(config, None, work / "sitegen.log")
     print(f"built in {seconds:.1f} s, peak {mib:,.0f} MiB\n  " + "\n  ".join(lines), flush=True)
     output = work / "output"
     rows = measure_queries(output, "sitegen", archive_queries(work / "content", ARCHIVE_QUERIES))
-    return {"papers": len(written.ids), "build_s": seconds, "peak_mib": mib, "stages": lines,
+    papers = sum(1 for _ in (output / "papers").rglob("*.html"))
+    return {"papers": papers, "build_s": seconds, "peak_mib": mib, "stages": lines,
             "search_files": folder_sizes(output / "search"), "sitegen": rows}
 
 
@@ -382,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--archive", action="store_true", help="a whole-size archive of shifted copies instead")
     parser.add_argument("--years", type=int, default=10, help="with --archive: copies of the corpus year")
     parser.add_argument("--keep", action="store_true", help="with --archive: keep its folder under /tmp")
+    parser.add_argument("--work", type=Path, help="with --archive: the folder a kept run left (its build is updated)")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"skip: no corpus at {args.corpus}")
@@ -390,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skip: no Chromium at {CHROMIUM}")
         return 0
     if args.archive:
-        return archive_main(args.corpus.resolve(), args.years, args.keep)
+        return archive_main(args.corpus.resolve(), args.years, args.keep or args.work is not None, args.work)
     with tempfile.TemporaryDirectory(prefix="sitegen-search-bench-") as temporary:
         output = args.output or Path(temporary) / "output"
         built = None if args.reuse and (output / "search" / "manifest.js").is_file() else build_year(args.corpus, output)
@@ -417,8 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def archive_main(corpus: Path, years: int, keep: bool) -> int:
-    work = Path(tempfile.mkdtemp(prefix="sitegen-search-archive-", dir="/tmp"))
+def archive_main(corpus: Path, years: int, keep: bool, work: Path | None = None) -> int:
+    work = work.resolve() if work else Path(tempfile.mkdtemp(prefix="sitegen-search-archive-", dir="/tmp"))
     try:
         numbers = run_archive(corpus, years, work)
         lines = [f"whole-size archive: {numbers['papers']:,} papers ({years} shifted copies of {corpus})",
