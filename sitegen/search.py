@@ -578,7 +578,7 @@ def _shortened(abstract: str) -> str:
 
 
 def _documents_by_value(papers: Sequence[Paper], lists: Lists, venues: Venues) -> dict[str, list[int]]:
-    """value -> the documents that have it, values in sorted order."""
+    """value -> the documents that have it, in document order."""
     found: dict[str, list[int]] = defaultdict(list)
     for number, paper in enumerate(papers):
         for value in lists.values(paper, venues):
