@@ -19,6 +19,7 @@ from urllib.parse import quote
 import pytest
 
 from conftest import make_config, quiet_build
+from sitegen import search
 
 pytestmark = pytest.mark.browser
 
@@ -288,6 +289,32 @@ def test_venue_filter_keeps_accepted_papers_and_combines_with_year(venue_search_
     assert page.ids() == ["2209.30004"]
     page.search("venue:neurips")
     assert page.ids() == [] and page.status.startswith("No papers match")
+
+
+@pytest.fixture(scope="module")
+def deep_directory_site(tmp_path_factory) -> Path:
+    """The fixture site with shards of a few terms and a directory of 2 entries a node: the
+    way to every shard leads through several levels of directory pages, as in an archive."""
+    root = tmp_path_factory.mktemp("deep-directory-site")
+    config = make_config(root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "SHARD_BYTES", 100)
+        patch.setattr(search, "DIRECTORY_FANOUT", 2)
+        quiet_build(config)
+    return config.output_path
+
+
+def test_queries_find_their_shards_through_a_directory_of_several_levels(context, deep_directory_site: Path):
+    page = SearchPage(context, site_urls(deep_directory_site, None)).open()
+    for query, first in [("Denoising Medical Images", "2209.14101"), ("Carol King", "math.GT/0309136"),
+                         ("2209.14201", "2209.14201"), ("0309136", "math.GT/0309136")]:
+        page.search(query)
+        assert page.ids()[:1] == [first], query
+    page.search("segm*")
+    assert page.ids() == ["2209.14100"]
+    directory = page.page.eval_on_selector_all("script[src*='/directory/']", "all => all.map(s => s.src)")
+    assert any("/directory/2-" in src for src in directory), directory  # three levels below the root at least
+    assert page.problems == []
 
 
 def test_field_prefixes_and_prefix_wildcard(search_page):
