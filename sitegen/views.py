@@ -371,7 +371,7 @@ class Views:
 
     def search_view(self) -> dict[str, Any]:
         return {"papers": len(self.archive.papers), "filters": [search_filter.example for search_filter in FILTERS],
-                "has_math": True}
+                "has_math": False}  # search.js loads KaTeX when a result shows math
 
     def papers_per_month(self, code: str) -> Counter:
         """(year, month) -> papers of the category published then: what its chart shows."""
