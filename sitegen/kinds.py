@@ -372,7 +372,7 @@ class SearchInputs(NamedTuple):
 
 def search_view(inputs: SearchInputs, present: Present) -> View:
     return {"papers": inputs.papers, "filters": [search_filter.example for search_filter in FILTERS],
-            "has_math": True}
+            "has_math": False}  # search.js loads KaTeX when a result shows math
 
 
 def not_found_view(inputs: tuple, present: Present) -> View:
