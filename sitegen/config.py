@@ -56,6 +56,10 @@ class Config:
     themes_dir: str = _option("themes", "Folder holding user themes.")
     per_page: int = _option(50, "Papers per page on category listings.")
     feed_size: int = _option(50, "Entries in each Atom feed.")
+    author_files: bool = _option(
+        True, "Write an Atom feed and a BibTeX file for every author (`authors/<slug>.xml`, `.bib`). "
+              "They are two files per author, about half the output's files: `false` leaves them, and "
+              "the links to them, out, for hosts that limit the number of files.")
     strict: bool = _option(False, "Treat any problem in the digests as a failure (same as `--strict`).")
     category_overrides: dict = _option(
         {}, "Map of content sub-folder to category code, for producers that write a fixed "

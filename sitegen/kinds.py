@@ -126,6 +126,10 @@ class Kind:
     read: Callable[[Source, Any], tuple]
     view: Callable[[Any, Present], View | bytes]
     document: bool = False
+    setting: str | None = None  # a boolean setting that leaves the kind out when false
+
+    def wanted(self, config: Config) -> bool:
+        return self.setting is None or getattr(config, self.setting)
 
     @property
     def template(self) -> str | None:
@@ -315,7 +319,8 @@ def author_view(inputs: AuthorInputs, present: Present) -> View:
     return {
         "name": name, "papers": items, "coauthors": coauthors, "more_coauthors": total - len(coauthors),
         "categories": categories, "has_math": any(item["has_math"] for item in items),
-        "feed": routes.author_feed(slug), "bibliography": routes.author_bibliography(slug),
+        "feed": routes.author_feed(slug) if present.config.author_files else None,
+        "bibliography": routes.author_bibliography(slug) if present.config.author_files else None,
     }
 
 
@@ -499,10 +504,10 @@ KINDS = (
          read_author, author_view),
     Kind("author_feed", lambda source: source.archive.authors,
          lambda source, name: routes.author_feed(source.archive.authors[name].slug),
-         documents.read_author_feed, documents.feed, document=True),
+         documents.read_author_feed, documents.feed, document=True, setting="author_files"),
     Kind("author_bibliography", lambda source: source.archive.authors,
          lambda source, name: routes.author_bibliography(source.archive.authors[name].slug),
-         documents.read_author_bibliography, documents.bibliography, document=True),
+         documents.read_author_bibliography, documents.bibliography, document=True, setting="author_files"),
     Kind("venue_year", venue_year_keys, venue_year_route, read_venue_year, venue_year_view),
     Kind("venue_feed", venue_years, lambda source, key: routes.venue_feed(*key),
          documents.read_venue_feed, documents.feed, document=True),
@@ -522,10 +527,11 @@ class Pages:
         self.source = Source(archive, config)
         self.present = Present(config)
         self.site = self.present.site
+        self.kinds = [kind for kind in KINDS if kind.wanted(config)]
 
     def pages(self) -> Iterator[Page]:
         """Every page of the site, each with its kind and output path."""
-        for kind in KINDS:
+        for kind in self.kinds:
             for key in kind.keys(self.source):
                 yield Page(kind.name, key, kind.route(self.source, key))
 
@@ -540,7 +546,7 @@ class Pages:
         each build."""
         pages, fingerprints = [], {}
         source = self.source
-        for kind in KINDS:
+        for kind in self.kinds:
             name, route, read, salt = kind.name, kind.route, kind.read, _kind_fingerprint(kind, site, templates)
             for key in kind.keys(source):
                 path = route(source, key)

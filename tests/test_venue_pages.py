@@ -16,7 +16,7 @@ from sitegen.archive import build_archive
 from sitegen.reader import read_content
 from sitegen.venues import Venues
 
-from conftest import SITE_CONTENT, make_config, quiet_build
+from conftest import SITE_CONTENT, crawl_links, make_config, quiet_build
 from test_digest import digest, numbered
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -135,6 +135,22 @@ def test_authors_days_and_venue_years_have_bibtex_files_of_their_papers_entries(
     assert '<a href="../../../days/2022/09/29.bib" download>BibTeX for these 5 papers</a>' in day
     venue = (built_site / "venues" / "cvpr" / "2023.html").read_text(encoding="utf-8")
     assert '<a href="../../venues/cvpr/2023.bib" download>BibTeX for this paper</a>' in venue
+
+
+def test_author_files_false_leaves_out_the_authors_feeds_and_bibliographies_and_their_links(tmp_path: Path,
+                                                                                              built_site: Path):
+    config = make_config(tmp_path, author_files=False)
+    quiet_build(config)
+    output = config.output_path
+    assert not list(output.glob("authors/*.xml")) and not list(output.glob("authors/*.bib"))
+    assert (output / "days" / "2022" / "09" / "29.bib").is_file() and (output / "venues" / "cvpr" / "2023.xml").is_file()
+    author = (output / "authors" / "alice-smith.html").read_text(encoding="utf-8")
+    assert "alice-smith.xml" not in author and "alice-smith.bib" not in author and "BibTeX for" not in author
+    assert "3 papers in this archive.\n" in author  # the sentence ends where the links were
+    crawl_links(output)
+    with_files = {path.relative_to(built_site) for path in built_site.rglob("*")}
+    assert {path.relative_to(output) for path in output.rglob("*")} == {
+        path for path in with_files if not (path.parts[0] == "authors" and path.suffix in (".xml", ".bib"))}
 
 
 def test_an_accepted_paper_is_cited_where_it_appeared(built_site: Path):
