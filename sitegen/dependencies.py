@@ -20,6 +20,7 @@ from jinja2 import meta
 from .archive import Archive
 from .slugs import slugify
 from .config import Config
+from .render import FRAME
 from .routes import Page
 from .themes import Asset, Vendor
 from .views import Views
@@ -47,8 +48,10 @@ def code_fingerprint() -> str:
 
 def template_fingerprints(env: jinja2.Environment, kinds: Iterable[str]) -> dict[str, str]:
     """Per page kind, the sources of its template and of every template it extends,
-    includes or imports: editing one template re-renders only the pages that use it."""
-    return {kind: digest_of(sorted(_template_sources(env, f"{kind}.html", {}).items())) for kind in kinds}
+    includes or imports, and of the frame the renderer gives every page (`render.FRAME`):
+    editing one template re-renders only the pages that use it."""
+    return {kind: digest_of(sorted(_template_sources(env, f"{kind}.html", _template_sources(env, FRAME, {})).items()))
+            for kind in kinds}
 
 
 def _template_sources(env: jinja2.Environment, name: str, found: dict[str, str]) -> dict[str, str]:

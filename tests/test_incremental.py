@@ -101,6 +101,22 @@ def test_editing_one_template_renders_only_the_pages_that_use_it(tmp_path: Path,
     assert output == clean_build(tmp_path, content, theme="mine", themes_dir=str(themes))
 
 
+def test_editing_the_frame_renders_every_page_again(tmp_path: Path, content: Path):
+    """`_frame.html` is used by no template's `extends`, `include` or `import`: the
+    renderer gives its parts to every page as `frame`."""
+    themes = tmp_path / "themes"
+    config = make_config(tmp_path / "site", content=content, theme="mine", themes_dir=str(themes))
+    (themes / "mine" / "templates").mkdir(parents=True)
+    first = quiet_build(config)
+    frame = (Path(__file__).parent.parent / "themes/default/templates/_frame.html").read_text(encoding="utf-8")
+    (themes / "mine" / "templates" / "_frame.html").write_text(frame.replace(">Latest<", ">Newest<"))
+    second = quiet_build(config)
+    assert second.rendered == sum(first.pages.values())
+    output = snapshot(config.output_path)
+    assert b">Newest<" in output["days/2022/09/29.html"]
+    assert output == clean_build(tmp_path, content, theme="mine", themes_dir=str(themes))
+
+
 def test_a_build_that_fails_halfway_leaves_the_next_one_correct(tmp_path: Path, content: Path, monkeypatch):
     """The spare folder is forgotten before it is written, so a half-written one is never trusted."""
     config = make_config(tmp_path / "site", content=content)
