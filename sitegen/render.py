@@ -85,7 +85,16 @@ def environment(theme: Theme, assets: Mapping[str, Asset], vendor: Vendor,
     env.filters["isodate"] = lambda value: value.isoformat()
     env.filters["plural"] = plural  # {{ count | plural("entry") }}: "1 entry", "2 entries"
     env.filters["noun"] = noun  # the noun alone, where the count is set apart
+    env.filters["with_ends"] = with_ends
     return env
+
+
+def with_ends(items: Sequence[Any]) -> list[tuple[Any, bool, bool]]:
+    """Each item with whether it is the first and the last: `{% for author, first, last
+    in page.authors | with_ends %}` tells what `loop.first` and `loop.last` tell, without
+    Jinja's loop object, which costs more than the entries of a short list."""
+    last = len(items) - 1
+    return [(item, index == 0, index == last) for index, item in enumerate(items)]
 
 
 def _asset_path(assets: Mapping[str, Asset], name: str) -> str:

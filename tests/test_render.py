@@ -9,7 +9,7 @@ import jinja2
 import pytest
 
 from sitegen.errors import BuildError
-from sitegen.render import FRAME, Renderer, ViewEnvironment
+from sitegen.render import FRAME, Renderer, ViewEnvironment, with_ends
 from sitegen.routes import Page
 
 
@@ -121,3 +121,14 @@ def test_a_frame_part_the_frame_lacks_is_an_error_naming_the_template_line(tmp_p
         render.render(Page("page", None, "a/1.html"))
     assert str(error.value) == (f"{tmp_path / 'page.html'}:2: TemplateRuntimeError: _frame.html has no macro 'heder' "
                                 "(for frame.heder) (rendering a/1.html)")
+
+
+def test_with_ends_marks_the_first_and_the_last_as_jinjas_loop_does():
+    template = ("{% for x, first, last in xs | with_ends %}{{ x }}{{ '<' if first }}{{ '>' if last }}{% endfor %}|"
+                "{% for x in xs %}{{ x }}{{ '<' if loop.first }}{{ '>' if loop.last }}{% endfor %}")
+    env = environment(page=template)
+    env.filters["with_ends"] = with_ends
+    for xs in ([], ["a"], ["a", "b"], ["a", "b", "c"]):
+        ours, jinjas = env.get_template("page").render(xs=xs).split("|")
+        assert ours == jinjas
+    assert env.get_template("page").render(xs=["a", "b", "c"]) == "a&lt;bc&gt;|a&lt;bc&gt;"
