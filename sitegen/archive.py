@@ -15,6 +15,7 @@ from typing import Iterable, Mapping
 from .digest import Digest, Entry
 from .slugs import slugify
 from .taxonomy import category_name, is_arxiv_category
+from .venues import Venue, Venues
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Paper:
     summary: str
     listings: tuple[tuple[date, str], ...]
     key: str  # the newest entry's: every field above but the listings follows from it
+    venue: Venue | None  # read from the comment and journal once; one object per distinct venue
 
     @property
     def primary_category(self) -> str:
@@ -73,6 +75,18 @@ class Author:
 
 
 @dataclass(frozen=True, slots=True)
+class VenueGroup:
+    """A venue's accepted papers by the year its text gives (None: it gives none), each
+    year's newest first, years newest first. Submitted papers are never in a group."""
+
+    slug: str
+    short: str
+    name: str
+    kind: str
+    years: Mapping[int | None, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
 class Archive:
     papers: Mapping[str, Paper]
     days: Mapping[date, Day]
@@ -80,6 +94,7 @@ class Archive:
     authors: Mapping[str, Author]
     entries: int
     merged: int
+    venues: Mapping[str, VenueGroup]  # slug -> group, by slug
 
     def coauthors(self, name: str) -> list[tuple[str, int]]:
         """Co-authors of `name` with the number of shared papers, most shared first."""
@@ -93,8 +108,9 @@ class Archive:
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def build_archive(digests: Iterable[Digest]) -> Archive:
-    """Merge the digests' entries into one archive."""
+def build_archive(digests: Iterable[Digest], venues: Venues | None = None) -> Archive:
+    """Merge the digests' entries into one archive; `venues` reads each paper's venue
+    (the built-in table when None)."""
     newest: dict[str, Entry] = {}
     listings: dict[str, set[tuple[date, str]]] = defaultdict(set)
     day_listings: dict[date, dict[tuple[str, str], None]] = defaultdict(dict)
@@ -110,7 +126,8 @@ def build_archive(digests: Iterable[Digest]) -> Archive:
                 newest[entry.id] = entry
             listings[entry.id].add((digest.day, digest.category))
             day_listings[digest.day][(entry.id, digest.category)] = None
-    papers = {paper_id: _paper(newest[paper_id], listings[paper_id]) for paper_id in sorted(newest)}
+    read_venue = _venue_reader(venues or Venues())
+    papers = {paper_id: _paper(newest[paper_id], listings[paper_id], read_venue) for paper_id in sorted(newest)}
     ordered = newest_first(papers.values())
     return Archive(
         papers=papers,
@@ -119,6 +136,7 @@ def build_archive(digests: Iterable[Digest]) -> Archive:
         authors=_authors(ordered),
         entries=entries,
         merged=entries - len(papers),
+        venues=_venue_groups(ordered),
     )
 
 
@@ -126,13 +144,24 @@ def _is_newer(entry: Entry, current: Entry) -> bool:
     return (entry.version or 0, entry.updated) > (current.version or 0, current.updated)
 
 
-def _paper(entry: Entry, listings: set[tuple[date, str]]) -> Paper:
+def _venue_reader(venues: Venues):
+    """`Venues.read` that returns one shared object per distinct venue: an archive of
+    200,000 papers holds a few thousand venues, not one object per paper."""
+    interned: dict[Venue, Venue] = {}
+
+    def read(entry: Entry) -> Venue | None:
+        venue = venues.read(entry.comment, entry.journal)
+        return None if venue is None else interned.setdefault(venue, venue)
+    return read
+
+
+def _paper(entry: Entry, listings: set[tuple[date, str]], read_venue) -> Paper:
     return Paper(
         id=entry.id, version=entry.version, title=entry.title, authors=tuple(dict.fromkeys(entry.authors)),
         categories=entry.categories, classifications=entry.classifications, dois=entry.dois,
         pdf_url=entry.pdf_url, published=entry.published, updated=entry.updated,
         comment=entry.comment, journal=entry.journal, summary=entry.summary,
-        listings=tuple(sorted(listings)), key=entry.key,
+        listings=tuple(sorted(listings)), key=entry.key, venue=read_venue(entry),
     )
 
 
@@ -155,6 +184,27 @@ def _categories(ordered: list[Paper]) -> dict[str, Category]:
         for code in codes:
             members[code].append(paper.id)
     return {code: Category(code, category_name(code), tuple(members[code])) for code in sorted(members)}
+
+
+def _venue_groups(ordered: list[Paper]) -> dict[str, VenueGroup]:
+    """Every venue with an accepted paper; `ordered` is newest first, so each year's list
+    comes out in order. Short names sharing a slug share a group, named by the first."""
+    members: dict[str, dict[int | None, list[str]]] = defaultdict(lambda: defaultdict(list))
+    first: dict[str, Venue] = {}
+    for paper in ordered:
+        venue = paper.venue
+        if venue is not None and venue.accepted:
+            first.setdefault(venue.slug, venue)
+            members[venue.slug][venue.year].append(paper.id)
+    return {slug: VenueGroup(slug, first[slug].short, first[slug].name, first[slug].kind,
+                             {year: tuple(ids) for year, ids in sorted(members[slug].items(), key=_newest_year)})
+            for slug in sorted(members)}
+
+
+def _newest_year(item: tuple[int | None, object]) -> int:
+    """Years newest first, the papers whose text gives none last."""
+    year = item[0]
+    return -year if year is not None else 0
 
 
 def _authors(ordered: list[Paper]) -> dict[str, Author]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence, TextIO
 
-from . import feeds, folders, publish
+from . import documents, feeds, folders, publish
 from .archive import Archive, build_archive
 from .cache import BuildState, Cache, SearchTier
 from .config import Config
@@ -130,13 +130,13 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
                        f"({time.perf_counter() - started:.2f} s)")
             return BuildResult({}, 0, len(problems), report.timings)
         with report.stage("model"):
-            archive = build_archive(reading.digests)
+            archive = build_archive(reading.digests, Venues(config.venue_aliases))
         if linking is not None:
             with report.stage("link"):  # what is left of it when the model is done
                 failed = set(linking.result())
             spare.holds = {path: digest for path, digest in served.items() if path not in failed}
         searching = running.enter_context(Background(
-            lambda: _search_data(archive, Venues(config.venue_aliases), state, spare, output, served,
+            lambda: _search_data(archive, state, spare, output, served,
                                  1 if served is None else jobs), fork=jobs > 1))
         with report.stage("plan"):
             views = Views(archive, config)
@@ -154,7 +154,8 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
             for path, data in feeds.feed_files(archive, config, pages):
                 manifest[path] = spare.write(path, data)
         with report.stage("render"):
-            manifest.update(render_all(Renderer(views, env), stale, spare, jobs, report, searching.running))
+            renderer = documents.PageRenderer(Renderer(views, env), documents.Documents(archive, config))
+            manifest.update(render_all(renderer, stale, spare, jobs, report, searching.running))
             for page in pages:
                 if page.path not in manifest:
                     spare.copy_from(output, page.path, served[page.path])
@@ -174,7 +175,8 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
         cache.save(state)
     counts = _count_kinds(pages)
     skipped = sum(digest.skipped for digest in reading.digests)
-    report.say(f"\n{plural(len(pages), 'page')} ({', '.join(plural(n, kind) for kind, n in counts.items())}), "
+    report.say(f"\n{_counted(counts, documents.KINDS, 'page', exclude=True)}, "
+               f"{_counted(counts, documents.KINDS, 'feed and bibliography', 'feeds and bibliographies')}, "
                f"{len(stale):,} rendered, from {plural(len(archive.papers), 'paper')} "
                f"in {plural(len(reading.digests), 'file')}")
     report.say(f"{plural(archive.merged, 'merged duplicate')}, {plural(skipped, 'skipped entry')}, "
@@ -185,7 +187,7 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
     return BuildResult(counts, len(stale), len(reading.problems), report.timings)
 
 
-def _search_data(archive: Archive, venues: Venues, state: BuildState, spare: publish.Spare, output: Path,
+def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,
                  served: dict[str, str] | None, jobs: int) -> tuple[dict[str, str], dict[str, SearchTier], float]:
     """The search files (path -> hash), the tiers they make, and the seconds it took. A
     tier's files are made again only when its papers, or sitegen's code, changed;
@@ -209,7 +211,7 @@ def _search_data(archive: Archive, venues: Venues, state: BuildState, spare: pub
             tier = SearchTier(made.summary, spare.write_all((file.path, file.data) for file in made.files))
         kept[key] = tier
     written = {path: digest for tier in kept.values() for path, digest in tier.paths.items()}
-    for file in index_files(tiers, [tier.summary for tier in kept.values()], venues):
+    for file in index_files(tiers, [tier.summary for tier in kept.values()]):
         written[file.path] = spare.write(file.path, file.data)
     return written, kept, time.perf_counter() - started
 
@@ -231,7 +233,7 @@ def check_unique_paths(paths) -> None:
             raise BuildError(f"two pages claim the same output path: {other} and {path}")
 
 
-def render_all(renderer: Renderer, pages: Sequence[Page], spare: publish.Spare, jobs: int,
+def render_all(renderer: documents.PageRenderer, pages: Sequence[Page], spare: publish.Spare, jobs: int,
                report: Report, searching: Callable[[], bool] = lambda: False) -> dict[str, str]:
     """Render pages straight to disk in batches spread over `jobs` processes; returns each
     page's content hash. While `searching()` (the search data being made in a process of
@@ -259,6 +261,15 @@ def _asset_files(assets, vendor: Vendor) -> Iterator[tuple[Path, str]]:
     for asset in assets.values():
         yield asset.source, asset.path
     yield from vendor.files
+
+
+def _counted(counts: dict[str, int], kinds: Sequence[str], singular: str, plural_form: str | None = None,
+             exclude: bool = False) -> str:
+    """`12 pages (1 home, 5 papers, …)`: the pages of `kinds` (or, with `exclude`, of
+    every other kind), with their number per kind."""
+    chosen = {kind: n for kind, n in counts.items() if (kind in kinds) != exclude}
+    each = ", ".join(plural(n, kind.replace("_", " ")) for kind, n in chosen.items())
+    return f"{plural(sum(chosen.values()), singular, plural_form)} ({each})"
 
 
 def _count_kinds(pages: Sequence[Page]) -> dict[str, int]:

@@ -25,7 +25,8 @@ from .routes import Page
 from .themes import Asset, Vendor
 from .views import Views
 
-KINDS = ("home", "archive", "search", "not_found", "paper", "day", "category", "author")
+KINDS = ("home", "archive", "search", "not_found", "following", "paper", "day", "category", "author", "venue_index",
+         "venue_year")  # the kinds rendered from templates; documents.KINDS are made by code
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -93,7 +94,7 @@ class Fingerprints:
         self._items: dict[str, str] = {}
 
     def of(self, page: Page) -> str:
-        return digest_of(self.site, self.templates[page.kind], page.kind, page.path,
+        return digest_of(self.site, self.templates.get(page.kind, ""), page.kind, page.path,
                          getattr(self, f"_{page.kind}")(page.key))
 
     def item(self, paper_id: str) -> str:
@@ -135,6 +136,48 @@ class Fingerprints:
         chart = tuple(sorted(self.views.papers_per_month(code).items())) if front else None
         months = self.views.month_pages(code) if front and last > 1 else None
         return shape, pager, self._items_of(chunks[number - 1]), chart, months
+
+    def _papers(self, paper_ids) -> tuple[str, ...]:
+        """Papers shown whole (feeds, bibliographies): everything the digest says of them."""
+        return tuple(self.archive.papers[paper_id].key for paper_id in paper_ids)
+
+    def _author_feed(self, name: str) -> object:
+        return self._papers(self.archive.authors[name].paper_ids[: self.views.config.feed_size])
+
+    def _author_bibliography(self, name: str) -> object:
+        return self._papers(self.archive.authors[name].paper_ids)
+
+    def _day_bibliography(self, when) -> object:
+        return self._papers(self.archive.days[when].paper_ids)
+
+    def _venue_feed(self, key: tuple[str, int | None]) -> object:
+        slug, year = key
+        group = self.archive.venues[slug]
+        return group.short, self._papers(group.years[year][: self.views.config.feed_size])
+
+    def _venue_bibliography(self, key: tuple[str, int | None]) -> object:
+        slug, year = key
+        return self._papers(self.archive.venues[slug].years[year])
+
+    def _venue_year(self, key: tuple[str, int | None, int]) -> object:
+        """Older pages show the venue's years without counts: they change only near the front."""
+        slug, year, number = key
+        group = self.archive.venues[slug]
+        chunks = self.views.venue_chunks(slug, year)
+        front = number == len(chunks)
+        years = self._venue_counts(slug) if front else tuple(group.years)
+        return (group.short, group.name, group.kind, years, self.views.venue_paging(slug, year, number),
+                self._items_of(chunks[number - 1]))
+
+    def _venue_counts(self, slug: str) -> tuple:
+        return tuple((year, len(ids)) for year, ids in self.archive.venues[slug].years.items())
+
+    def _venue_index(self, key: None) -> object:
+        return tuple((group.slug, group.short, group.name, group.kind, self._venue_counts(group.slug))
+                     for group in self.archive.venues.values())
+
+    def _following(self, key: None) -> object:
+        return None  # the page shows nothing of the archive: its script reads the search data
 
     @cached_property
     def _everything(self) -> str:

@@ -39,24 +39,27 @@ def feed_files(archive: Archive, config: Config, pages: Sequence[Page]) -> Itera
     for code in archive.categories:
         yield routes.category_feed(code), category_feed(archive, config, code)
     modified = {routes.paper(paper.id): paper.updated for paper in archive.papers.values()}
-    listed = [(page.path, modified.get(page.path)) for page in pages if page.kind != "not_found"]
+    # the HTML pages: not the 404 page, nor the feeds and bibliographies planned as pages
+    listed = [(page.path, modified.get(page.path)) for page in pages
+              if page.kind != "not_found" and page.path.endswith(".html")]
     yield from sitemaps(config, listed)
     yield "robots.txt", robots(config)
 
 
 def site_feed(archive: Archive, config: Config) -> bytes:
     papers = newest_first(archive.papers.values())[: config.feed_size]
-    return _atom(config, config.title, routes.feed(), routes.home(), papers)
+    return atom(config, config.title, routes.feed(), routes.home(), papers)
 
 
 def category_feed(archive: Archive, config: Config, code: str) -> bytes:
     ids = archive.categories[code].paper_ids[: config.feed_size]
     title = f"{config.title}: {category_name(code)} ({code})"
-    return _atom(config, title, routes.category_feed(code), routes.category(code),
+    return atom(config, title, routes.category_feed(code), routes.category(code),
                  [archive.papers[paper_id] for paper_id in ids])
 
 
-def _atom(config: Config, title: str, self_path: str, page_path: str, papers) -> bytes:
+def atom(config: Config, title: str, self_path: str, page_path: str, papers) -> bytes:
+    """An Atom feed of `papers`, the feed at `self_path` of the page at `page_path`."""
     url = lambda path: routes.absolute(config.base_url, path)  # noqa: E731
     updated = max((paper.updated for paper in papers), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
     lines = [

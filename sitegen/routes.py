@@ -70,6 +70,46 @@ def author(slug: str) -> str:
     return f"authors/{slug}.html"
 
 
+def author_feed(slug: str) -> str:
+    return f"authors/{slug}.xml"
+
+
+def author_bibliography(slug: str) -> str:
+    return f"authors/{slug}.bib"
+
+
+def day_bibliography(when: date) -> str:
+    return f"days/{when:%Y/%m/%d}.bib"
+
+
+def venues() -> str:
+    return "venues/index.html"
+
+
+def venue(slug: str, year: int | None, page_number: int | None = None) -> str:
+    """A venue's papers of a year (`venues/cvpr/2023.html`), or of no year given
+    (`venues/tpami/undated.html`); older pages numbered from the oldest, as categories'."""
+    if page_number is None:
+        return f"venues/{slug}/{_year_segment(year)}.html"
+    return f"venues/{slug}/{_year_segment(year)}/page/{page_number}.html"
+
+
+def venue_feed(slug: str, year: int | None) -> str:
+    return f"venues/{slug}/{_year_segment(year)}.xml"
+
+
+def venue_bibliography(slug: str, year: int | None) -> str:
+    return f"venues/{slug}/{_year_segment(year)}.bib"
+
+
+def _year_segment(year: int | None) -> str:
+    return "undated" if year is None else str(year)
+
+
+def following() -> str:
+    return "following/index.html"
+
+
 def feed() -> str:
     return "feed.xml"
 

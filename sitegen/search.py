@@ -39,7 +39,6 @@ from lunr.stop_word_filter import WORDS as STOP_WORDS
 from . import routes
 from .archive import Archive, Paper
 from .parallel import collector_paused, fork_map, maybe_forked_map
-from .venues import Venues
 
 K1 = 1.2
 B = 0.75
@@ -318,14 +317,14 @@ class Tier:
     summary: dict  # name, documents, the first term of each shard, total length of each field
 
 
-def build_search(archive: Archive, jobs: int = 1, venues: Venues | None = None) -> Iterator[SearchFile]:
+def build_search(archive: Archive, jobs: int = 1) -> Iterator[SearchFile]:
     """Every file of the search data: each tier's shards and display chunks, the manifest
-    and the filters' lists (`venues` reads a paper's venue: the built-in table if None)."""
+    and the filters' lists."""
     tiers = search_tiers(archive)
     built = [tier_files(tier_name(papers), papers, jobs) for papers in tiers]
     for tier in built:
         yield from tier.files
-    yield from index_files(tiers, [tier.summary for tier in built], venues or Venues())
+    yield from index_files(tiers, [tier.summary for tier in built])
 
 
 def tier_files(name: str, papers: Sequence[Paper], jobs: int = 1) -> Tier:
@@ -352,7 +351,7 @@ def _made_files(name: str, papers: Sequence[Paper], weights: "Weights", plan: li
         yield from batch
 
 
-def index_files(tiers: Sequence[Sequence[Paper]], summaries: Sequence[dict], venues: Venues) -> list[SearchFile]:
+def index_files(tiers: Sequence[Sequence[Paper]], summaries: Sequence[dict]) -> list[SearchFile]:
     """The manifest and the filters' list files: small, over the whole archive, made every time.
 
     List files are numbered across filters (`search/categories/0.js`, …, then
@@ -365,20 +364,20 @@ def index_files(tiers: Sequence[Sequence[Paper]], summaries: Sequence[dict], ven
         manifest["filters"].append(search_filter.description())
         if search_filter.ranges is not None:
             value = search_filter.ranges.value
-            manifest[search_filter.ranges.key] = _ranges((number, value(paper, venues))
+            manifest[search_filter.ranges.key] = _ranges((number, value(paper))
                                                          for number, paper in enumerate(papers))
         if search_filter.lists is not None:
-            manifest[search_filter.lists.key] = _add_list_files(files, papers, search_filter.lists, venues)
+            manifest[search_filter.lists.key] = _add_list_files(files, papers, search_filter.lists)
     manifest["stopWords"] = sorted(STOP_WORDS)
     files.append(SearchFile("search/manifest.js", _script("setManifest", 0, manifest)))
     return files
 
 
-def _add_list_files(files: list[SearchFile], papers: Sequence[Paper], lists: Lists, venues: Venues) -> dict[str, int]:
+def _add_list_files(files: list[SearchFile], papers: Sequence[Paper], lists: Lists) -> dict[str, int]:
     """Appends a file per value to `files`, numbered on from those there; returns value ->
     its file's number. A file holds the value's documents, each as the gap from the last."""
     numbers = {}
-    for value, documents in _documents_by_value(papers, lists, venues).items():
+    for value, documents in _documents_by_value(papers, lists).items():
         numbers[value] = number = len(files)
         gaps = [b - a for a, b in zip([0, *documents], documents)]
         files.append(SearchFile(f"search/{lists.folder}/{number}.js", _script("addList", number, gaps)))
@@ -534,11 +533,11 @@ def _display(paper: Paper) -> list:
             list(paper.categories), paper.summary[:ABSTRACT_CHARS]]
 
 
-def _documents_by_value(papers: Sequence[Paper], lists: Lists, venues: Venues) -> dict[str, list[int]]:
+def _documents_by_value(papers: Sequence[Paper], lists: Lists) -> dict[str, list[int]]:
     """value -> the documents that have it, values in sorted order."""
     found: dict[str, list[int]] = defaultdict(list)
     for number, paper in enumerate(papers):
-        for value in lists.values(paper, venues):
+        for value in lists.values(paper):
             found[value].append(number)
     return dict(sorted(found.items()))
 
@@ -581,7 +580,7 @@ class Ranges:
     documents are a few ranges of numbers, in the manifest under `key`; no download."""
 
     key: str
-    value: Callable[[Paper, Venues], object]
+    value: Callable[[Paper], object]
 
 
 @dataclass(frozen=True)
@@ -592,7 +591,7 @@ class Lists:
 
     key: str
     folder: str
-    values: Callable[[Paper, Venues], Iterable[str]]
+    values: Callable[[Paper], Iterable[str]]
 
 
 @dataclass(frozen=True)
@@ -622,19 +621,19 @@ class SearchFilter:
         return described
 
 
-def _cross_listed(paper: Paper, venues: Venues) -> Iterable[str]:
+def _cross_listed(paper: Paper) -> Iterable[str]:
     """The categories a paper carries besides its primary one: with the primary category's
     ranges, `category:` finds every paper the category's page lists."""
     primary = paper.primary_category.lower()
     return [code for code in dict.fromkeys(code.lower() for code in paper.categories) if code != primary]
 
 
-def _accepted_venue(paper: Paper, venues: Venues) -> Iterable[str]:
+def _accepted_venue(paper: Paper) -> Iterable[str]:
     """The slug of the venue the paper was accepted at or published in (`cvpr`,
     `cvpr-workshops`), never one it was only submitted to. A one-word short name is its
     slug in lowercase (`NeurIPS`, `RA-L`); one that is not (an alias `J.Imaging`) is a
     value too, so either can be typed."""
-    venue = venues.read(paper.comment, paper.journal)
+    venue = paper.venue
     if venue is None or not venue.accepted:
         return ()
     typed = venue.short.lower()
@@ -643,9 +642,9 @@ def _accepted_venue(paper: Paper, venues: Venues) -> Iterable[str]:
 
 FILTERS: tuple[SearchFilter, ...] = (
     # `year:` is the year of the paper's first version (`published`), as documents are numbered
-    SearchFilter("year", SPAN, "year:2022", ranges=Ranges("years", lambda paper, _: paper.published.year)),
+    SearchFilter("year", SPAN, "year:2022", ranges=Ranges("years", lambda paper: paper.published.year)),
     SearchFilter("category", TERM, "category:cs.CV", aliases=("cat",),
-                 ranges=Ranges("categories", lambda paper, _: paper.primary_category.lower()),
+                 ranges=Ranges("categories", lambda paper: paper.primary_category.lower()),
                  lists=Lists("crossLists", "categories", _cross_listed)),
     SearchFilter("venue", TERM, "venue:cvpr", lists=Lists("venues", "venues", _accepted_venue)),
 )

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import quote, urlsplit
 
 from . import routes
@@ -25,7 +25,7 @@ from .markup import abstract_html, has_math, math_html, safe_href, text_html
 from .routes import Page
 from .search import FILTERS
 from .taxonomy import category_name
-from .venues import Venues
+from .venues import CONFERENCE, JOURNAL, WORKSHOP, Venue
 
 AUTHORS_IN_LISTS = 12  # a listing shows this many names, then "and N more"
 COAUTHORS_SHOWN = 60  # an author page names this many co-authors, then "and N more"
@@ -64,10 +64,6 @@ class Views:
         return Site(self.config.title, self.config.description, self.config.language, self.config.base_url)
 
     @cached_property
-    def venues(self) -> Venues:
-        return Venues(self.config.venue_aliases)
-
-    @cached_property
     def days_with_papers(self) -> list[date]:
         return [day.date for day in self.archive.days.values() if day.listings]
 
@@ -90,10 +86,13 @@ class Views:
         yield Page("archive", None, routes.archive())
         yield Page("not_found", None, routes.not_found())
         yield Page("search", None, routes.search())
+        yield Page("following", None, routes.following())
+        yield Page("venue_index", None, routes.venues())
         for paper_id in archive.papers:
             yield Page("paper", paper_id, routes.paper(paper_id))
         for day in self.days_with_papers:
             yield Page("day", day, routes.day(day))
+            yield Page("day_bibliography", day, routes.day_bibliography(day))
         for code, category in archive.categories.items():
             chunks = self.category_chunks(code)
             yield Page("category", (code, len(chunks)), routes.category(code))
@@ -101,6 +100,16 @@ class Views:
                 yield Page("category", (code, number), routes.category(code, number))
         for name, author in archive.authors.items():
             yield Page("author", name, routes.author(author.slug))
+            yield Page("author_feed", name, routes.author_feed(author.slug))
+            yield Page("author_bibliography", name, routes.author_bibliography(author.slug))
+        for slug, group in archive.venues.items():
+            for year in group.years:
+                chunks = self.venue_chunks(slug, year)
+                yield Page("venue_year", (slug, year, len(chunks)), routes.venue(slug, year))
+                for number in range(1, len(chunks)):
+                    yield Page("venue_year", (slug, year, number), routes.venue(slug, year, number))
+                yield Page("venue_feed", (slug, year), routes.venue_feed(slug, year))
+                yield Page("venue_bibliography", (slug, year), routes.venue_bibliography(slug, year))
 
     def context(self, page: Page) -> dict[str, Any]:
         """The template variables of a page."""
@@ -167,15 +176,25 @@ class Views:
         return link
 
     def category_chunks(self, code: str) -> list[tuple[str, ...]]:
+        return self._chunked(code, self.archive.categories[code].paper_ids)
+
+    def venue_chunks(self, slug: str, year: int | None) -> list[tuple[str, ...]]:
+        return self._chunked((slug, year), self.archive.venues[slug].years[year])
+
+    def _chunked(self, key: object, newest_first: tuple[str, ...]) -> list[tuple[str, ...]]:
         """Numbered pages hold `per_page` papers counted from the oldest, so they stay put.
         (Cached: every page of a category asks, and a category can have thousands.)"""
-        chunks = self._chunks.get(code)
+        chunks = self._chunks.get(key)
         if chunks is None:
-            oldest_first = self.archive.categories[code].paper_ids[::-1]
+            oldest_first = newest_first[::-1]
             size = self.config.per_page
             chunks = [oldest_first[start:start + size] for start in range(0, len(oldest_first), size)] or [()]
-            self._chunks[code] = chunks
+            self._chunks[key] = chunks
         return chunks
+
+    def venue_link(self, venue: Venue) -> dict[str, Any]:
+        """A paper's venue as its page shows it; an accepted one links the venue's page of its year."""
+        return dict(dataclasses.asdict(venue), path=routes.venue(venue.slug, venue.year) if venue.accepted else None)
 
     # --- pages --------------------------------------------------------------------
 
@@ -185,7 +204,6 @@ class Views:
         abstract = abstract_html(paper.summary)
         comment = text_html(paper.comment) if paper.comment else None
         journal = text_html(paper.journal) if paper.journal else None
-        venue = self.venues.read(paper.comment, paper.journal)
         view.update({
             "authors": self.author_links(paper.authors),
             "author_names": ", ".join(paper.authors),
@@ -202,7 +220,7 @@ class Views:
             "bibtex": bibtex(paper),
             "has_math": any(has_math(html or "") for html in (view["title_html"], abstract, comment, journal)),
             "journal": paper.journal,
-            "venue": dataclasses.asdict(venue) if venue else None,
+            "venue": self.venue_link(paper.venue) if paper.venue else None,
             "citation_date": f"{paper.published:%Y/%m/%d}",
         })
         return view
@@ -217,7 +235,7 @@ class Views:
         new_items, cross_items = self.items(new), self.items(cross)
         return {
             "date": when, "path": routes.day(when), "listed_under": [self.category_link(code) for code in sorted(listed_under)],
-            "new": new_items, "cross": cross_items,
+            "new": new_items, "cross": cross_items, "bibliography": routes.day_bibliography(when),
             "previous": {"date": previous, "path": routes.day(previous)} if previous else None,
             "next": {"date": following, "path": routes.day(following)} if following else None,
             "has_math": any(item["has_math"] for item in new_items + cross_items),
@@ -231,15 +249,54 @@ class Views:
         front = number == last
         return {
             "code": code, "name": category_name(code), "count": len(self.archive.categories[code].paper_ids),
-            "number": number, "front": front, "papers": items, "front_path": routes.category(code),
-            "pager": self.category_pager(code, number) if last > 1 else None,
-            "newer": None if front else routes.category(code, None if number + 1 >= last else number + 1),
-            "older": routes.category(code, number - 1) if number > 1 else None,
+            "papers": items, "front_path": routes.category(code),
+            **_paging(last, number, lambda n: routes.category(code, n)),
             "chart": self.chart(code) if front else None,
             "months": self.month_index(code) if front and last > 1 else None,
             "feed": routes.category_feed(code),
             "has_math": any(item["has_math"] for item in items),
         }
+
+    def venue_year_view(self, key: tuple[str, int | None, int]) -> dict[str, Any]:
+        """A page of a venue's papers of one year: paged like a category, newest first."""
+        slug, year, number = key
+        group = self.archive.venues[slug]
+        chunks = self.venue_chunks(slug, year)
+        items = self.items(chunks[number - 1][::-1])
+        return {
+            "slug": slug, "short": group.short, "name": group.name, "kind": group.kind, "year": year,
+            "count": len(group.years[year]), "papers": items, "front_path": routes.venue(slug, year),
+            **self.venue_paging(slug, year, number),
+            "years": self.venue_years(slug, year), "index": routes.venues(),
+            "feed": routes.venue_feed(slug, year), "bibliography": routes.venue_bibliography(slug, year),
+            "has_math": any(item["has_math"] for item in items),
+        }
+
+    def venue_paging(self, slug: str, year: int | None, number: int) -> dict[str, Any]:
+        return _paging(len(self.venue_chunks(slug, year)), number, lambda n: routes.venue(slug, year, n))
+
+    def venue_years(self, slug: str, current: int | None = None) -> list[dict[str, Any]]:
+        """Each year of a venue with its number of papers, newest first, undated last."""
+        return [{"year": year, "count": len(ids), "path": routes.venue(slug, year), "current": year == current}
+                for year, ids in self.archive.venues[slug].years.items()]
+
+    def venue_index_view(self) -> dict[str, Any]:
+        """Every venue with an accepted paper, by kind, each with its years."""
+        groups = sorted(self.archive.venues.values(), key=lambda group: (group.short.casefold(), group.slug))
+        kinds = [(CONFERENCE, "Conferences"), (WORKSHOP, "Workshops"), (JOURNAL, "Journals")]
+        return {
+            "kinds": [{"kind": kind, "title": title, "venues": [
+                {"slug": group.slug, "short": group.short, "name": group.name,
+                 "count": sum(map(len, group.years.values())), "years": self.venue_years(group.slug)}
+                for group in groups if group.kind == kind]} for kind, title in kinds],
+            "count": sum(len(ids) for group in groups for ids in group.years.values()),
+            "has_math": False,
+        }
+
+    def following_view(self) -> dict[str, Any]:
+        """The page lists what a reader follows, from the browser's storage and the search
+        data, so it shows nothing of the archive itself."""
+        return {"has_math": False}
 
     def author_view(self, name: str) -> dict[str, Any]:
         author = self.archive.authors[name]
@@ -253,6 +310,7 @@ class Views:
         return {
             "name": name, "papers": items, "coauthors": coauthors, "more_coauthors": total - len(coauthors),
             "categories": categories, "has_math": any(item["has_math"] for item in items),
+            "feed": routes.author_feed(author.slug), "bibliography": routes.author_bibliography(author.slug),
         }
 
     def top_coauthors(self, name: str, limit: int) -> tuple[list[tuple[str, int]], int]:
@@ -359,23 +417,38 @@ class Views:
                 for year in sorted({year for year, _ in starts}, reverse=True)]
 
     def category_pager(self, code: str, number: int) -> list[dict[str, Any] | None]:
-        """The pages a category page links to, newest first: the newest (the front page),
-        the oldest, and PAGER_WINDOW pages either side of `number`; None stands for each
-        run of pages left out (a run of one is shown instead: `…` would hide no more)."""
-        last = len(self.category_chunks(code))
-        shown = {1, last, *range(max(1, number - PAGER_WINDOW), min(last, number + PAGER_WINDOW) + 1)}
-        shown |= {n for n in range(2, last) if n - 1 in shown and n + 1 in shown}
-        pager: list[dict[str, Any] | None] = []
-        previous = None
-        for n in sorted(shown, reverse=True):
-            if previous is not None and previous > n + 1:
-                pager.append(None)
-            previous = n
-            # The newest page is named, not numbered: a page's pager then changes only when
-            # the category grows near it, not on every page whenever a page is added.
-            pager.append({"number": None if n == last else n, "label": "Newest" if n == last else str(n),
-                          "current": n == number, "path": routes.category(code, None if n == last else n)})
-        return pager
+        return _pager(len(self.category_chunks(code)), number, lambda n: routes.category(code, n))
+
+
+def _paging(last: int, number: int, path_of: Callable[[int | None], str]) -> dict[str, Any]:
+    """Where page `number` of `last` sits, for a paged list (a category, a venue's year):
+    the newest page (`last`) is the front page, at `path_of(None)`."""
+    front = number == last
+    return {
+        "number": number, "front": front,
+        "pager": _pager(last, number, path_of) if last > 1 else None,
+        "newer": None if front else path_of(None if number + 1 >= last else number + 1),
+        "older": path_of(number - 1) if number > 1 else None,
+    }
+
+
+def _pager(last: int, number: int, path_of: Callable[[int | None], str]) -> list[dict[str, Any] | None]:
+    """The pages a paged list links to, newest first: the newest (the front page),
+    the oldest, and PAGER_WINDOW pages either side of `number`; None stands for each
+    run of pages left out (a run of one is shown instead: `…` would hide no more)."""
+    shown = {1, last, *range(max(1, number - PAGER_WINDOW), min(last, number + PAGER_WINDOW) + 1)}
+    shown |= {n for n in range(2, last) if n - 1 in shown and n + 1 in shown}
+    pager: list[dict[str, Any] | None] = []
+    previous = None
+    for n in sorted(shown, reverse=True):
+        if previous is not None and previous > n + 1:
+            pager.append(None)
+        previous = n
+        # The newest page is named, not numbered: a page's pager then changes only when
+        # the list grows near it, not on every page whenever a page is added.
+        pager.append({"number": None if n == last else n, "label": "Newest" if n == last else str(n),
+                      "current": n == number, "path": path_of(None if n == last else n)})
+    return pager
 
 
 def _months_between(first: tuple[int, int], last: tuple[int, int]) -> list[tuple[int, int]]:
@@ -435,16 +508,26 @@ STOP_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "t
 
 
 def bibtex(paper: Paper) -> str:
-    """An entry in arXiv's own style (`@misc` with eprint, archivePrefix, primaryClass)."""
+    """An entry in arXiv's own style (`@misc` with eprint, archivePrefix, primaryClass); for
+    a paper accepted at a venue, `@inproceedings` with its `booktitle` or `@article` with
+    its `journal`, in the venue's year when the text gives one."""
     first = paper.authors[0] if paper.authors else "anonymous"
     first = unicodedata.normalize("NFKD", first).encode("ascii", "ignore").decode("ascii")
     surname = re.sub(r"\(.*?\)", "", first).split()[-1:] or ["anonymous"]
     words = [w for w in re.findall(r"[A-Za-z0-9]+", paper.title.lower()) if w not in STOP_WORDS]
     key = re.sub(r"[^a-z0-9]", "", surname[0].lower()) + f"{paper.published.year}" + (words[0] if words else "")
+    venue = paper.venue if paper.venue is not None and paper.venue.accepted else None
+    entry_type, year = "misc", paper.published.year
     fields = [
         ("title", _bibtex_text(paper.title)),
         ("author", " and ".join(_bibtex_text(name) for name in paper.authors)),
-        ("year", str(paper.published.year)),
+    ]
+    if venue is not None:
+        entry_type, venue_field = ("article", "journal") if venue.kind == JOURNAL else ("inproceedings", "booktitle")
+        fields.append((venue_field, _bibtex_text(venue.name)))
+        year = venue.year or year
+    fields += [
+        ("year", str(year)),
         ("eprint", paper.id),
         ("archivePrefix", "arXiv"),
         ("primaryClass", paper.primary_category),
@@ -453,7 +536,7 @@ def bibtex(paper: Paper) -> str:
         fields.append(("doi", paper.dois[0]))
     fields.append(("url", f"https://arxiv.org/abs/{paper.id}"))
     body = ",\n".join(f"      {name}={{{value}}}" for name, value in fields)
-    return f"@misc{{{key},\n{body},\n}}"
+    return f"@{entry_type}{{{key},\n{body},\n}}"
 
 
 BIBTEX_SYNTAX = re.compile(r"(?<!\\)([&%#])")

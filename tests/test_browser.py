@@ -19,6 +19,9 @@ PAGES = {
     "category": "categories/cs.CV/index.html",
     "author": "authors/alice-smith.html",
     "archive": "archive/index.html",
+    "venues": "venues/index.html",
+    "venue": "venues/cvpr/2023.html",
+    "following": "following/index.html",
 }
 WIDTHS = (1280, 390)
 SCHEMES = ("light", "dark")

@@ -133,7 +133,7 @@ def paper(id: str, title: str, authors=("Ann Author",), categories=("cs.CV",), s
     return Paper(id=id, version=1, title=title, authors=tuple(authors), categories=tuple(categories),
                  classifications=(), dois=(), pdf_url=None, published=when, updated=when, comment=None,
                  journal=None, summary=summary, listings=((LISTED, categories[0]),),
-                 key=repr((id, title, authors, categories, summary, published)))
+                 key=repr((id, title, authors, categories, summary, published)), venue=None)
 
 
 def archive_of(*papers: Paper):
@@ -615,14 +615,15 @@ def venue_papers():
         ("2209.20007", "2022-09-28", "Under review at NeurIPS 2022", None),
         ("2209.20008", "2022-09-28", None, None),
     ]
-    return [replace(paper(id, f"Paper {id}", published=published), comment=comment, journal=journal)
+    venues = Venues({"Journal of Imaging": "J.Imaging"})
+    return [replace(paper(id, f"Paper {id}", published=published), comment=comment, journal=journal,
+                    venue=venues.read(comment, journal))
             for id, published, comment, journal in texts]
 
 
 def test_venue_filter_lists_the_papers_accepted_at_each_venue_never_submitted_ones():
-    archive = archive_of(*venue_papers())
-    venues = Venues({"Journal of Imaging": "J.Imaging"})
-    files = {file.path: decode(file.data)[2] for file in build_search(archive, venues=venues)}
+    archive = archive_of(*venue_papers())  # their venues read with an alias: `J.Imaging`
+    files = {file.path: decode(file.data)[2] for file in build_search(archive)}
     manifest = files["search/manifest.js"]
     order = [p.id for p in document_order(archive)]
     found = {}
@@ -648,8 +649,8 @@ def test_venue_filter_lists_the_papers_accepted_at_each_venue_never_submitted_on
 def test_venues_change_no_tier_file_and_a_site_without_any_lists_none():
     papers = venue_papers()
     with_venues = {file.path: file.data for file in build_search(archive_of(*papers))}
-    without = {file.path: file.data for file in build_search(archive_of(*(replace(p, comment=None, journal=None)
-                                                                         for p in papers)))}
+    without = {file.path: file.data for file in build_search(archive_of(*(replace(p, comment=None, journal=None,
+                                                                                 venue=None) for p in papers)))}
     assert {path for path in with_venues if path.startswith("search/venues/")}
     assert not {path for path in without if path.startswith("search/venues/")}
     assert decode(without["search/manifest.js"])[2]["venues"] == {}

@@ -495,6 +495,18 @@ def test_search_data_feeds_and_redirects_come_from_memory(live):
     assert site.respond(katex).immutable
 
 
+def test_author_feeds_bibliographies_and_venue_pages_are_previewed(live):
+    site, _ = live
+    feed = site.respond("authors/alice-smith.xml")
+    assert feed.status == 200 and feed.content_type.startswith("application/xml") and feed.generation is None
+    assert feed.body.startswith(b'<?xml') and b"<title>Preview fixture: Alice Smith</title>" in feed.body
+    bibliography = site.respond("venues/cvpr/2023.bib")
+    assert bibliography.status == 200 and bibliography.content_type.startswith("text/plain")
+    assert bibliography.body.startswith(b"@inproceedings{smith2022learning,")
+    assert "Learning Features" in body(site, "venues/cvpr/2023.html")
+    assert "CVPR Workshops" in body(site, "venues/index.html")
+
+
 @pytest.mark.parametrize("name", ["static/leak.txt", "templates/leak.html", "static/linked"])
 def test_a_theme_with_a_file_linking_out_of_it_is_refused(site_root: Path, name: str):
     leak = site_root / "themes" / "mine" / name

@@ -431,7 +431,7 @@ def test_assets_have_content_hashed_names(built_site: Path):
         assert match, f"asset without a content hash: {relative}"
         assert hashlib.sha256(path.read_bytes()).hexdigest()[:10] == match["hash"], relative
         themed.append(f"{match['stem']}.{match['ext']}")
-    assert sorted(themed) == ["favicon.svg", "search.js", "site.js", "style.css"]
+    assert sorted(themed) == ["favicon.svg", "following.js", "search.js", "site.js", "style.css"]
     tree = parse(built_site / "index.html")
     referenced = {el.get("href") or el.get("src") for el in tree.iter() if el.tag in ("link", "script")}
     assert {url for url in referenced if url.startswith("assets/") and "/katex-" not in url} == {

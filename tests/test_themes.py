@@ -26,7 +26,8 @@ CUSTOM_CSS = "h1 { color: rgb(1, 2, 3); }\n"
 CUSTOM_JS = "document.documentElement.dataset.custom = 'yes';\n"
 # One page of every kind in the fixture site's output.
 EVERY_KIND = ["index.html", "archive/index.html", "search/index.html", "404.html", "papers/2209.14100.html",
-              "days/2022/09/29.html", "categories/cs.CV/index.html", "authors/erin-park.html"]
+              "days/2022/09/29.html", "categories/cs.CV/index.html", "authors/erin-park.html", "venues/index.html",
+              "venues/cvpr/2023.html", "following/index.html"]
 
 
 def make_theme(root: Path, files: dict[str, str]) -> Path:
@@ -112,7 +113,8 @@ def test_extra_files_come_after_the_defaults_on_every_page_and_are_published(ext
 
 def test_without_extra_files_pages_link_only_the_theme(built_site: Path):
     styles, scripts = head_links(built_site / "papers/2209.14100.html")
-    assert [re.sub(r"\.\w+\.", ".", href.rsplit("/", 1)[1]) for href in styles + scripts] == ["style.css", "site.js"]
+    linked = [re.sub(r"\.\w+\.", ".", href.rsplit("/", 1)[1]) for href in styles + scripts]
+    assert linked == ["style.css", "site.js", "following.js"]
 
 
 @pytest.mark.parametrize("key", ["extra_css", "extra_js"])

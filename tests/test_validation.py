@@ -40,6 +40,10 @@ PAGE_KINDS = {
     "archive": "archive/index.html",
     "search": "search/index.html?q=token",
     "not-found": "404.html",
+    "venues": "venues/index.html",
+    "venue": "venues/tpami/2021.html",
+    "venue-undated": "venues/tpami/undated.html",
+    "following": "following/index.html",
 }
 
 
@@ -158,6 +162,8 @@ def settle(page, kind: str) -> None:
     """Wait for what the page does after loading: math typeset, search results shown."""
     if kind == "search":
         page.wait_for_selector("#search-results li", timeout=10_000)
+    if kind == "following":
+        page.wait_for_selector("#following-papers li", timeout=10_000)
     page.wait_for_function("document.querySelectorAll('.math:not([data-typeset])').length === 0", timeout=10_000)
     page.evaluate("document.fonts.ready.then(() => true)")
 
@@ -201,6 +207,10 @@ AXE_RUN = """async () => {
 }"""
 
 
+FOLLOWING = ('localStorage.setItem("sitegen.following", '
+             'JSON.stringify({authors: ["Alice Smith"], keywords: ["segmentation"]}));')
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_kind_loads_cleanly_under_the_csp_and_passes_axe(browser, served: str, scheme: str):
@@ -210,6 +220,7 @@ def test_every_page_kind_loads_cleanly_under_the_csp_and_passes_axe(browser, ser
         pytest.skip(f"axe-core is not installed in {AXE.parent.parent}: run `npm ci` (./dev test does)")
     axe = AXE.read_text(encoding="utf-8")
     context = browser.new_context(color_scheme=scheme)
+    context.add_init_script(FOLLOWING)  # so lists mark followed papers and the Following page lists them
     try:
         failures = {}
         watched = Watched(context)

@@ -170,7 +170,8 @@ def build(tmp_path: Path, **changes) -> Path:
 def test_a_paper_page_shows_its_venue_and_tells_reference_managers(tmp_path: Path):
     papers = build(tmp_path)
     conference = (papers / "2209.14001.html").read_text(encoding="utf-8")
-    assert "<dt>Venue</dt>" in conference and "<dd>CVPR 2023, accepted " in conference
+    assert "<dt>Venue</dt>" in conference
+    assert '<dd><a href="../venues/cvpr/2023.html">CVPR 2023</a>, accepted ' in conference  # its venue page
     assert ('<meta name="citation_conference_title" content="IEEE/CVF Conference on Computer Vision and Pattern '
             'Recognition">') in conference
     journal = (papers / "2209.14002.html").read_text(encoding="utf-8")
@@ -188,4 +189,4 @@ def test_adding_a_venue_alias_shows_the_venue_in_the_next_incremental_build(tmp_
     page = build(tmp_path) / "2209.14004.html"
     assert "<dt>Venue</dt>" not in page.read_text(encoding="utf-8")
     build(tmp_path, venue_aliases={"Conf. Comput. Vis. Pattern Recognit.": "CVPR"})
-    assert "<dd>CVPR 2021, accepted " in page.read_text(encoding="utf-8")
+    assert '<dd><a href="../venues/cvpr/2021.html">CVPR 2021</a>, accepted ' in page.read_text(encoding="utf-8")

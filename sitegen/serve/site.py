@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Generic, Hashable, Iterable, Mapping, Protocol, Sequence, TypeVar
 
 from .. import feeds
+from ..documents import Documents, PageRenderer
 from ..archive import build_archive
 from ..config import CONFIG_NAME, Config, load_config
 from ..errors import BuildError, Problem, SitegenError, UsageError
@@ -35,6 +36,7 @@ from ..render import Renderer, environment
 from ..routes import Page
 from ..search import build_search
 from ..themes import Asset, ExtraAssets, Theme, Vendor, extra_assets, load_theme, theme_assets, vendor_assets
+from ..venues import Venues
 from ..views import Views
 from .watcher import Change, ChangeKind, Sources
 
@@ -42,7 +44,8 @@ PAGE_CACHE = 512  # rendered pages kept per snapshot, and last good renders kept
 HTML = "text/html; charset=utf-8"
 CONTENT_TYPES = {
     ".html": HTML, ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-    ".xml": "application/xml; charset=utf-8", ".txt": "text/plain; charset=utf-8", ".json": "application/json",
+    ".xml": "application/xml; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+    ".bib": "text/plain; charset=utf-8", ".json": "application/json",
     ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".ico": "image/x-icon",
     ".woff2": "font/woff2", ".woff": "font/woff",
 }
@@ -162,8 +165,9 @@ class Model:
     """
 
     def __init__(self, reading: Reading, config: Config, say: Callable[[str], None]):
-        self.archive = build_archive(reading.digests)
+        self.archive = build_archive(reading.digests, Venues(config.venue_aliases))
         self.views = Views(self.archive, config)
+        self.documents = Documents(self.archive, config)
         self.contexts = Contexts(self.views)
         self.pages = {page.path: page for page in self.views.pages()}
         self.probes = tuple(_first_of_each_kind(self.pages.values()))
@@ -180,7 +184,7 @@ class Model:
 
     def _search_files(self, say: Callable[[str], None]) -> dict[str, bytes]:
         say(f"building the search data for {plural(len(self.archive.papers), 'paper')} (first search request)")
-        files = build_search(self.archive, os.cpu_count() or 1, self.views.venues)
+        files = build_search(self.archive, os.cpu_count() or 1)
         return {search_file.path: search_file.data for search_file in files}
 
 
@@ -242,7 +246,8 @@ class Snapshot:
         self.model = model
         self.look = look
         self.generation = generation
-        self.renderer = Renderer(model.contexts, environment(look.theme, look.assets, vendor, look.extra))
+        self.renderer = PageRenderer(Renderer(model.contexts, environment(look.theme, look.assets, vendor, look.extra)),
+                                     model.documents)
         self._rendered: Recent[str, bytes] = Recent(PAGE_CACHE)
 
     def render(self, page: Page) -> bytes:
@@ -457,6 +462,8 @@ class LiveSite:
             body = last_good
         else:
             self._last_good.put(page.path, body)
+        if not page.path.endswith(".html"):  # a feed or bibliography: no reload script
+            return Response(status, content_type(page.path), body)
         return Response(status, HTML, body, generation=snapshot.generation)
 
 

@@ -48,6 +48,13 @@
       gaps.forEach(function (gap) { documents.add(doc += gap); });
       state.lists[number] = documents;
     },
+    // For other scripts (following.js): up to `count` of the newest papers that match every
+    // word of `text` (a query as typed in the search box), newest first, each as
+    // { id, path, title, authors, more, date }; `root` leads from the page to the site's top.
+    newest: function (root, text, count) {
+      if (!state.manifest) state.root = root;
+      return loadManifest().then(function () { return newestMatching(text, count); });
+    },
   };
 
   function loadScript(path) {
@@ -564,15 +571,46 @@
     });
   }
 
+  function loadManifest() {
+    return loadScript("search/manifest.js").then(function () {
+      state.stopWords = state.stopWords || new Set(state.manifest.stopWords);
+      state.filters = state.filters || filtersOf(state.manifest);
+    });
+  }
+
+  // Documents are numbered by tier (the day first listed) and then by year: the highest
+  // numbers are the newest papers, so the candidates are the highest-numbered matches,
+  // sorted by date once their records are loaded.
+  function newestMatching(text, count) {
+    var query = parseQuery(text);
+    if (!query.clauses.length) return Promise.resolve([]);
+    var required = query.clauses.filter(function (clause) {
+      return clause.wildcard === lunr.Query.wildcard.NONE &&
+             clause.fields.some(function (field) { return field !== "name" && field !== "phrase"; });
+    }).map(function (clause) { return clause.term; });
+    return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript)).then(function () {
+      var candidates = run(query).filter(function (result) {
+        return required.every(function (term) { return own(result.matchData.metadata, term); });
+      }).sort(function (a, b) { return Number(b.ref) - Number(a.ref); }).slice(0, count * 3);
+      return loadRecords(candidates).then(function () {
+        return candidates.map(function (result) { return recordOf(result.ref); }).filter(Boolean)
+          .map(function (record) {
+            return { id: record[0], path: record[1], title: record[2], authors: record[3], more: record[4],
+                     date: record[5] };
+          })
+          .sort(function (a, b) { return a.date < b.date ? 1 : a.date > b.date ? -1 : (a.id < b.id ? 1 : -1); })
+          .slice(0, count);
+      });
+    });
+  }
+
   function start() {
     var form = document.querySelector("form[data-search-root]");
     if (!form) return;
     state.root = form.getAttribute("data-search-root");
     var input = document.getElementById("search-query");
     var timer = null;
-    loadScript("search/manifest.js").then(function () {
-      state.stopWords = new Set(state.manifest.stopWords);
-      state.filters = filtersOf(state.manifest);
+    loadManifest().then(function () {
       // what the reader typed while the manifest loaded wins over the address's ?q=
       var initial = input.value || new URLSearchParams(window.location.search).get("q") || "";
       input.value = initial;

@@ -1,0 +1,93 @@
+"""Following without a server, in headless Chromium from file://: a reader follows an
+author on their page and a keyword on the Following page; the choice survives reloads
+(localStorage), day, category and venue pages mark the followed papers, and the Following
+page lists the newest matching papers from the search data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def tab(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    yield page
+    context.close()
+    assert problems == []
+
+
+def open_page(tab, site: Path, path: str):
+    tab.goto((site / path).as_uri(), wait_until="load")
+    return tab
+
+
+def following_page(tab, site: Path):
+    open_page(tab, site, "following/index.html")
+    tab.wait_for_selector("body[data-following-done]")
+    return tab
+
+
+def listed_titles(tab) -> list[str]:
+    return tab.locator("#following-papers .paper-title").all_text_contents()
+
+
+def marked(tab) -> list[str]:
+    return tab.locator(".paper-item.followed .paper-title").all_text_contents()
+
+
+def test_following_an_author_marks_their_papers_and_lists_them_newest_first(tab, built_site: Path):
+    assert following_page(tab, built_site).locator("#following-status").text_content().startswith("Follow an author")
+    author = open_page(tab, built_site, "authors/alice-smith.html")
+    button = author.locator("button[data-follow-author]")
+    assert button.is_visible() and button.get_attribute("aria-pressed") == "false"
+    button.click()
+    assert button.text_content() == "Following" and button.get_attribute("aria-pressed") == "true"
+    open_page(tab, built_site, "authors/alice-smith.html")  # kept across pages
+    assert tab.locator("button[data-follow-author]").get_attribute("aria-pressed") == "true"
+
+    open_page(tab, built_site, "days/2022/09/29.html")
+    assert marked(tab) == ["Denoising Medical Images"]  # Frank Moore, Alice Smith
+    assert tab.locator(".paper-item.followed .followed-mark").text_content() == "Following: Alice Smith"
+    open_page(tab, built_site, "categories/cs.CV/index.html")
+    assert set(marked(tab)) == {"Denoising Medical Images", "Learning Features Across Domains", "How <SEG> Token Works"}
+    open_page(tab, built_site, "venues/cvpr/2023.html")
+    assert marked(tab) == ["Learning Features Across Domains"]
+    open_page(tab, built_site, "authors/alice-smith.html")
+    assert marked(tab) == []  # an author's own page does not mark every paper
+
+    following_page(tab, built_site)
+    assert listed_titles(tab) == ["Denoising Medical Images", "Learning Features Across Domains",
+                                  "How <SEG> Token Works"]
+    assert tab.locator("#followed li").all_text_contents() == ["Alice SmithUnfollow"]
+    link = tab.locator("#following-papers .paper-title").first
+    link.click()
+    tab.wait_for_load_state("load")
+    assert tab.url.endswith("/papers/2209.14101.html")
+
+
+def test_following_a_keyword_and_unfollowing(tab, built_site: Path):
+    page = following_page(tab, built_site)
+    page.fill("#follow-keyword", "segmentation")
+    page.click(".follow-keyword button")
+    page.wait_for_function("document.querySelectorAll('#following-papers li').length > 0")
+    assert listed_titles(page) == ["A Plain Segmentation Baseline"]
+    assert page.locator("#followed li").all_text_contents() == ["“segmentation”Unfollow"]
+
+    open_page(tab, built_site, "days/2022/09/29.html")
+    assert marked(tab) == ["A Plain Segmentation Baseline"]
+
+    page = following_page(tab, built_site)  # after a reload, still followed
+    page.wait_for_function("document.querySelectorAll('#following-papers li').length > 0")
+    page.click("#followed button")
+    page.wait_for_function("document.querySelectorAll('#followed li').length === 0")
+    assert listed_titles(page) == []
+    open_page(tab, built_site, "days/2022/09/29.html")
+    assert marked(tab) == []
