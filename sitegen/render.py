@@ -165,7 +165,8 @@ class Renderer:
         try:
             self._kind = page.kind
             context = self.views.context(page)
-            return self._template(page.kind).render(context, frame=self._frame(context["site"], context["root"])).encode("utf-8")
+            frame = self._frame(context["site"], context["root"])
+            return self._template(page.kind).render(context, frame=frame).encode("utf-8")
         except jinja2.TemplateSyntaxError as exc:
             raise BuildError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message} "
                              f"(rendering {page.path})") from None
@@ -191,10 +192,10 @@ class Renderer:
 
 
 class Frame:
-    """What base.html writes alike on every page at one depth (links, scripts, header,
-    footer): `frame.header` is the macro `header(site, root)` of `_frame.html`, rendered
-    on first use and kept. A page writes four such fragments instead of some twenty
-    `{{ … }}` and three `asset` calls, each a Markup made and escaped."""
+    """What base.html writes alike on every page at one depth (links, scripts, extra
+    links, header): `frame.header` is the macro `header(site, root)` of `_frame.html`,
+    rendered on first use and kept. A page writes four such fragments instead of some
+    twenty `{{ … }}` and three `asset` calls, each a Markup made and escaped."""
 
     def __init__(self, env: jinja2.Environment, site: Any, root: str):
         self._env = env

@@ -51,7 +51,8 @@ def renderer(contexts: dict[str, dict], **templates: str) -> tuple[Renderer, lis
 
 
 def test_a_list_entry_is_rendered_once_per_depth_and_reused():
-    entry = '{% macro entry(item, root) %}{{ note(item.id) }}<a href="{{ root }}{{ item.id }}">{{ item.title }}</a>{% endmacro %}'
+    entry = ('{% macro entry(item, root) %}{{ note(item.id) }}<a href="{{ root }}{{ item.id }}">{{ item.title }}</a>'
+             '{% endmacro %}')
     items = {"a": {"id": "a", "title": "A&B", "featured": None}, "b": {"id": "b", "title": "B", "featured": None}}
     pages = {"x/1.html": [items["a"], items["b"]], "x/2.html": [items["b"]], "3.html": [items["b"]]}
     render, ran = renderer({path: {"items": listed} for path, listed in pages.items()},
@@ -65,7 +66,8 @@ def test_a_list_entry_is_rendered_once_per_depth_and_reused():
 def test_a_paper_item_featuring_its_author_is_not_another_pages_entry():
     """On an author's page, an item names the author the cut list leaves out (`featured`):
     the same paper listed on a co-author's page must not show it, nor the reverse."""
-    entry = '{% macro entry(item, root) %}{{ item.id }}{% if item.featured %}+{{ item.featured.name }}{% endif %};{% endmacro %}'
+    entry = ("{% macro entry(item, root) %}{{ item.id }}{% if item.featured %}+{{ item.featured.name }}{% endif %};"
+             "{% endmacro %}")
     plain = {"id": "p", "featured": None}
     contexts = {"a/1.html": {"items": [plain]}, "a/2.html": {"items": [dict(plain, featured={"name": "Ann"})]},
                 "a/3.html": {"items": [dict(plain, featured={"name": "Bo"})]}, "a/4.html": {"items": [plain]}}
