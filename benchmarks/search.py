@@ -1,57 +1,74 @@
-"""Benchmark search: `python benchmarks/search.py [CORPUS] [--output DIR] [--builds N] [--reuse]`.
+"""Benchmark search, beside Pagefind on a year and alone on a whole-size archive.
 
-Builds the corpus (default: the 2022 sample in ../shared/corpus; a skip line and exit 0
-when it is absent) with `sitegen.build.build_site`, clean (an empty build cache), then
-reports
+    python benchmarks/search.py [CORPUS] [--output DIR] [--reuse] [--no-pagefind]
+    python benchmarks/search.py --archive [CORPUS] [--years N] [--keep | --work DIR]
 
-- index build time (the build's `search` stage) and its share of the whole build; with
-  `--builds N`, N clean builds and the one with the median share;
-- the search data's size: shards, display chunks, cross-list files and manifest, raw
-  and gzip-compressed (each file on its own, as a static host serves them);
-- for the 20 QUERIES, each in a fresh browser context of headless Chromium opened from
-  `file://`: the search data bytes the query loaded (the `search/…` files of the script
-  elements search.js added: manifest, shards, display chunks, cross lists; lunr.min.js
-  and search.js, about 45 KB, are the same for every query and not counted) and the time
-  from submitting the query to its results being in the page (performance.now() in the
-  page, from `requestSubmit()` to the `data-search-done` mark search.js sets once the
-  outcome is rendered);
-- for the known-item queries, the rank of the expected paper (for an author, how many of
-  the first results are theirs before another author's paper).
+Default: builds the corpus (the 2022 sample in ../shared/corpus; a skip line and exit 0
+when it is absent) with `sitegen.build.build_site`, clean, indexes the same paper pages
+with Pagefind (`node_modules/.bin/pagefind`, a development dependency pinned in
+package-lock.json), serves the folder over one local HTTP server and runs the 20 QUERIES
+with each engine, every query in a fresh browser context of headless Chromium (cold: no
+cache), then prints
 
-It checks nothing: the limits (median 300 KB and 300 ms, a quarter of the build) are
-printed beside the numbers. Timings move with the machine's load; run it on a quiet one.
-`run(corpus, output)` returns the numbers as a dict (for `benchmarks/run.py`); `--reuse`
-measures the queries on an existing build in OUTPUT (handy while tuning search.js).
+- the search index's build time (the build's `search` stage, and its share of the
+  build) and size; Pagefind's indexing time and peak memory;
+- per query and engine: every byte the page loaded from opening it to the results
+  (page, scripts, styles, index data; raw, and gzipped as a host would send it: each
+  file compressed on its own, Pagefind's already compressed files as they are), the time
+  from submitting the query to its first results being shown (in the page: sitegen's
+  `data-search-shown` mark, once its first 5 results are rendered, or `data-search-done`
+  for a message instead; Pagefind's search and the data of its first 5 results, what its
+  own UI shows), and the rank of the known item among all results shown (20 for sitegen);
+- for each engine: known items first, median and p90 of gzipped bytes and of time.
+
+`--archive` synthesizes a whole-size archive from CORPUS with benchmarks/archive.py's
+shifted copies (N years, default 10: about 197,000 papers), builds it with `sitegen
+build` (wall time, peak memory of the process tree, each stage's time), serves it and
+runs ARCHIVE_QUERIES known-item queries (titles with their year, ids, an author with
+title words) picked from the synthesized digests, with the same figures (`--keep` keeps
+the folder; `--work DIR` measures it again after updating its build). Pagefind is not
+run there: over the whole archive's paper pages it runs out of memory on a 24 GB machine.
+
+It checks nothing: the goals are printed beside the numbers. Timings move with the
+machine's load; run it on a quiet one.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import gzip
+import http.server
 import io
+import random
 import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path[:0] = [str(HERE), str(REPO)]
+
+from build import measure  # noqa: E402  (benchmarks/build.py: wall time and peak PSS of a process tree)
+
+from sitegen.build import Report, build_site  # noqa: E402
+from sitegen.config import Config  # noqa: E402
+from sitegen.digest import parse_digest  # noqa: E402
+
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 CHROMIUM = Path("/usr/bin/chromium")
-BYTES_LIMIT = 300_000
-MS_LIMIT = 300.0
+PAGEFIND = REPO / "node_modules" / ".bin" / "pagefind"
+GOALS = {"median_gzip": 250_000, "p90_gzip": 500_000, "median_ms": 200.0, "p90_ms": 400.0, "top1": 0.95}
 SEARCH_SHARE_LIMIT = 0.25
-
-try:
-    from sitegen.build import Report, build_site
-    from sitegen.config import Config
-except ImportError:  # run from a checkout without the package installed
-    sys.path.insert(0, str(REPO))
-    from sitegen.build import Report, build_site
-    from sitegen.config import Config
+ARCHIVE_QUERIES = 40
+PAGEFIND_SHOWN = 5  # results whose data Pagefind's own UI loads at first
 
 
 @dataclass(frozen=True)
@@ -86,38 +103,83 @@ QUERIES = (
     Query("segm*"),
 )
 
-# Runs in the page: submit the query, resolve when search.js marks the results rendered
-# (or shows a message instead), with the elapsed time measured in the page itself.
-MEASURE = """async (text) => {
+# Runs in the search page: submit the query, resolve when search.js marks the results
+# rendered (or shows a message instead), with the elapsed time measured in the page.
+SITEGEN_MEASURE = """async (text) => {
   const input = document.getElementById('search-query');
   const status = document.getElementById('search-status');
-  const before = document.body.dataset.searchDone;
+  const marks = () => [document.body.dataset.searchShown, document.body.dataset.searchDone];
+  const before = marks();
   const started = performance.now();
+  let ms = null;
   const done = new Promise((resolve) => {
-    const check = () => document.body.dataset.searchDone !== before;
     const observer = new MutationObserver(() => {
-      if (check()) { observer.disconnect(); resolve(); }
+      const now = marks();
+      if (ms === null && (now[0] !== before[0] || now[1] !== before[1])) ms = performance.now() - started;
+      if (now[1] !== before[1]) { observer.disconnect(); resolve(); }
     });
-    observer.observe(document.body, { attributes: true, attributeFilter: ['data-search-done'] });
-    observer.observe(status, { childList: true, characterData: true, subtree: true });
+    observer.observe(document.body, { attributes: true, attributeFilter: ['data-search-shown', 'data-search-done'] });
   });
   input.value = text;
   input.form.requestSubmit();
   await done;
-  const ms = performance.now() - started;
-  const links = Array.from(document.querySelectorAll('#search-results .paper-item a.paper-title'));
-  const authors = Array.from(document.querySelectorAll('#search-results .paper-item .authors'));
   return {
     ms: ms,
     status: status.textContent,
-    ids: links.map((a) => (a.getAttribute('href').match(/papers\\/(.+)\\.html$/) || [])[1]),
-    authors: authors.map((div) => div.textContent),
-    scripts: Array.from(document.querySelectorAll('script[src]')).map((s) => s.src),
+    ids: Array.from(document.querySelectorAll('#search-results .paper-item a.paper-title'))
+      .map((a) => (a.getAttribute('href').match(/papers\\/(.+)\\.html$/) || [])[1]),
+    authors: Array.from(document.querySelectorAll('#search-results .paper-item .authors')).map((d) => d.textContent),
+  };
+}"""
+
+# The page Pagefind is measured in: its own loader, initialised as the page opens (as
+# sitegen's search page loads its manifest), nothing else.
+PAGEFIND_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Pagefind</title>
+<script type="module">
+const pagefind = await import("./pagefind/pagefind.js");
+await pagefind.init();
+window.pagefind = pagefind;
+document.body.dataset.ready = "1";
+</script></head><body></body></html>
+"""
+
+PAGEFIND_MEASURE = """async ([text, shown]) => {
+  const started = performance.now();
+  const search = await window.pagefind.search(text);
+  const data = await Promise.all(search.results.slice(0, shown).map((result) => result.data()));
+  const ms = performance.now() - started;
+  return {
+    ms: ms,
+    status: search.results.length + ' papers',
+    ids: data.map((d) => (d.url.match(/papers\\/(.+)\\.html$/) || [])[1]),
+    authors: data.map((d) => d.content.slice(0, 400)),
   };
 }"""
 
 
-def _build(corpus: Path, output: Path) -> tuple[float, float, int]:
+@contextlib.contextmanager
+def serving(folder: Path):
+    """`folder` over HTTP on 127.0.0.1 (a free port, no compression), from a thread."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+# --- building -------------------------------------------------------------------------------
+
+def build_year(corpus: Path, output: Path) -> dict:
     """A clean build (a fresh, empty build cache): every page rendered, as on a first build."""
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sitegen-search-bench-cache-") as cache:
@@ -126,57 +188,75 @@ def _build(corpus: Path, output: Path) -> tuple[float, float, int]:
         started = time.perf_counter()
         result = build_site(config, report=Report(out=io.StringIO()))
         total = time.perf_counter() - started
-    search = dict(result.timings)["search"]
-    return search, total, result.pages.get("paper", 0)
+    return {"build_s": total, "search_s": dict(result.timings)["search"], "papers": result.pages.get("paper", 0)}
 
 
-def _sizes(search: Path) -> dict:
-    sizes = {"shards": [0, 0, 0], "docs": [0, 0, 0], "categories": [0, 0, 0], "manifest": [0, 0, 0]}
-    for path in sorted(search.rglob("*.js")):
-        kind = "manifest" if path.name == "manifest.js" else path.parent.name
-        data = path.read_bytes()
-        sizes.setdefault(kind, [0, 0, 0])[0] += 1
-        sizes[kind][1] += len(data)
-        sizes[kind][2] += len(gzip.compress(data, 6))
-    return sizes
+def index_with_pagefind(output: Path) -> dict:
+    """Pagefind over the paper pages sitegen built, into `output/pagefind/`."""
+    shutil.rmtree(output / "pagefind", ignore_errors=True)
+    seconds, mib = measure([str(PAGEFIND), "--site", str(output), "--glob", "papers/**/*.html"], REPO)
+    (output / "pagefind-bench.html").write_text(PAGEFIND_PAGE, encoding="utf-8")
+    return {"index_s": seconds, "peak_mib": mib}
 
 
-def _is_search_data(path: Path, search: Path) -> bool:
-    return path.is_relative_to(search) and path.suffix == ".js" and path.name != "index.html"
+def folder_sizes(folder: Path) -> tuple[int, int, int]:
+    """Files, bytes and gzipped bytes under `folder`."""
+    files = [path for path in folder.rglob("*") if path.is_file()]
+    return len(files), sum(path.stat().st_size for path in files), sum(sent_bytes(path) for path in files)
 
 
-def _measure(output: Path) -> list[dict]:
+@functools.cache
+def sent_bytes(path: Path) -> int:
+    """What a host sends for the file with gzip on: the smaller of it and its gzip (Pagefind's
+    index files are compressed already)."""
+    data = path.read_bytes()
+    return min(len(data), len(gzip.compress(data, 6)))
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+def measure_queries(output: Path, engine: str, queries: list[Query]) -> list[dict]:
+    """Each query in a fresh browser context over HTTP: bytes from opening the page to the
+    results, time from submitting the query to the results shown, the known item's rank."""
     from playwright.sync_api import sync_playwright
 
-    search = output / "search"
-    page_url = (search / "index.html").as_uri()
     rows = []
-    with sync_playwright() as playwright:
+    with serving(output) as root, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                              args=["--no-sandbox", "--disable-gpu"])
         try:
-            for query in QUERIES:
-                context = browser.new_context()
-                page = context.new_page()
-                problems: list[str] = []
-                page.on("pageerror", lambda error: problems.append(str(error)))
-                page.on("console", lambda message: message.type == "error" and problems.append(message.text))
-                page.goto(page_url, wait_until="load")
-                page.wait_for_function("document.body.dataset.searchReady === '1'")
-                found = page.evaluate(MEASURE, query.text)
-                context.close()
-                loaded = [Path(unquote(urlparse(src).path)) for src in found["scripts"] if src.startswith("file:")]
-                data = [path for path in loaded if _is_search_data(path, search)]
-                raw = sum(path.stat().st_size for path in data)
-                packed = sum(len(gzip.compress(path.read_bytes(), 6)) for path in data)
-                rows.append({
-                    "query": query.text, "ms": found["ms"], "bytes": raw, "gzip_bytes": packed,
-                    "files": len(data), "shards": sum("/shards/" in str(path) for path in data),
-                    "results": found["status"], "rank": _rank(query, found), "problems": problems,
-                })
+            for query in queries:
+                rows.append(_measure_one(browser, root, output, engine, query))
         finally:
             browser.close()
     return rows
+
+
+def _measure_one(browser, root: str, output: Path, engine: str, query: Query) -> dict:
+    context = browser.new_context()
+    page = context.new_page()
+    loaded: list[str] = []
+    problems: list[str] = []
+    page.on("requestfinished", lambda request: loaded.append(request.url))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    if engine == "sitegen":
+        page.goto(root + "search/index.html", wait_until="load")
+        page.wait_for_function("document.body.dataset.searchReady === '1'")
+        found = page.evaluate(SITEGEN_MEASURE, query.text)
+    else:
+        page.goto(root + "pagefind-bench.html", wait_until="load")
+        page.wait_for_function("document.body.dataset.ready === '1'")
+        found = page.evaluate(PAGEFIND_MEASURE, [query.text, PAGEFIND_SHOWN])
+    page.wait_for_load_state("networkidle")  # what the results still ask for (KaTeX for math) counts too
+    context.close()
+    paths = [output / unquote(urlparse(url).path).lstrip("/") for url in loaded if url.startswith(root)]
+    paths = [path / "index.html" if path.is_dir() else path for path in paths]
+    return {
+        "query": query.text, "ms": found["ms"], "files": len(paths),
+        "bytes": sum(path.stat().st_size for path in paths), "gzip_bytes": sum(map(sent_bytes, paths)),
+        "status": found["status"], "rank": _rank(query, found), "known": query.paper is not None,
+        "first": bool(found["ids"]) and found["ids"][0] == query.paper, "problems": problems,
+    }
 
 
 def _rank(query: Query, found: dict) -> str:
@@ -190,74 +270,126 @@ def _rank(query: Query, found: dict) -> str:
     return ""
 
 
-def run(corpus: Path, output: Path | None = None, reuse: bool = False, builds: int = 1) -> dict:
-    """Build `corpus` into `output` (a temporary folder if None) `builds` times (the median
-    build counts), measure the queries, return the numbers."""
-    corpus = Path(corpus)
-    with tempfile.TemporaryDirectory(prefix="sitegen-search-bench-") as temporary:
-        output = Path(output) if output else Path(temporary) / "output"
-        if reuse and (output / "search" / "manifest.js").is_file():
-            search_s = total_s = float("nan")
-            papers = None
-            timings = []
-        else:
-            timings = []
-            for _ in range(builds - 1):
-                scratch = Path(temporary) / "scratch" / "output"
-                timings.append(_build(corpus, scratch))
-                shutil.rmtree(scratch.parent)
-            timings.append(_build(corpus, output))  # the site measured below
-            search_s, total_s, papers = sorted(timings, key=lambda t: t[0] / t[1])[len(timings) // 2]
-        sizes = _sizes(output / "search")
-        rows = _measure(output)
-    ms = [row["ms"] for row in rows]
-    sent = [row["bytes"] for row in rows]
+def summary(rows: list[dict]) -> dict:
+    known = [row for row in rows if row["known"]]
     return {
-        "benchmark": "search", "corpus": str(corpus), "papers": papers,
-        "search_build_s": search_s, "build_s": total_s, "search_share": search_s / total_s,
-        "builds": [{"search_s": t[0], "build_s": t[1]} for t in timings],
-        "sizes": sizes,
-        "index_bytes": sum(size[1] for size in sizes.values()),
-        "index_gzip_bytes": sum(size[2] for size in sizes.values()),
-        "queries": rows,
-        "median_ms": statistics.median(ms), "max_ms": max(ms),
-        "median_bytes": statistics.median(sent), "max_bytes": max(sent),
-        "median_gzip_bytes": statistics.median(row["gzip_bytes"] for row in rows),
+        "queries": len(rows), "known": len(known), "first": sum(row["first"] for row in known),
+        "median_gzip": statistics.median(row["gzip_bytes"] for row in rows),
+        "p90_gzip": percentile([row["gzip_bytes"] for row in rows], 90),
+        "median_bytes": statistics.median(row["bytes"] for row in rows),
+        "median_ms": statistics.median(row["ms"] for row in rows),
+        "p90_ms": percentile([row["ms"] for row in rows], 90),
     }
 
 
-def report(numbers: dict) -> list[str]:
-    lines = [f"corpus {numbers['corpus']}: {numbers['papers'] or '?'} papers"]
-    lines.append(f"build {numbers['build_s']:.1f} s, search index {numbers['search_build_s']:.1f} s "
-                 f"({numbers['search_share']:.0%} of the build; limit {SEARCH_SHARE_LIMIT:.0%})")
-    if len(numbers["builds"]) > 1:
-        lines.append("  builds: " + ", ".join(f"{b['search_s']:.1f} of {b['build_s']:.1f} s "
-                                             f"({b['search_s'] / b['build_s']:.0%})" for b in numbers["builds"]))
-    for kind, (files, raw, packed) in numbers["sizes"].items():
-        lines.append(f"  {kind:<9} {files:>6} files {raw / 1e6:8.2f} MB  gzip {packed / 1e6:7.2f} MB")
-    lines.append(f"  {'total':<9} {'':>12} {numbers['index_bytes'] / 1e6:8.2f} MB  "
-                 f"gzip {numbers['index_gzip_bytes'] / 1e6:7.2f} MB")
-    lines.append("")
-    lines.append(f"{'query':<56} {'KB':>7} {'gz KB':>6} {'files':>5} {'shards':>6} {'ms':>7}  rank / status")
-    for row in numbers["queries"]:
-        text = row["query"] if len(row["query"]) <= 55 else row["query"][:54] + "…"
-        note = row["rank"] or row["results"].split(" found")[0]
+def percentile(values: list[float], percent: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
+
+
+# --- the whole-size archive -----------------------------------------------------------------
+
+def archive_queries(content: Path, count: int, seed: int = 20261206) -> list[Query]:
+    """Known items picked from the synthesized digests: a title with its year (every title
+    is in the archive once a year), an id, or the first author's name with three title words
+    and the year, in turn."""
+    chooser = random.Random(seed)
+    digests = sorted(content.rglob("*.md"))
+    queries: list[Query] = []
+    while len(queries) < count:
+        path = chooser.choice(digests)
+        entries = parse_digest(path.read_text(encoding="utf-8"), str(path)).entries
+        if not entries:
+            continue
+        entry = chooser.choice(entries)
+        year = f"year:{entry.published.year}"
+        kind = len(queries) % 3
+        if kind == 0:
+            text = f"{entry.title} {year}"
+        elif kind == 1:
+            text = entry.id
+        else:
+            words = [word for word in entry.title.split() if len(word) > 3][:3]
+            text = f"{entry.authors[0]} {' '.join(words)} {year}" if entry.authors else entry.id
+        queries.append(Query(" ".join(text.split()), paper=entry.id))
+    return queries
+
+
+def run_archive(corpus: Path, years: int, work: Path) -> dict:
+    """Synthesizes the archive in `work` (unless a kept run left it there) and builds it:
+    clean the first time, an update of the kept build after that."""
+    import archive as synthetic  # benchmarks/archive.py
+
+    if (work / "content").is_dir():
+        print(f"reusing the archive in {work} (an update of its build)", flush=True)
+    else:
+        sources = synthetic.load_corpus(corpus)
+        written = synthetic.synthesize(sources, years, synthetic.renamed_fraction(sources, years), work / "content")
+        print(f"synthesized {len(written.ids):,} papers in {written.files:,} digests ({years} shifted copies)",
+              flush=True)
+    config = synthetic.write_config(work)
+    seconds, mib, lines = synthetic.timed_build(config, None, work / "sitegen.log")
+    print(f"built in {seconds:.1f} s, peak {mib:,.0f} MiB\n  " + "\n  ".join(lines), flush=True)
+    output = work / "output"
+    rows = measure_queries(output, "sitegen", archive_queries(work / "content", ARCHIVE_QUERIES))
+    papers = sum(1 for _ in (output / "papers").rglob("*.html"))
+    return {"papers": papers, "build_s": seconds, "peak_mib": mib, "stages": lines,
+            "search_files": folder_sizes(output / "search"), "sitegen": rows}
+
+
+# --- report -----------------------------------------------------------------------------
+
+def query_lines(engine: str, rows: list[dict]) -> list[str]:
+    lines = [f"{engine:<10}{'query':<58} {'KB':>7} {'gz KB':>6} {'files':>5} {'ms':>7}  rank / status"]
+    for row in rows:
+        text = row["query"] if len(row["query"]) <= 57 else row["query"][:56] + "…"
+        note = row["rank"] or row["status"].split(" found")[0]
         if row["problems"]:
             note += f"  PROBLEMS: {row['problems']}"
-        lines.append(f"{text:<56} {row['bytes'] / 1e3:7.1f} {row['gzip_bytes'] / 1e3:6.1f} {row['files']:>5} "
-                     f"{row['shards']:>6} {row['ms']:7.1f}  {note}")
-    lines.append(f"median {numbers['median_bytes'] / 1e3:.1f} KB ({numbers['median_gzip_bytes'] / 1e3:.1f} KB gzip), "
-                 f"{numbers['median_ms']:.1f} ms; max {numbers['max_bytes'] / 1e3:.1f} KB, {numbers['max_ms']:.1f} ms "
-                 f"(limits: median {BYTES_LIMIT / 1e3:.0f} KB, {MS_LIMIT:.0f} ms)")
+        lines.append(f"{'':<10}{text:<58} {row['bytes'] / 1e3:7.1f} {row['gzip_bytes'] / 1e3:6.1f} "
+                     f"{row['files']:>5} {row['ms']:7.1f}  {note}")
     return lines
 
+
+def summary_table(engines: dict[str, list[dict]]) -> list[str]:
+    lines = [f"{'engine':<10} {'known first':>12} {'median gz KB':>13} {'p90 gz KB':>10} {'median KB':>10} "
+             f"{'median ms':>10} {'p90 ms':>8}"]
+    for engine, rows in engines.items():
+        s = summary(rows)
+        lines.append(f"{engine:<10} {s['first']:>5} of {s['known']:<4} {s['median_gzip'] / 1e3:13.1f} "
+                     f"{s['p90_gzip'] / 1e3:10.1f} {s['median_bytes'] / 1e3:10.1f} {s['median_ms']:10.1f} "
+                     f"{s['p90_ms']:8.1f}")
+    if len(engines) == 2:
+        (a, rows_a), (b, rows_b) = engines.items()
+        first, second = summary(rows_a), summary(rows_b)
+        lines.append(f"{a} / {b}: gzipped bytes {first['median_gzip'] / second['median_gzip']:.2f} (median), "
+                     f"{first['p90_gzip'] / second['p90_gzip']:.2f} (p90); time {first['median_ms'] / second['median_ms']:.2f} "
+                     f"(median), {first['p90_ms'] / second['p90_ms']:.2f} (p90)")
+    return lines
+
+
+def goal_line() -> str:
+    return (f"goals (whole archive): median {GOALS['median_gzip'] / 1e3:.0f} KB, p90 {GOALS['p90_gzip'] / 1e3:.0f} KB "
+            f"gzipped; median {GOALS['median_ms']:.0f} ms, p90 {GOALS['p90_ms']:.0f} ms; known items first in "
+            f"{GOALS['top1']:.0%}")
+
+
+def size_line(name: str, sizes: tuple[int, int, int]) -> str:
+    files, raw, packed = sizes
+    return f"{name}: {files:,} files, {raw / 1e6:.1f} MB, {packed / 1e6:.1f} MB gzipped"
+
+
+# --- main -----------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--output", type=Path, help="build here and keep it (default: a temporary folder)")
     parser.add_argument("--reuse", action="store_true", help="measure an existing build in --output")
-    parser.add_argument("--builds", type=int, default=1, help="clean builds to time (the median counts)")
+    parser.add_argument("--no-pagefind", action="store_true", help="measure sitegen alone")
+    parser.add_argument("--archive", action="store_true", help="a whole-size archive of shifted copies instead")
+    parser.add_argument("--years", type=int, default=10, help="with --archive: copies of the corpus year")
+    parser.add_argument("--keep", action="store_true", help="with --archive: keep its folder under /tmp")
+    parser.add_argument("--work", type=Path, help="with --archive: the folder a kept run left (its build is updated)")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"skip: no corpus at {args.corpus}")
@@ -265,8 +397,49 @@ def main(argv: list[str] | None = None) -> int:
     if not CHROMIUM.exists():
         print(f"skip: no Chromium at {CHROMIUM}")
         return 0
-    numbers = run(args.corpus, args.output, args.reuse, args.builds)
-    print("\n".join(report(numbers)))
+    if args.archive:
+        return archive_main(args.corpus.resolve(), args.years, args.keep or args.work is not None, args.work)
+    with tempfile.TemporaryDirectory(prefix="sitegen-search-bench-") as temporary:
+        output = args.output or Path(temporary) / "output"
+        built = None if args.reuse and (output / "search" / "manifest.js").is_file() else build_year(args.corpus, output)
+        engines = {"sitegen": measure_queries(output, "sitegen", list(QUERIES))}
+        pagefind = None
+        if not args.no_pagefind and PAGEFIND.exists():
+            pagefind = index_with_pagefind(output)
+            engines["pagefind"] = measure_queries(output, "pagefind", list(QUERIES))
+        elif not args.no_pagefind:
+            print(f"(no Pagefind at {PAGEFIND}: run `npm ci`; sitegen alone)")
+        lines = [f"corpus {args.corpus}: {built['papers'] if built else '?'} papers"]
+        if built:
+            lines.append(f"sitegen: build {built['build_s']:.1f} s, search data {built['search_s']:.1f} s "
+                         f"({built['search_s'] / built['build_s']:.0%} of the build; limit {SEARCH_SHARE_LIMIT:.0%})")
+        lines.append(size_line("sitegen search data", folder_sizes(output / "search")))
+        if pagefind:
+            lines.append(f"pagefind: indexing the paper pages {pagefind['index_s']:.1f} s, peak {pagefind['peak_mib']:,.0f} MiB")
+            lines.append(size_line("pagefind index", folder_sizes(output / "pagefind")))
+        lines.append("")
+        for engine, rows in engines.items():
+            lines += query_lines(engine, rows)
+        lines += ["", *summary_table(engines), goal_line()]
+        print("\n".join(lines))
+    return 0
+
+
+def archive_main(corpus: Path, years: int, keep: bool, work: Path | None = None) -> int:
+    work = work.resolve() if work else Path(tempfile.mkdtemp(prefix="sitegen-search-archive-", dir="/tmp"))
+    try:
+        numbers = run_archive(corpus, years, work)
+        lines = [f"whole-size archive: {numbers['papers']:,} papers ({years} shifted copies of {corpus})",
+                 f"sitegen build: {numbers['build_s']:.1f} s, peak {numbers['peak_mib']:,.0f} MiB",
+                 size_line("search data", numbers["search_files"]), "",
+                 *query_lines("sitegen", numbers["sitegen"]), "", *summary_table({"sitegen": numbers["sitegen"]}),
+                 goal_line()]
+        print("\n".join(lines))
+    finally:
+        if keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

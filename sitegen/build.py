@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence, TextIO
 
-from . import documents, feeds, folders, publish
+from . import feeds, folders, publish
 from .archive import Archive, build_archive
 from .cache import BuildState, Cache, SearchTier
 from .config import Config
-from .dependencies import KINDS, Fingerprints, code_fingerprint, digest_of, site_fingerprint, template_fingerprints
+from .dependencies import code_fingerprint, digest_of, site_fingerprint, template_fingerprints
 from .errors import BuildError, UsageError
+from .kinds import PageRenderer, Pages, document_kinds, templates as page_templates
 from .parallel import Background, collector_paused, fork_map
 from .plural import plural
 from .reader import content_warnings, list_content, read_listed
@@ -29,7 +30,6 @@ from .routes import Page
 from .search import index_files, search_tiers, tier_files, tier_name
 from .themes import Theme, Vendor, extra_assets, load_theme, theme_assets, theme_warnings, vendor_assets
 from .venues import Venues
-from .views import Views
 
 BATCH = 250  # pages a worker renders between reports
 PROGRESS_BATCHES = 8  # batches between progress lines
@@ -103,7 +103,7 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
     vendor, assets = vendor_assets(), theme_assets(theme)
     env = environment(theme, assets, vendor, extra_assets(config, theme, assets))
     site = site_fingerprint(config, assets, vendor)
-    templates = template_fingerprints(env, KINDS)
+    templates = template_fingerprints(env, page_templates())
     served = state.manifests.get(publish.folder_key(output) or "")
     with ExitStack() as running:  # the processes this build starts: stopped if it fails
         with report.stage("read"):
@@ -139,11 +139,9 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
             lambda: _search_data(archive, state, spare, output, served,
                                  1 if served is None else jobs), fork=jobs > 1))
         with report.stage("plan"):
-            views = Views(archive, config)
-            pages = list(views.pages())
+            views = Pages(archive, config)
+            pages, wanted = views.plan(site, templates)
             check_unique_paths(page.path for page in pages)
-            fingerprints = Fingerprints(views, site, templates)
-            wanted = {page.path: fingerprints.of(page) for page in pages}
             stale = [page for page in pages if served is None or page.path not in served
                      or state.fingerprints.get(page.path) != wanted[page.path]]
         manifest: dict[str, str] = {}
@@ -154,7 +152,7 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
             for path, data in feeds.feed_files(archive, config, pages):
                 manifest[path] = spare.write(path, data)
         with report.stage("render"):
-            renderer = documents.PageRenderer(Renderer(views, env), documents.Documents(archive, config))
+            renderer = PageRenderer(Renderer(views, env), views)
             manifest.update(render_all(renderer, stale, spare, jobs, report, searching.running))
             for page in pages:
                 if page.path not in manifest:
@@ -175,8 +173,8 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
         cache.save(state)
     counts = _count_kinds(pages)
     skipped = sum(digest.skipped for digest in reading.digests)
-    report.say(f"\n{_counted(counts, documents.KINDS, 'page', exclude=True)}, "
-               f"{_counted(counts, documents.KINDS, 'feed and bibliography', 'feeds and bibliographies')}, "
+    report.say(f"\n{_counted(counts, document_kinds(), 'page', exclude=True)}, "
+               f"{_counted(counts, document_kinds(), 'feed and bibliography', 'feeds and bibliographies')}, "
                f"{len(stale):,} rendered, from {plural(len(archive.papers), 'paper')} "
                f"in {plural(len(reading.digests), 'file')}")
     report.say(f"{plural(archive.merged, 'merged duplicate')}, {plural(skipped, 'skipped entry')}, "
@@ -233,7 +231,7 @@ def check_unique_paths(paths) -> None:
             raise BuildError(f"two pages claim the same output path: {other} and {path}")
 
 
-def render_all(renderer: documents.PageRenderer, pages: Sequence[Page], spare: publish.Spare, jobs: int,
+def render_all(renderer: PageRenderer, pages: Sequence[Page], spare: publish.Spare, jobs: int,
                report: Report, searching: Callable[[], bool] = lambda: False) -> dict[str, str]:
     """Render pages straight to disk in batches spread over `jobs` processes; returns each
     page's content hash. While `searching()` (the search data being made in a process of

@@ -1,32 +1,26 @@
-"""What each page depends on, as a fingerprint computed from the model alone.
+"""What pages depend on, as fingerprints: the site's (settings, assets, code), each
+template's, and a digest of a page's inputs.
 
-An incremental build renders a page only when its fingerprint changed: the fingerprint
-covers every piece of the archive that the page's view reads (see views.py), so two
-builds with equal fingerprints give the same page. Computing them is cheap next to
-rendering: no markup, no templates.
+An incremental build renders a page only when its fingerprint changed. A page's view is
+made from its inputs alone (`kinds.py`), so the digest of the inputs covers everything the
+page shows of the archive: there is no second list of what a view reads to keep in step.
+Digesting inputs is cheap next to rendering: no markup, no templates.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from functools import cached_property
+import operator
 from pathlib import Path
 from typing import Iterable, Mapping
 
 import jinja2
 from jinja2 import meta
 
-from .archive import Archive
-from .slugs import slugify
 from .config import Config
-from .render import FRAME
-from .routes import Page
-from .themes import Asset, Vendor
-from .views import Views
+from .themes import FRAME, Asset, Vendor
 
-KINDS = ("home", "archive", "search", "not_found", "following", "paper", "day", "category", "author", "venue_index",
-         "venue_year")  # the kinds rendered from templates; documents.KINDS are made by code
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -47,12 +41,12 @@ def code_fingerprint() -> str:
     return digest_of([(path.name, path.read_bytes()) for path in sorted(PACKAGE.glob("*.py"))])
 
 
-def template_fingerprints(env: jinja2.Environment, kinds: Iterable[str]) -> dict[str, str]:
-    """Per page kind, the sources of its template and of every template it extends,
-    includes or imports, and of the frame the renderer gives every page (`render.FRAME`):
-    editing one template re-renders only the pages that use it."""
-    return {kind: digest_of(sorted(_template_sources(env, f"{kind}.html", _template_sources(env, FRAME, {})).items()))
-            for kind in kinds}
+def template_fingerprints(env: jinja2.Environment, templates: Iterable[str]) -> dict[str, str]:
+    """Per template, its source and the sources of every template it extends, includes
+    or imports, and of the frame the renderer gives every page (`themes.FRAME`): editing
+    one template re-renders only the pages that use it."""
+    return {name: digest_of(sorted(_template_sources(env, name, _template_sources(env, FRAME, {})).items()))
+            for name in templates}
 
 
 def _template_sources(env: jinja2.Environment, name: str, found: dict[str, str]) -> dict[str, str]:
@@ -77,116 +71,24 @@ def _template_sources(env: jinja2.Environment, name: str, found: dict[str, str])
     return found
 
 
-class Fingerprints:
-    """Fingerprint of every page of a build: the site's, its template's and its data's.
+class Digested:
+    """An input that many pages share (a paper as lists show it), digested once where it is
+    made: in a page's digest it stands as its digest, which is its `repr`."""
 
-    Author URLs are a function of the name, except where two names share a slug: only
-    those few (`renamed`) are looked up, for the papers that carry them.
-    """
+    __slots__ = ()
+    digest: str
 
-    def __init__(self, views: Views, site: str, templates: Mapping[str, str]):
-        self.views = views
-        self.archive: Archive = views.archive
-        self.templates = templates
-        self.site = site
-        self.renamed = {author.name: author.slug for author in self.archive.authors.values()
-                        if author.slug != slugify(author.name)}
-        self._items: dict[str, str] = {}
+    def __repr__(self) -> str:
+        return repr(self.digest)
 
-    def of(self, page: Page) -> str:
-        return digest_of(self.site, self.templates.get(page.kind, ""), page.kind, page.path,
-                         getattr(self, f"_{page.kind}")(page.key))
 
-    def item(self, paper_id: str) -> str:
-        """A paper in lists, and what author pages derive from it (co-authors, categories)."""
-        found = self._items.get(paper_id)
-        if found is None:
-            paper = self.archive.papers[paper_id]
-            found = self._items[paper_id] = digest_of(
-                paper.title, paper.authors, self._renamed_slugs(paper.authors), paper.categories,
-                paper.published.date(), paper.primary_category in self.archive.categories)
-        return found
+DIGEST = operator.attrgetter("digest")
 
-    def _items_of(self, paper_ids) -> tuple[str, ...]:
-        return tuple(self.item(paper_id) for paper_id in paper_ids)
 
-    def _renamed_slugs(self, names) -> tuple[str, ...]:
-        return tuple(self.renamed[name] for name in names if name in self.renamed)
-
-    def _paper(self, paper_id: str) -> object:
-        paper = self.archive.papers[paper_id]
-        return paper.key, paper.listings, self._renamed_slugs(paper.authors)
-
-    def _author(self, name: str) -> object:
-        return self._items_of(self.archive.authors[name].paper_ids)
-
-    def _day(self, when) -> object:
-        neighbours = self.views.neighbours(when)
-        listings = self.archive.days[when].listings
-        return neighbours, listings, tuple((self.item(paper_id), self.archive.papers[paper_id].primary_category)
-                                           for paper_id, _ in listings)
-
-    def _category(self, key: tuple[str, int]) -> object:
-        code, number = key
-        chunks = self.views.category_chunks(code)
-        last = len(chunks)
-        front = number == last
-        shape = (len(self.archive.categories[code].paper_ids), last) if front else (number + 1 >= last,)
-        pager = self.views.category_pager(code, number) if last > 1 else None
-        chart = tuple(sorted(self.views.papers_per_month(code).items())) if front else None
-        months = self.views.month_pages(code) if front and last > 1 else None
-        return shape, pager, self._items_of(chunks[number - 1]), chart, months
-
-    def _papers(self, paper_ids) -> tuple[str, ...]:
-        """Papers shown whole (feeds, bibliographies): everything the digest says of them."""
-        return tuple(self.archive.papers[paper_id].key for paper_id in paper_ids)
-
-    def _author_feed(self, name: str) -> object:
-        return self._papers(self.archive.authors[name].paper_ids[: self.views.config.feed_size])
-
-    def _author_bibliography(self, name: str) -> object:
-        return self._papers(self.archive.authors[name].paper_ids)
-
-    def _day_bibliography(self, when) -> object:
-        return self._papers(self.archive.days[when].paper_ids)
-
-    def _venue_feed(self, key: tuple[str, int | None]) -> object:
-        slug, year = key
-        group = self.archive.venues[slug]
-        return group.short, self._papers(group.years[year][: self.views.config.feed_size])
-
-    def _venue_bibliography(self, key: tuple[str, int | None]) -> object:
-        slug, year = key
-        return self._papers(self.archive.venues[slug].years[year])
-
-    def _venue_year(self, key: tuple[str, int | None, int]) -> object:
-        """Older pages show the venue's years without counts: they change only near the front."""
-        slug, year, number = key
-        group = self.archive.venues[slug]
-        chunks = self.views.venue_chunks(slug, year)
-        front = number == len(chunks)
-        years = self._venue_counts(slug) if front else tuple(group.years)
-        return (group.short, group.name, group.kind, years, self.views.venue_paging(slug, year, number),
-                self._items_of(chunks[number - 1]))
-
-    def _venue_counts(self, slug: str) -> tuple:
-        return tuple((year, len(ids)) for year, ids in self.archive.venues[slug].years.items())
-
-    def _venue_index(self, key: None) -> object:
-        return tuple((group.slug, group.short, group.name, group.kind, self._venue_counts(group.slug))
-                     for group in self.archive.venues.values())
-
-    def _following(self, key: None) -> object:
-        return None  # the page shows nothing of the archive: its script reads the search data
-
-    @cached_property
-    def _everything(self) -> str:
-        """Pages that summarise the whole archive depend on all of it."""
-        archive = self.archive
-        return digest_of(self._items_of(archive.papers), tuple(archive.days.values()),
-                         tuple((c.code, len(c.paper_ids)) for c in archive.categories.values()), len(archive.authors))
-
-    def _home(self, key: None) -> object:
-        return self._everything
-
-    _archive = _search = _not_found = _home
+def inputs_digest(inputs: tuple, *more: object) -> str:
+    """The digest of a page's inputs (and of `more`), which are plain data (`repr` gives
+    their content) and `Digested` parts. A tuple of `Digested` (a page's papers) counts as
+    their digests, taken at C speed (its `repr` would call each one's `__repr__`).
+    (Inline: planning digests every page.)"""
+    return digest_of(*more, *[tuple(map(DIGEST, value)) if type(value) is tuple and value
+                              and isinstance(value[0], Digested) else value for value in inputs])

@@ -15,11 +15,10 @@ from markupsafe import Markup
 from .errors import BuildError
 from .plural import noun, plural
 from .routes import Page
-from .themes import Asset, ExtraAssets, Theme, Vendor
-from .views import Views
+from .themes import FRAME, Asset, ExtraAssets, Theme, Vendor
+from .kinds import Pages
 
 
-FRAME = "_frame.html"  # the parts of base.html rendered once per depth (`Frame`)
 FRAGMENT_CACHE_LIMIT = 100_000  # cached macro outputs per process before the cache starts over
 
 
@@ -114,7 +113,7 @@ def _long_date(value: date | datetime) -> str:
 class Renderer:
     """Renders pages to bytes; a pure function of the archive's views and the templates."""
 
-    def __init__(self, views: Views, env: jinja2.Environment):
+    def __init__(self, views: Pages, env: jinja2.Environment):
         self.views = views
         self.env = env
         self._templates: dict[str, jinja2.Template] = {}

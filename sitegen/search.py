@@ -49,9 +49,12 @@ FIELDS: Mapping[str, int] = {
 }
 FIELD_POSITIONS = {field: position for position, field in enumerate(FIELDS)}  # as shards name fields
 MAX_POSTINGS = 1500  # per term and field: the best-weighted ones, so common words stay small
-SHARD_BYTES = 16_000  # target size of a term-range shard: a query loads about one per word
+SHARD_BYTES = 4_000  # target size of a term-range shard: small, as most of a word's shard is other terms
+# Entries per directory page: the manifest holds at most this many of a tier's shard
+# boundaries, whatever the archive's size, and a page below it as many (see `_directory`).
+DIRECTORY_FANOUT = 256
 DOCS_PER_CHUNK = 2  # display records per file: results are scattered, so few per file load least
-ABSTRACT_CHARS = 1200  # of the abstract kept for result snippets
+ABSTRACT_CHARS = 600  # of the abstract kept for result snippets (about 90 words: a snippet shows 70)
 WORD = re.compile(r"[^\W_]+(?:\.[^\W_]+)*")
 ASCII_WORD = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
 
@@ -215,7 +218,8 @@ class Terms:
         title = self.stems(paper.title)
         names = [tokens for tokens in map(self.tokens, paper.authors) if tokens]
         return {
-            "id": [paper.id.lower()],
+            # an old-style id is found by its number alone too: `0309136`, `math.GT/0309136`
+            "id": [paper.id.lower(), *paper.id.split("/")[1:]],
             "name": [" ".join(tokens) for tokens in names]
                     + [f"{tokens[0]} {tokens[-1]}" for tokens in names if len(tokens) > 2],
             "phrase": [f"{first} {second}" for first, second in zip(title, title[1:])],
@@ -336,12 +340,37 @@ def tier_files(name: str, papers: Sequence[Paper], jobs: int = 1) -> Tier:
         plan = _plan_shards(weights)
         totals = [sum(lengths[field]) for field in FIELDS]
         del postings, lengths  # freed now, before the collector is back
-    summary = {"name": name, "documents": len(papers), "shards": [terms[0] for terms in plan], "lengths": totals}
-    return Tier(_made_files(name, papers, weights, plan, jobs), summary)
+    root, pages = _directory(name, [terms[0] for terms in plan])
+    summary = {"name": name, "documents": len(papers), "shards": root, "levels": len(pages), "lengths": totals}
+    return Tier(_made_files(name, papers, weights, plan, jobs, pages), summary)
+
+
+def _directory(name: str, firsts: list[str]) -> tuple[list[str], list[list[SearchFile]]]:
+    """The shards' first terms as a tree of at most DIRECTORY_FANOUT entries a node, so
+    the manifest stays the same size however many shards a tier has: the root (for the
+    manifest) and the pages of each level below it, root side first.
+
+    Page N of a level (`search/<tier>/directory/<level>-N.js`) holds entries N·FANOUT to
+    N·FANOUT + FANOUT − 1 of the level below it (the shards' first terms at the bottom);
+    the level above holds each page's first entry. search.js walks down from the root,
+    loading a page per level (about 3 KB; none for a tier of up to FANOUT shards).
+    """
+    levels: list[list[list[str]]] = []
+    entries = firsts
+    while len(entries) > DIRECTORY_FANOUT:
+        pages = [entries[start:start + DIRECTORY_FANOUT] for start in range(0, len(entries), DIRECTORY_FANOUT)]
+        levels.append(pages)
+        entries = [page[0] for page in pages]
+    files = [[SearchFile(f"search/{name}/directory/{level}-{number}.js",
+                         _script("addDirectory", f"{name}/{level}-{number}", page))
+              for number, page in enumerate(pages)] for level, pages in enumerate(reversed(levels))]
+    return entries, files
 
 
 def _made_files(name: str, papers: Sequence[Paper], weights: "Weights", plan: list[list[str]],
-                jobs: int) -> Iterator[SearchFile]:
+                jobs: int, directory: list[list[SearchFile]]) -> Iterator[SearchFile]:
+    for pages in directory:
+        yield from pages
     with collector_paused():
         yield from maybe_forked_map(lambda numbered: weights.shard_file(name, *numbered), list(enumerate(plan)), jobs)
     del weights
@@ -362,25 +391,32 @@ def index_files(tiers: Sequence[Sequence[Paper]], summaries: Sequence[dict]) -> 
     files: list[SearchFile] = []
     for search_filter in FILTERS:
         manifest["filters"].append(search_filter.description())
+        ranges = {}
         if search_filter.ranges is not None:
             value = search_filter.ranges.value
-            manifest[search_filter.ranges.key] = _ranges((number, value(paper))
-                                                         for number, paper in enumerate(papers))
-        if search_filter.lists is not None:
-            manifest[search_filter.lists.key] = _add_list_files(files, papers, search_filter.lists)
+            ranges = _ranges((number, str(value(paper))) for number, paper in enumerate(papers))
+        if search_filter.lists is None:
+            manifest[search_filter.ranges.key] = ranges
+        else:
+            manifest[search_filter.lists.key] = _add_list_files(files, papers, search_filter.lists, ranges)
     manifest["stopWords"] = sorted(STOP_WORDS)
     files.append(SearchFile("search/manifest.js", _script("setManifest", 0, manifest)))
     return files
 
 
-def _add_list_files(files: list[SearchFile], papers: Sequence[Paper], lists: Lists) -> dict[str, int]:
+def _add_list_files(files: list[SearchFile], papers: Sequence[Paper], lists: Lists,
+                    ranges: Mapping[str, list]) -> dict[str, int]:
     """Appends a file per value to `files`, numbered on from those there; returns value ->
-    its file's number. A file holds the value's documents, each as the gap from the last."""
+    its file's number. A file holds `[ranges, gaps]`: the value's ranges of document numbers
+    (a category's own papers), then its listed documents, each as the gap from the last."""
+    listed = _documents_by_value(papers, lists)
     numbers = {}
-    for value, documents in _documents_by_value(papers, lists).items():
+    for value in sorted(listed.keys() | ranges.keys()):
         numbers[value] = number = len(files)
+        documents = listed.get(value, [])
         gaps = [b - a for a, b in zip([0, *documents], documents)]
-        files.append(SearchFile(f"search/{lists.folder}/{number}.js", _script("addList", number, gaps)))
+        files.append(SearchFile(f"search/{lists.folder}/{number}.js",
+                                _script("addList", number, [ranges.get(value, []), gaps])))
     return numbers
 
 
@@ -530,16 +566,23 @@ def _display(paper: Paper) -> list:
     """What a result shows: id, path, title, authors, date, categories, abstract."""
     return [paper.id, routes.paper(paper.id), paper.title, list(paper.authors[:8]),
             max(len(paper.authors) - 8, 0), paper.published.date().isoformat(),
-            list(paper.categories), paper.summary[:ABSTRACT_CHARS]]
+            list(paper.categories), _shortened(paper.summary)]
+
+
+def _shortened(abstract: str) -> str:
+    """The abstract's first ABSTRACT_CHARS characters, cut at a space and marked as cut."""
+    if len(abstract) <= ABSTRACT_CHARS:
+        return abstract
+    return abstract[:ABSTRACT_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 def _documents_by_value(papers: Sequence[Paper], lists: Lists) -> dict[str, list[int]]:
-    """value -> the documents that have it, values in sorted order."""
+    """value -> the documents that have it, in document order."""
     found: dict[str, list[int]] = defaultdict(list)
     for number, paper in enumerate(papers):
         for value in lists.values(paper):
             found[value].append(number)
-    return dict(sorted(found.items()))
+    return found
 
 
 def _ranges(numbered: Iterator[tuple[int, object]]) -> dict:
@@ -559,12 +602,12 @@ def _manifest(papers: Sequence[Paper], summaries: Sequence[dict]) -> dict:
     tiers, start = [], 0
     for summary in summaries:
         tiers.append({"name": summary["name"], "start": start, "documents": summary["documents"],
-                      "shards": summary["shards"]})
+                      "shards": summary["shards"], "levels": summary["levels"]})
         start += summary["documents"]
     return {
         "fields": list(FIELDS), "boosts": list(FIELDS.values()), "documents": len(papers),
         "lengths": [sum(summary["lengths"][position] for summary in summaries) for position in range(len(FIELDS))],
-        "docsPerChunk": DOCS_PER_CHUNK, "tiers": tiers, "filters": [],
+        "docsPerChunk": DOCS_PER_CHUNK, "fanout": DIRECTORY_FANOUT, "tiers": tiers, "filters": [],
     }
 
 
@@ -577,7 +620,9 @@ TERM = "term"  # the value is one word, case ignored: `cs.CV`, `CVPR`
 @dataclass(frozen=True)
 class Ranges:
     """Documents by a value they are numbered by (year, primary category): each value's
-    documents are a few ranges of numbers, in the manifest under `key`; no download."""
+    documents are a few ranges of numbers, in the manifest under `key` (no download), or,
+    for a filter with lists too, in each value's list file, so the manifest does not grow
+    with the archive's years."""
 
     key: str
     value: Callable[[Paper], object]
@@ -614,7 +659,7 @@ class SearchFilter:
     def description(self) -> dict:
         """What search.js needs to know of the filter: its names, kind and manifest keys."""
         described = {"name": self.name, "aliases": list(self.aliases), "kind": self.kind}
-        if self.ranges is not None:
+        if self.ranges is not None and self.lists is None:
             described["ranges"] = self.ranges.key
         if self.lists is not None:
             described.update(lists=self.lists.key, folder=self.lists.folder)
@@ -645,7 +690,7 @@ FILTERS: tuple[SearchFilter, ...] = (
     SearchFilter("year", SPAN, "year:2022", ranges=Ranges("years", lambda paper: paper.published.year)),
     SearchFilter("category", TERM, "category:cs.CV", aliases=("cat",),
                  ranges=Ranges("categories", lambda paper: paper.primary_category.lower()),
-                 lists=Lists("crossLists", "categories", _cross_listed)),
+                 lists=Lists("categories", "categories", _cross_listed)),
     SearchFilter("venue", TERM, "venue:cvpr", lists=Lists("venues", "venues", _accepted_venue)),
 )
 

@@ -1,4 +1,6 @@
-"""What templates see: plain, read-only views built from the archive, never the model itself.
+"""What templates see, made from a page's inputs (`kinds.py`) and the settings alone: the
+pieces many views share (a paper as lists show it, links to authors and categories) and
+the pure helpers that lay out charts, calendars and pagers. Nothing here sees the archive.
 
 Every path in a view is relative to the output folder; templates prefix it with `root`,
 the way back from the page being rendered, so links work from `file://` and any host.
@@ -14,18 +16,16 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
-from typing import Any, Callable, Iterator
-from urllib.parse import quote, urlsplit
+from typing import Any, Callable, Iterable
+from urllib.parse import quote
 
 from . import routes
-from .archive import Archive, Paper
+from .archive import Paper
 from .config import Config
-from .markup import abstract_html, has_math, math_html, safe_href, text_html
-from .routes import Page
-from .search import FILTERS
+from .dependencies import Digested, digest_of
+from .markup import has_math, math_html
 from .taxonomy import category_name
-from .venues import CONFERENCE, JOURNAL, WORKSHOP, Venue
+from .venues import JOURNAL, Venue
 
 AUTHORS_IN_LISTS = 12  # a listing shows this many names, then "and N more"
 COAUTHORS_SHOWN = 60  # an author page names this many co-authors, then "and N more"
@@ -47,408 +47,203 @@ class Site:
     base_url: str
 
 
-class Views:
-    """Builds each page's view on demand; caches what many pages share (paper list items)."""
+@dataclass(frozen=True, eq=False, repr=False, slots=True)
+class Listed(Digested):
+    """A paper as lists show it, and what an author page counts from it (all its authors
+    and categories): an input of every page that lists the paper, made once per build.
+    Author and category paths come along, as the archive alone knows them (a renamed
+    slug, a category without a page)."""
 
-    def __init__(self, archive: Archive, config: Config):
-        self.archive = archive
+    id: str
+    title: str
+    published: date
+    authors: tuple[str, ...]
+    author_paths: tuple[str, ...]
+    categories: tuple[str, ...]  # the primary first
+    category_paths: tuple[str | None, ...]  # None: no page (not an arXiv category)
+    digest: str
+
+    @classmethod
+    def of(cls, paper: Paper, author_paths: tuple[str, ...], category_paths: tuple[str | None, ...]) -> Listed:
+        """`paper` as lists show it, with what the archive says of its authors and categories.
+        Its digest is the paper's key (the digest of the entry the paper's fields come from)
+        and every other argument: whatever the archive adds must come in as an argument."""
+        return cls(paper.id, paper.title, paper.published.date(), paper.authors, author_paths,
+                   paper.categories, category_paths, digest_of(paper.key, author_paths, category_paths))
+
+
+@dataclass(frozen=True, eq=False, repr=False, slots=True)
+class Whole(Digested):
+    """A paper shown whole (its page, feeds, bibliographies): an input made once per build."""
+
+    paper: Paper
+    digest: str
+
+    @classmethod
+    def of(cls, paper: Paper) -> Whole:
+        """The digest is the paper's key (the digest of the entry every field of the paper
+        but its listings comes from; its venue comes from the entry and the settings) and
+        its listings."""
+        return cls(paper, digest_of(paper.key, paper.listings))
+
+
+class Present:
+    """The pieces many views share, made once per build (a paper is listed on its day, its
+    categories and every author's page), and the settings: never the archive. Caches are
+    keyed by the inputs themselves (a `Listed` by identity: one per paper)."""
+
+    def __init__(self, config: Config):
         self.config = config
-        self._items: dict[str, dict[str, Any]] = {}
-        self._chunks: dict[str, list[tuple[str, ...]]] = {}
-        self._team: tuple = (None, None)  # (paper id, what `_sole_paper_links` made of it)
-        self._links: dict[str, dict[str, str]] = {}
-        self._category_links: dict[str, dict[str, Any]] = {}
+        self.site = Site(config.title, config.description, config.language, config.base_url)
+        self._items: dict[Listed, dict[str, Any]] = {}
+        self._team: tuple = (None, None)  # (a Listed, what `sole_paper_links` made of it)
+        self._authors: dict[tuple[str, str], dict[str, str]] = {}
+        self._categories: dict[tuple[str, str | None], dict[str, Any]] = {}
 
-    @cached_property
-    def site(self) -> Site:
-        return Site(self.config.title, self.config.description, self.config.language, self.config.base_url)
-
-    @cached_property
-    def days_with_papers(self) -> list[date]:
-        return [day.date for day in self.archive.days.values() if day.listings]
-
-    def neighbours(self, when: date) -> tuple[date | None, date | None]:
-        """The listing days with papers before and after `when`."""
-        days = self.days_with_papers
-        index = self._day_index[when]
-        return (days[index - 1] if index > 0 else None, days[index + 1] if index + 1 < len(days) else None)
-
-    @cached_property
-    def _day_index(self) -> dict[date, int]:
-        return {when: index for index, when in enumerate(self.days_with_papers)}
-
-    # --- planning -----------------------------------------------------------------
-
-    def pages(self) -> Iterator[Page]:
-        """Every page of the site, each with its template kind and output path."""
-        archive = self.archive
-        yield Page("home", None, routes.home())
-        yield Page("archive", None, routes.archive())
-        yield Page("not_found", None, routes.not_found())
-        yield Page("search", None, routes.search())
-        yield Page("following", None, routes.following())
-        yield Page("venue_index", None, routes.venues())
-        for paper_id in archive.papers:
-            yield Page("paper", paper_id, routes.paper(paper_id))
-        for day in self.days_with_papers:
-            yield Page("day", day, routes.day(day))
-            yield Page("day_bibliography", day, routes.day_bibliography(day))
-        for code, category in archive.categories.items():
-            chunks = self.category_chunks(code)
-            yield Page("category", (code, len(chunks)), routes.category(code))
-            for number in range(1, len(chunks)):
-                yield Page("category", (code, number), routes.category(code, number))
-        for name, author in archive.authors.items():
-            yield Page("author", name, routes.author(author.slug))
-            yield Page("author_feed", name, routes.author_feed(author.slug))
-            yield Page("author_bibliography", name, routes.author_bibliography(author.slug))
-        for slug, group in archive.venues.items():
-            for year in group.years:
-                chunks = self.venue_chunks(slug, year)
-                yield Page("venue_year", (slug, year, len(chunks)), routes.venue(slug, year))
-                for number in range(1, len(chunks)):
-                    yield Page("venue_year", (slug, year, number), routes.venue(slug, year, number))
-                yield Page("venue_feed", (slug, year), routes.venue_feed(slug, year))
-                yield Page("venue_bibliography", (slug, year), routes.venue_bibliography(slug, year))
-
-    def context(self, page: Page) -> dict[str, Any]:
-        """The template variables of a page."""
-        make_view = getattr(self, f"{page.kind}_view")
-        view = make_view() if page.key is None else make_view(page.key)
-        return {"page": view, "site": self.site, "path": page.path, "root": self.root(page),
-                "canonical": routes.absolute(self.config.base_url, page.path)}
-
-    def root(self, page: Page) -> str:
-        """The 404 page is served at any depth, so it links from the site's root path."""
-        if page.kind == "not_found":
-            return urlsplit(self.config.base_url).path.rstrip("/") + "/"
-        return page.root
-
-    # --- shared pieces ------------------------------------------------------------
-
-    def item(self, paper_id: str) -> dict[str, Any]:
-        """A paper as listings show it (cached: one paper appears on many pages)."""
-        cached = self._items.get(paper_id)
+    def item(self, listed: Listed) -> dict[str, Any]:
+        """A paper as listings show it."""
+        cached = self._items.get(listed)
         if cached is None:
-            paper = self.archive.papers[paper_id]
-            title = math_html(paper.title)
-            cached = {
-                "id": paper.id, "path": routes.paper(paper.id), "title": paper.title, "title_html": title,
-                "authors": self.author_links(paper.authors[:AUTHORS_IN_LISTS]),
-                "more_authors": max(len(paper.authors) - AUTHORS_IN_LISTS, 0),
-                "published": paper.published.date(), "primary": self.category_link(paper.primary_category),
+            title = math_html(listed.title)
+            cached = self._items[listed] = {
+                "id": listed.id, "path": routes.paper(listed.id), "title": listed.title, "title_html": title,
+                "authors": self.author_links(listed.authors[:AUTHORS_IN_LISTS], listed.author_paths),
+                "more_authors": max(len(listed.authors) - AUTHORS_IN_LISTS, 0),
+                "published": listed.published, "primary": self.category_link(listed.categories[0],
+                                                                             listed.category_paths[0]),
                 "has_math": has_math(title), "featured": None,
             }
-            self._items[paper_id] = cached
         return cached
 
-    def items(self, paper_ids) -> list[dict[str, Any]]:
-        return [self.item(paper_id) for paper_id in paper_ids]
+    def items(self, papers: Iterable[Listed]) -> list[dict[str, Any]]:
+        return [self.item(listed) for listed in papers]
 
-    def author_item(self, paper_id: str, name: str) -> dict[str, Any]:
+    def author_item(self, listed: Listed, name: str) -> dict[str, Any]:
         """A paper as the page of its author `name` lists it: when the list of authors is
         cut before `name` (`and 21 more`), `name` still shows, after the cut and before
         the rest: `A, B, …, Name and 20 more`. Otherwise the paper as every list shows it."""
-        authors = self.archive.papers[paper_id].authors
+        authors = listed.authors
         if len(authors) <= AUTHORS_IN_LISTS or name in authors[:AUTHORS_IN_LISTS]:
-            return self.item(paper_id)
+            return self.item(listed)
         position = authors.index(name)
-        return dict(self.item(paper_id), featured=self._author_link(name), skipped=position > AUTHORS_IN_LISTS,
-                    more_authors=len(authors) - position - 1)
+        return dict(self.item(listed), featured=self.author_link(name, listed.author_paths[position]),
+                    skipped=position > AUTHORS_IN_LISTS, more_authors=len(authors) - position - 1)
 
-    def author_links(self, names) -> list[dict[str, str]]:
-        return [self._author_link(name) for name in names]
+    def author_links(self, names: Iterable[str], paths: Iterable[str]) -> list[dict[str, str]]:
+        return [self.author_link(name, path) for name, path in zip(names, paths)]
 
-    def _author_link(self, name: str) -> dict[str, str]:
+    def author_link(self, name: str, path: str) -> dict[str, str]:
         """(Cached: an author is linked from each of their papers and co-authors.)"""
-        link = self._links.get(name)
+        link = self._authors.get((name, path))
         if link is None:
-            link = self._links[name] = {"name": name, "path": routes.author(self.archive.authors[name].slug)}
+            link = self._authors[name, path] = {"name": name, "path": path}
         return link
 
-    def category_link(self, code: str) -> dict[str, Any]:
+    def category_link(self, code: str, path: str | None) -> dict[str, Any]:
         """(Cached: a category is linked from each of its papers' pages and authors.)"""
-        link = self._category_links.get(code)
+        link = self._categories.get((code, path))
         if link is None:
-            known = code in self.archive.categories
-            link = self._category_links[code] = {"code": code, "name": category_name(code),
-                                                 "path": routes.category(code) if known else None}
+            link = self._categories[code, path] = {"code": code, "name": category_name(code), "path": path}
         return link
 
-    def category_chunks(self, code: str) -> list[tuple[str, ...]]:
-        return self._chunked(code, self.archive.categories[code].paper_ids)
+    def counted_categories(self, papers: Iterable[Listed]) -> list[dict[str, Any]]:
+        """The categories of `papers`, most frequent first (ties by code), with their counts."""
+        counts = Counter(pair for listed in papers for pair in zip(listed.categories, listed.category_paths))
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+        return [dict(self.category_link(code, path), count=count) for (code, path), count in ordered]
 
-    def venue_chunks(self, slug: str, year: int | None) -> list[tuple[str, ...]]:
-        return self._chunked((slug, year), self.archive.venues[slug].years[year])
-
-    def _chunked(self, key: object, newest_first: tuple[str, ...]) -> list[tuple[str, ...]]:
-        """Numbered pages hold `per_page` papers counted from the oldest, so they stay put.
-        (Cached: every page of a category asks, and a category can have thousands.)"""
-        chunks = self._chunks.get(key)
-        if chunks is None:
-            oldest_first = newest_first[::-1]
-            size = self.config.per_page
-            chunks = [oldest_first[start:start + size] for start in range(0, len(oldest_first), size)] or [()]
-            self._chunks[key] = chunks
-        return chunks
-
-    def venue_link(self, venue: Venue) -> dict[str, Any]:
-        """A paper's venue as its page shows it; an accepted one links the venue's page of its year."""
-        return dict(dataclasses.asdict(venue), path=routes.venue(venue.slug, venue.year) if venue.accepted else None)
-
-    # --- pages --------------------------------------------------------------------
-
-    def paper_view(self, paper_id: str) -> dict[str, Any]:
-        paper = self.archive.papers[paper_id]
-        view = dict(self.item(paper_id))
-        abstract = abstract_html(paper.summary)
-        comment = text_html(paper.comment) if paper.comment else None
-        journal = text_html(paper.journal) if paper.journal else None
-        view.update({
-            "authors": self.author_links(paper.authors),
-            "author_names": ", ".join(paper.authors),
-            "more_authors": 0,
-            "version": paper.version,
-            "categories": [self.category_link(code) for code in paper.categories],
-            "classifications": paper.classifications,
-            "dois": [{"doi": doi, "url": doi_url(doi)} for doi in paper.dois],
-            "published_at": paper.published, "updated_at": paper.updated,
-            "days": [{"date": day, "path": routes.day(day)} for day in paper.days],
-            "comment_html": comment, "journal_html": journal, "abstract_html": abstract,
-            "abs_url": f"https://arxiv.org/abs/{paper.id}" + (f"v{paper.version}" if paper.version else ""),
-            "pdf_url": safe_href(paper.pdf_url or "") or f"https://arxiv.org/pdf/{paper.id}",
-            "bibtex": bibtex(paper),
-            "has_math": any(has_math(html or "") for html in (view["title_html"], abstract, comment, journal)),
-            "journal": paper.journal,
-            "venue": self.venue_link(paper.venue) if paper.venue else None,
-            "citation_date": f"{paper.published:%Y/%m/%d}",
-        })
-        return view
-
-    def day_view(self, when: date) -> dict[str, Any]:
-        day = self.archive.days[when]
-        listed_under = {code for _, code in day.listings}
-        papers = self.archive.papers
-        new = [pid for pid in day.paper_ids if papers[pid].primary_category in listed_under]
-        cross = [pid for pid in day.paper_ids if papers[pid].primary_category not in listed_under]
-        previous, following = self.neighbours(when)
-        new_items, cross_items = self.items(new), self.items(cross)
-        return {
-            "date": when, "path": routes.day(when), "listed_under": [self.category_link(code) for code in sorted(listed_under)],
-            "new": new_items, "cross": cross_items, "bibliography": routes.day_bibliography(when),
-            "previous": {"date": previous, "path": routes.day(previous)} if previous else None,
-            "next": {"date": following, "path": routes.day(following)} if following else None,
-            "has_math": any(item["has_math"] for item in new_items + cross_items),
-        }
-
-    def category_view(self, key: tuple[str, int]) -> dict[str, Any]:
-        code, number = key
-        chunks = self.category_chunks(code)
-        items = self.items(chunks[number - 1][::-1])
-        last = len(chunks)
-        front = number == last
-        return {
-            "code": code, "name": category_name(code), "count": len(self.archive.categories[code].paper_ids),
-            "papers": items, "front_path": routes.category(code),
-            **_paging(last, number, lambda n: routes.category(code, n)),
-            "chart": self.chart(code) if front else None,
-            "months": self.month_index(code) if front and last > 1 else None,
-            "feed": routes.category_feed(code),
-            "has_math": any(item["has_math"] for item in items),
-        }
-
-    def venue_year_view(self, key: tuple[str, int | None, int]) -> dict[str, Any]:
-        """A page of a venue's papers of one year: paged like a category, newest first."""
-        slug, year, number = key
-        group = self.archive.venues[slug]
-        chunks = self.venue_chunks(slug, year)
-        items = self.items(chunks[number - 1][::-1])
-        return {
-            "slug": slug, "short": group.short, "name": group.name, "kind": group.kind, "year": year,
-            "count": len(group.years[year]), "papers": items, "front_path": routes.venue(slug, year),
-            **self.venue_paging(slug, year, number),
-            "years": self.venue_years(slug, year), "index": routes.venues(),
-            "feed": routes.venue_feed(slug, year), "bibliography": routes.venue_bibliography(slug, year),
-            "has_math": any(item["has_math"] for item in items),
-        }
-
-    def venue_paging(self, slug: str, year: int | None, number: int) -> dict[str, Any]:
-        return _paging(len(self.venue_chunks(slug, year)), number, lambda n: routes.venue(slug, year, n))
-
-    def venue_years(self, slug: str, current: int | None = None) -> list[dict[str, Any]]:
-        """Each year of a venue with its number of papers, newest first, undated last."""
-        return [{"year": year, "count": len(ids), "path": routes.venue(slug, year), "current": year == current}
-                for year, ids in self.archive.venues[slug].years.items()]
-
-    def venue_index_view(self) -> dict[str, Any]:
-        """Every venue with an accepted paper, by kind, each with its years."""
-        groups = sorted(self.archive.venues.values(), key=lambda group: (group.short.casefold(), group.slug))
-        kinds = [(CONFERENCE, "Conferences"), (WORKSHOP, "Workshops"), (JOURNAL, "Journals")]
-        return {
-            "kinds": [{"kind": kind, "title": title, "venues": [
-                {"slug": group.slug, "short": group.short, "name": group.name,
-                 "count": sum(map(len, group.years.values())), "years": self.venue_years(group.slug)}
-                for group in groups if group.kind == kind]} for kind, title in kinds],
-            "count": sum(len(ids) for group in groups for ids in group.years.values()),
-            "has_math": False,
-        }
-
-    def following_view(self) -> dict[str, Any]:
-        """The page lists what a reader follows, from the browser's storage and the search
-        data, so it shows nothing of the archive itself."""
-        return {"has_math": False}
-
-    def author_view(self, name: str) -> dict[str, Any]:
-        author = self.archive.authors[name]
-        items = [self.author_item(paper_id, name) for paper_id in author.paper_ids]
-        if len(author.paper_ids) == 1:
-            coauthors, total, categories = self._sole_paper_links(name, author.paper_ids[0])
-        else:
-            counted, total = self.top_coauthors(name, COAUTHORS_SHOWN)
-            coauthors = [dict(self._author_link(other), count=count) for other, count in counted]
-            categories = self._counted_categories(self.archive.author_categories(name))
-        return {
-            "name": name, "papers": items, "coauthors": coauthors, "more_coauthors": total - len(coauthors),
-            "categories": categories, "has_math": any(item["has_math"] for item in items),
-            "feed": routes.author_feed(author.slug), "bibliography": routes.author_bibliography(author.slug),
-        }
-
-    def top_coauthors(self, name: str, limit: int) -> tuple[list[tuple[str, int]], int]:
-        """The `limit` most frequent co-authors of `name` (ties by name), and how many there are.
+    def top_coauthors(self, name: str, papers: Iterable[Listed]) -> tuple[list[dict[str, Any]], int]:
+        """The COAUTHORS_SHOWN most frequent co-authors of `name` (ties by name), and how many there are.
 
         A paper with thousands of authors would otherwise put every co-author on every one of
         their pages: output quadratic in the author count.
         """
-        counts = Counter(other for paper_id in self.archive.authors[name].paper_ids
-                         for other in self.archive.papers[paper_id].authors if other != name)
-        return heapq.nsmallest(limit, counts.items(), key=lambda item: (-item[1], item[0])), len(counts)
+        counts = Counter(pair for listed in papers for pair in zip(listed.authors, listed.author_paths)
+                         if pair[0] != name)
+        top = heapq.nsmallest(COAUTHORS_SHOWN, counts.items(), key=lambda item: (-item[1], item[0][0]))
+        return [dict(self.author_link(other, path), count=count) for (other, path), count in top], len(counts)
 
-    def _sole_paper_links(self, name: str, paper_id: str) -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
+    def sole_paper_links(self, name: str, listed: Listed) -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
         """The co-authors (the first COAUTHORS_SHOWN), their number and the categories of
         an author of one paper: the paper's other authors by name and its categories, each
         counted once. Most authors have one paper; what their pages show of it is built
         once per paper, not once per author, and kept for the last paper only: its authors'
         pages are rendered one after the other (`Renderer.order`)."""
         last, team = self._team
-        if last != paper_id:
-            names = tuple(sorted(self.archive.papers[paper_id].authors))
-            shown = names[:COAUTHORS_SHOWN + 1]  # enough, whichever of them `name` is
-            team = (names, [dict(self._author_link(other), count=1) for other in shown],
-                    self._counted_categories(self.archive.author_categories(name)))
-            self._team = (paper_id, team)
+        if last is not listed:
+            pairs = sorted(zip(listed.authors, listed.author_paths))
+            shown = pairs[:COAUTHORS_SHOWN + 1]  # enough, whichever of them `name` is
+            team = ([other for other, _ in pairs], [dict(self.author_link(other, path), count=1) for other, path in shown],
+                    self.counted_categories((listed,)))
+            self._team = (listed, team)
         names, links, categories = team
         coauthors = [link for other, link in zip(names, links) if other != name][:COAUTHORS_SHOWN]
         return coauthors, len(names) - 1, categories
 
-    def _counted_categories(self, counted: list[tuple[str, int]]) -> list[dict[str, Any]]:
-        return [dict(self.category_link(code), count=count) for code, count in counted]
 
-    def home_view(self) -> dict[str, Any]:
-        days = self.days_with_papers
-        latest = self.day_view(days[-1]) if days else None
-        categories = sorted(self.archive.categories.values(), key=lambda c: (-len(c.paper_ids), c.code))
-        archive = self.archive
-        return {
-            "latest": latest,
-            "totals": {"papers": len(archive.papers), "authors": len(archive.authors),
-                       "categories": len(archive.categories), "days": len(days)},
-            "categories": [dict(self.category_link(c.code), count=len(c.paper_ids)) for c in categories],
-            "has_math": bool(latest and latest["has_math"]),
-        }
-
-    def archive_view(self) -> dict[str, Any]:
-        listed = {day.date: day.paper_ids for day in self.archive.days.values() if day.listings}
-        counts = {when: len(ids) for when, ids in listed.items()}
-        levels = _levels(counts.values())
-        years = sorted({when.year for when in counts}, reverse=True)
-        return {"years": [{"year": year, "count": _distinct(listed, lambda d: d.year == year),
-                           "months": [_month(year, month, listed, levels) for month in range(1, 13)]}
-                          for year in years],
-                "has_math": False}
-
-    def not_found_view(self) -> dict[str, Any]:
-        return {"has_math": False}
-
-    def search_view(self) -> dict[str, Any]:
-        return {"papers": len(self.archive.papers), "filters": [search_filter.example for search_filter in FILTERS],
-                "has_math": True}
-
-    def papers_per_month(self, code: str) -> Counter:
-        """(year, month) -> papers of the category published then: what its chart shows."""
-        return Counter((p.published.year, p.published.month)
-                       for p in map(self.archive.papers.__getitem__, self.archive.categories[code].paper_ids))
-
-    def chart(self, code: str) -> dict[str, Any]:
-        """Papers per month as bars for an inline SVG (no script needed to see it); over
-        more than YEARLY_ABOVE months also per year, the chart narrow screens show."""
-        per_month = self.papers_per_month(code)
-        months = _months_between(min(per_month), max(per_month))
-        by_month = _bars([(f"{calendar.month_abbr[month]} {year}", per_month[year, month]) for year, month in months])
-        by_year = None
-        if len(months) > YEARLY_ABOVE:
-            per_year = Counter()
-            for (year, _), count in per_month.items():
-                per_year[year] += count
-            by_year = _bars([(str(year), per_year[year]) for year in range(months[0][0], months[-1][0] + 1)])
-        return {"months": by_month, "years": by_year}
-
-    def month_pages(self, code: str) -> dict[tuple[int, int], int]:
-        """(year, month) -> the number of the category page that lists the month's newest
-        paper: the listing is newest first, so reading on from there reads the month."""
-        paper_ids = self.archive.categories[code].paper_ids
-        count, size = len(paper_ids), self.config.per_page
-        starts: dict[tuple[int, int], int] = {}
-        for position, paper_id in enumerate(paper_ids):
-            published = self.archive.papers[paper_id].published
-            starts.setdefault((published.year, published.month), (count - 1 - position) // size + 1)
-        return starts
-
-    def month_index(self, code: str) -> list[dict[str, Any]]:
-        """Every year of the category, newest first, with each month that has papers linked
-        to the page where it starts and shaded by how many it has (as the archive's days)."""
-        starts, per_month = self.month_pages(code), self.papers_per_month(code)
-        last = len(self.category_chunks(code))
-        levels = _levels(per_month.values())
-        return [{"year": year, "months": [None if (year, month) not in starts else {
-                    "name": calendar.month_abbr[month],
-                    "path": routes.category(code, None if starts[year, month] == last else starts[year, month]),
-                    "level": 1 + sum(per_month[year, month] > level for level in levels)}
-                    for month in range(1, 13)]}
-                for year in sorted({year for year, _ in starts}, reverse=True)]
-
-    def category_pager(self, code: str, number: int) -> list[dict[str, Any] | None]:
-        return _pager(len(self.category_chunks(code)), number, lambda n: routes.category(code, n))
+def chart(per_month: Counter) -> dict[str, Any]:
+    """Papers per month as bars for an inline SVG (no script needed to see it); over
+    more than YEARLY_ABOVE months also per year, the chart narrow screens show."""
+    months = _months_between(min(per_month), max(per_month))
+    by_month = _bars([(f"{calendar.month_abbr[month]} {year}", per_month[year, month]) for year, month in months])
+    by_year = None
+    if len(months) > YEARLY_ABOVE:
+        per_year: Counter = Counter()
+        for (year, _), count in per_month.items():
+            per_year[year] += count
+        by_year = _bars([(str(year), per_year[year]) for year in range(months[0][0], months[-1][0] + 1)])
+    return {"months": by_month, "years": by_year}
 
 
-def _paging(last: int, number: int, path_of: Callable[[int | None], str]) -> dict[str, Any]:
-    """Where page `number` of `last` sits, for a paged list (a category, a venue's year):
-    the newest page (`last`) is the front page, at `path_of(None)`."""
-    front = number == last
+def month_index(code: str, starts: dict[tuple[int, int], int | None], per_month: Counter) -> list[dict[str, Any]]:
+    """Every year of the category, newest first, with each month that has papers linked
+    to the page where it starts (`starts`, None for the front page) and shaded by how many
+    it has (as the archive's days)."""
+    levels = _levels(per_month.values())
+    return [{"year": year, "months": [None if (year, month) not in starts else {
+                "name": calendar.month_abbr[month],
+                "path": routes.category(code, starts[year, month]),
+                "level": 1 + sum(per_month[year, month] > level for level in levels)}
+                for month in range(1, 13)]}
+            for year in sorted({year for year, _ in starts}, reverse=True)]
+
+
+def pager_numbers(number: int, last: int) -> tuple[int | None, ...]:
+    """The pages a category page links to, newest first: the newest (the front page, as
+    None: it is named, not numbered, so a page's pager changes only when the category
+    grows near it, not on every page whenever a page is added), the oldest, and
+    PAGER_WINDOW pages either side of `number`; 0 stands for each run of pages left out
+    (a run of one is shown instead: `…` would hide no more)."""
+    shown = {1, last, *range(max(1, number - PAGER_WINDOW), min(last, number + PAGER_WINDOW) + 1)}
+    shown |= {n for n in range(2, last) if n - 1 in shown and n + 1 in shown}
+    numbers: list[int | None] = []
+    previous = None
+    for n in sorted(shown, reverse=True):
+        if previous is not None and previous > n + 1:
+            numbers.append(0)
+        previous = n
+        numbers.append(None if n == last else n)
+    return tuple(numbers)
+
+
+def paging(number: int, front: bool, numbers: tuple[int | None, ...] | None, newer: int | None,
+           path_of: Callable[[int | None], str]) -> dict[str, Any]:
+    """Where page `number` sits in a paged list (a category, a venue's year), from its
+    `pager_numbers` (None: one page only) and the number of the next newer page (None:
+    the front page, at `path_of(None)`)."""
     return {
         "number": number, "front": front,
-        "pager": _pager(last, number, path_of) if last > 1 else None,
-        "newer": None if front else path_of(None if number + 1 >= last else number + 1),
+        "pager": [None if n == 0 else {"number": n, "label": "Newest" if n is None else str(n),
+                                       "current": n == (None if front else number), "path": path_of(n)}
+                  for n in numbers] if numbers else None,
+        "newer": None if front else path_of(newer),
         "older": path_of(number - 1) if number > 1 else None,
     }
 
 
-def _pager(last: int, number: int, path_of: Callable[[int | None], str]) -> list[dict[str, Any] | None]:
-    """The pages a paged list links to, newest first: the newest (the front page),
-    the oldest, and PAGER_WINDOW pages either side of `number`; None stands for each
-    run of pages left out (a run of one is shown instead: `…` would hide no more)."""
-    shown = {1, last, *range(max(1, number - PAGER_WINDOW), min(last, number + PAGER_WINDOW) + 1)}
-    shown |= {n for n in range(2, last) if n - 1 in shown and n + 1 in shown}
-    pager: list[dict[str, Any] | None] = []
-    previous = None
-    for n in sorted(shown, reverse=True):
-        if previous is not None and previous > n + 1:
-            pager.append(None)
-        previous = n
-        # The newest page is named, not numbered: a page's pager then changes only when
-        # the list grows near it, not on every page whenever a page is added.
-        pager.append({"number": None if n == last else n, "label": "Newest" if n == last else str(n),
-                      "current": n == number, "path": path_of(None if n == last else n)})
-    return pager
+def venue_link(venue: Venue) -> dict[str, Any]:
+    """A paper's venue as its page shows it; an accepted one links the venue's page of its year."""
+    return dict(dataclasses.asdict(venue), path=routes.venue(venue.slug, venue.year) if venue.accepted else None)
 
 
 def _months_between(first: tuple[int, int], last: tuple[int, int]) -> list[tuple[int, int]]:
@@ -477,33 +272,33 @@ def _levels(counts) -> list[int]:
     return [ordered[len(ordered) * q // 4] for q in (1, 2, 3)]
 
 
-def _distinct(listed: dict[date, tuple[str, ...]], chosen) -> int:
-    """Papers listed on the chosen days, each counted once (a paper can be listed twice)."""
-    return len({paper_id for when, ids in listed.items() if chosen(when) for paper_id in ids})
+def calendar_years(counts: dict[date, int], distinct: dict[object, int]) -> list[dict[str, Any]]:
+    """Every year with listing days, newest first, as months of weeks of days shaded by
+    their count; `distinct` gives the papers of a year or (year, month), each once."""
+    levels = _levels(counts.values())
+    return [{"year": year, "count": distinct[year],
+             "months": [_month(year, month, counts, distinct.get((year, month), 0), levels) for month in range(1, 13)]}
+            for year in sorted({when.year for when in counts}, reverse=True)]
 
 
-def _month(year: int, month: int, listed: dict[date, tuple[str, ...]], levels: list[int]) -> dict[str, Any]:
+def _month(year: int, month: int, counts: dict[date, int], distinct: int, levels: list[int]) -> dict[str, Any]:
     weeks = []
     for week in calendar.Calendar().monthdatescalendar(year, month):
         cells = []
         for when in week:
-            count = len(listed.get(when, ())) if when.month == month else 0
+            count = counts.get(when, 0) if when.month == month else 0
             cells.append(None if when.month != month else {
                 "day": when.day, "date": when, "count": count,
                 "path": routes.day(when) if count else None,
                 "level": 0 if not count else 1 + sum(count > level for level in levels)})
         weeks.append(cells)
-    return {"name": calendar.month_name[month], "anchor": f"m{year}-{month:02d}",
-            "count": _distinct(listed, lambda d: (d.year, d.month) == (year, month)),
-            "weeks": weeks}
+    return {"name": calendar.month_name[month], "anchor": f"m{year}-{month:02d}", "count": distinct, "weeks": weeks}
 
 
 def doi_url(doi: str) -> str:
     """The doi.org link of a DOI, percent-encoded as the DOI Handbook asks (`#`, `?`, `%`,
     `<`, `>`, quotes and spaces would otherwise end or break the URL)."""
     return "https://doi.org/" + quote(doi, safe="/:;()[]._-,=+@!$'*~&")
-
-
 STOP_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "towards", "toward"}
 
 

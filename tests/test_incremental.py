@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SITE_CONTENT, make_config, quiet_build
-from sitegen import build, cache, documents, folders, publish, reader
+from sitegen import build, cache, folders, kinds, publish, reader
 from sitegen.errors import BuildError
 
 DAY = Path("cs.CV/2022/09/20220929.md")  # the fixture day that holds most papers
@@ -111,7 +111,7 @@ def test_editing_the_frame_renders_every_page_again(tmp_path: Path, content: Pat
     """`_frame.html` is used by no template's `extends`, `include` or `import`: the
     renderer gives its parts to every page as `frame`."""
     config, first, second = build_then_edit(tmp_path, content, "_frame.html", ">Latest<", ">Newest<")
-    assert second.rendered == sum(count for kind, count in first.pages.items() if kind not in documents.KINDS)
+    assert second.rendered == sum(count for kind, count in first.pages.items() if not kinds.KIND[kind].document)
     output = snapshot(config.output_path)
     assert b">Newest<" in output["days/2022/09/29.html"]
     assert output == clean_build(tmp_path, content, theme="mine", themes_dir=str(tmp_path / "themes"))

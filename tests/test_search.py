@@ -69,7 +69,7 @@ def search_js_var(name: str) -> str:
 
 def decode(data: bytes) -> tuple[str, int | str, object]:
     """A data file back to (callback, key, data), the way a JavaScript engine reads it."""
-    match = re.fullmatch(rb"sitegenSearch\.(\w+)\((\d+|\"[0-9a-f]+/\d+\"),JSON\.parse\('(.*)'\)\);\n", data, re.S)
+    match = re.fullmatch(rb"sitegenSearch\.(\w+)\((\d+|\"[0-9a-f]+/[0-9-]+\"),JSON\.parse\('(.*)'\)\);\n", data, re.S)
     assert match, data[:200]
     literal = match.group(3).decode("utf-8")
     assert not re.search(r"(?<!\\)(?:\\\\)*'", literal), "an unescaped quote ends the literal early"
@@ -116,6 +116,26 @@ def tier_shards(files: dict[str, object], tier: dict) -> list[list]:
     shards = {int(path[len(prefix):-3]): data for path, data in files.items() if path.startswith(prefix)}
     assert sorted(shards) == list(range(len(shards)))
     return [shards[number] for number in range(len(shards))]
+
+
+def directory_pages(files: dict[str, object]) -> dict[str, list[str]]:
+    """`<tier>/<level>-<n>` -> a page of the tiers' directories, as search.js keys them."""
+    pages = {}
+    for path, data in files.items():
+        parts = path.split("/")
+        if len(parts) == 4 and parts[2] == "directory":
+            pages[f"{parts[1]}/{parts[3][:-3]}"] = data
+    return pages
+
+
+def shard_firsts(files: dict[str, object], tier: dict) -> list[str]:
+    """Each shard's first term, read from the tier's directory: the bottom level's pages in turn."""
+    if tier["levels"] == 0:
+        return tier["shards"]
+    pages = directory_pages(files)
+    bottom = tier["levels"] - 1
+    return [term for number in range(len(pages)) if f"{tier['name']}/{bottom}-{number}" in pages
+            for term in pages[f"{tier['name']}/{bottom}-{number}"]]
 
 
 def only_tier_shards(files: dict[str, object]) -> list[list]:
@@ -407,6 +427,7 @@ def many_shards():
     archive = many_shard_archive()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(search, "SHARD_BYTES", 300)
+        patch.setattr(search, "DIRECTORY_FANOUT", 3)  # a directory of several levels
         files = search_files(archive)
     return archive, files
 
@@ -419,7 +440,10 @@ def test_shards_are_consecutive_term_ranges_in_javascript_order(many_shards):
     terms = [entry[0] for shard in shards for entry in shard]
     assert terms == sorted(terms, key=js_order) and len(set(terms)) == len(terms)
     assert "﨎" in terms and "𠀀" in terms and terms.index("𠀀") < terms.index("﨎")
-    assert manifest["tiers"][0]["shards"] == [shard[0][0] for shard in shards]
+    # the manifest holds the directory's root, at most DIRECTORY_FANOUT (here 3) entries
+    tier = manifest["tiers"][0]
+    assert tier["levels"] >= 2 and len(tier["shards"]) <= 3
+    assert shard_firsts(files, tier) == [shard[0][0] for shard in shards]
     # [term, documents with it, then field and postings (gap, count, length) pairs]
     assert all(len(entry) % 2 == 0 and entry[1] >= 1 and all(flat and len(flat) % 3 == 0 for flat in entry[3::2])
                for shard in shards for entry in shard)
@@ -463,14 +487,19 @@ def test_search_js_finds_every_term_in_its_shard(many_shards):
     probes += [term + suffix for term in probes[::3] for suffix in (" ", "\uffff", "a")]
     probes += ["", "\u0000", "\uffff", "\U0001F600", "zzzz", "0", "segm"]
     script = "\n".join([
-        search_js_function("shardOf"), search_js_function("lowerBound"),
+        search_js_function("lastAtMost"), search_js_function("shardOf"), search_js_function("lowerBound"),
         "const tier = input.manifest.tiers[0];",
-        "console.log(JSON.stringify(input.probes.map((term) => {",
+        "const state = { manifest: input.manifest, directory: {} };",
+        "const missing = shardOf(tier, input.probes[0]);",  # no directory page loaded yet
+        "state.directory = input.directory;",
+        "console.log(JSON.stringify([missing, input.probes.map((term) => {",
         "  const number = shardOf(tier, term);",
         "  return [number, lowerBound(input.terms[number], term)];",
-        "})));",
+        "})]));",
     ])
-    found = node(script, {"manifest": files["search/manifest.js"], "probes": probes, "terms": terms})
+    missing, found = node(script, {"manifest": files["search/manifest.js"], "probes": probes, "terms": terms,
+                                   "directory": directory_pages(files)})
+    assert missing == {"page": f"{files['search/manifest.js']['tiers'][0]['name']}/0-0"}
     everything = [(number, position, term) for number, shard in enumerate(terms) for position, term in enumerate(shard)]
     for probe, (number, position) in zip(probes, found):
         # the last shard whose first term is <= the probe (shard 0 for anything smaller)
@@ -486,9 +515,9 @@ def test_search_js_finds_every_term_in_its_shard(many_shards):
 @needs_node
 @pytest.mark.parametrize("tiers", [1, 3])
 def test_query_over_loaded_shards_scores_like_the_whole_lunr_index(site_archive, monkeypatch, tiers):
-    """The design's promise, with search.js's own code (read out of the file): a lunr.Index
-    assembled from the shards' entries a query uses, in one tier or spread over three,
-    ranks and scores like a lunr.Index that lunr.js's Builder makes of the whole archive,
+    """The design's promise, with search.js's own code (read out of the file): its scores of
+    the shards' entries a query uses, in one tier or spread over three, rank and score like
+    a lunr.Index that lunr.js's Builder makes of the whole archive,
     for single terms in every field, mixes of terms and fields, and prefixes."""
     import random
 
@@ -509,12 +538,13 @@ def test_query_over_loaded_shards_scores_like_the_whole_lunr_index(site_archive,
                          "wildcard": 0} for _ in range(chooser.randint(2, 5))])
     for prefix in sorted({term[:n] for term in terms for n in (1, 2, 3)}):
         queries.append([{"term": prefix, "fields": ["title", "abstract", "authors"], "wildcard": 2}])
-    names = ["shardOf", "lastShardFor", "clauseShards", "shardTerms", "lowerBound", "entriesFor", "indexFor"]
+    names = ["lastAtMost", "shardOf", "clauseShards", "shardTerms", "lowerBound", "entriesFor", "scores", "before",
+             "best"]
     terms_by_paper = Terms()
     documents = [{"ref": str(n), **terms_by_paper.fields(p)} for n, p in enumerate(document_order(archive))]
     script = "\n".join([
         search_js_var("MAX_PREFIX_SHARDS"), search_js_var("K1"), search_js_var("B"),
-        "const state = { manifest: input.manifest, shards: input.shards, shardTerms: {} };",
+        "const state = { manifest: input.manifest, directory: input.directory, shards: input.shards, shardTerms: {} };",
         *map(search_js_function, names),
         """
         const builder = new lunr.Builder();
@@ -525,12 +555,12 @@ def test_query_over_loaded_shards_scores_like_the_whole_lunr_index(site_archive,
         const ask = (index, clauses) => index.query((q) => clauses.forEach((c) => q.term(c.term,
           { fields: c.fields, usePipeline: false, wildcard: c.wildcard })));
         console.log(JSON.stringify(input.queries.map((clauses) => [
-          ask(indexFor({ clauses }), clauses).map((r) => [r.ref, r.score]),
+          best(scores({ clauses }), Infinity).map((r) => [String(r.ref), r.score]),
           ask(whole, clauses).map((r) => [r.ref, r.score]),
         ])));
         """,
     ])
-    found = node(script, {"manifest": manifest, "shards": shards,
+    found = node(script, {"manifest": manifest, "shards": shards, "directory": directory_pages(files),
                           "boosts": dict(FIELDS), "documents": documents, "queries": queries})
     matched = capped = 0
     for clauses, (sharded, whole) in zip(queries, found):
@@ -549,7 +579,8 @@ def test_query_over_loaded_shards_scores_like_the_whole_lunr_index(site_archive,
 
 def beyond_prefix_cap(files: dict[str, object], tier: dict, prefix: str) -> bool:
     """Whether a tier has terms starting with `prefix` past the 4 shards a prefix reads."""
-    first = max([n for n, term in enumerate(tier["shards"]) if js_order(term) <= js_order(prefix)], default=0)
+    first = max([n for n, term in enumerate(shard_firsts(files, tier)) if js_order(term) <= js_order(prefix)],
+                default=0)
     return any(entry[0].startswith(prefix) for shard in tier_shards(files, tier)[first + 4:] for entry in shard)
 
 
@@ -563,23 +594,26 @@ def test_year_and_category_ranges_cover_exactly_their_papers(many_shards, tiers)
     assert len(manifest["tiers"]) == tiers
     papers = document_order(archive)
     assert manifest["documents"] == len(papers)
-    for key, value_of in (("years", lambda p: str(p.published.year)), ("categories", lambda p: p.primary_category.lower())):
-        assert set(manifest[key]) == {value_of(p) for p in papers}
-        for value, ranges in manifest[key].items():
+    categories = {code: files[f"search/categories/{number}.js"] for code, number in manifest["categories"].items()}
+    for ranges_of, value_of in ((manifest["years"], lambda p: str(p.published.year)),
+                                ({code: ranges for code, (ranges, _) in categories.items()},
+                                 lambda p: p.primary_category.lower())):
+        assert {value for value, ranges in ranges_of.items() if ranges} == {value_of(p) for p in papers}
+        for value, ranges in ranges_of.items():
             covered = [n for first, last in ranges for n in range(first, last + 1)]
             assert covered == [n for n, p in enumerate(papers) if value_of(p) == value]
             assert all(a[1] + 1 < b[0] for a, b in zip(ranges, ranges[1:]))  # disjoint, merged, ordered
-    # the cross-list files add the papers carrying a category that is not their primary one
-    for code in {c.lower() for p in papers for c in p.categories}:
-        primary = [n for first, last in manifest["categories"].get(code, []) for n in range(first, last + 1)]
-        cross = []
-        if code in manifest["crossLists"]:
-            gaps = files[f"search/categories/{manifest['crossLists'][code]}.js"]
-            cross = [sum(gaps[:i + 1]) for i in range(len(gaps))]
+    # a category's file adds the papers carrying it that is not their primary one
+    assert set(categories) == {c.lower() for p in papers for c in p.categories}
+    for code, (ranges, gaps) in categories.items():
+        primary = [n for first, last in ranges for n in range(first, last + 1)]
+        cross = [sum(gaps[:i + 1]) for i in range(len(gaps))]
         assert not set(primary) & set(cross)
         assert sorted(primary + cross) == [n for n, p in enumerate(papers)
                                            if code in {c.lower() for c in p.categories}], code
-    assert len(manifest["crossLists"]) == len({path for path in files if path.startswith("search/categories/")})
+    assert len(categories) == len({path for path in files if path.startswith("search/categories/")})
+    # the manifest holds no category's ranges: it does not grow with the archive's years
+    assert "ranges" not in manifest["filters"][1]
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -628,7 +662,8 @@ def test_venue_filter_lists_the_papers_accepted_at_each_venue_never_submitted_on
     order = [p.id for p in document_order(archive)]
     found = {}
     for value, number in manifest["venues"].items():
-        gaps = files[f"search/venues/{number}.js"]
+        ranges, gaps = files[f"search/venues/{number}.js"]
+        assert ranges == []
         found[value] = {order[sum(gaps[:i + 1])] for i in range(len(gaps))}
     assert found == {
         "cvpr": {"2209.20001", "2112.20003"},  # not 2209.20002, only submitted to CVPR
@@ -637,7 +672,7 @@ def test_venue_filter_lists_the_papers_accepted_at_each_venue_never_submitted_on
         "j-imaging": {"2209.20006"}, "j.imaging": {"2209.20006"},  # slug, and a short name typed as written
     }
     # list files are numbered on from the categories' cross-lists: one number, one file
-    numbers = [*manifest["crossLists"].values(), *manifest["venues"].values()]
+    numbers = [*manifest["categories"].values(), *manifest["venues"].values()]
     assert numbers == list(range(len(numbers)))
     # search.js lowercases a term as typed, so a term filter's values are lowercase
     for described in manifest["filters"]:
@@ -676,13 +711,29 @@ def test_display_chunks_follow_document_numbers(many_shards, tiers):
             assert record[5] == item.published.date().isoformat()
 
 
+def test_a_long_abstract_is_cut_at_a_word_and_says_so():
+    """A result's snippet comes from the abstract's start; a cut one ends with an ellipsis."""
+    words = " ".join(f"word{n}" for n in range(400))
+    archive = archive_of(paper("2209.14001", "Long", summary=words), paper("2209.14002", "Short", summary="Brief."))
+    files = search_files(archive)
+    tier = files["search/manifest.js"]["tiers"][0]
+    records = [record for path, chunk in files.items() if path.startswith(f"search/{tier['name']}/docs/")
+               for record in chunk]
+    abstracts = {record[0]: record[7] for record in records}
+    assert abstracts["2209.14002"] == "Brief."
+    cut = abstracts["2209.14001"]
+    assert cut.endswith(" …") and words.startswith(cut[:-2]) and len(cut) <= search.ABSTRACT_CHARS + 2
+    assert cut[:-2].split()[-1] in words.split()  # whole words only
+
+
 def test_fixture_site_search_files_are_small_and_complete(site_archive):
     files = {file.path: file.data for file in build_search(site_archive)}
     assert "search/manifest.js" in files
     postings = shard_postings({path: decode(data)[2] for path, data in files.items()})
     ids = {term for term, field, _ in postings if field == "id"}
-    assert ids == {p.id.lower() for p in site_archive.papers.values()}
-    assert ("math.gt/0309136", "id", 0) in postings  # the 2003 paper is document 0
+    # every id, and an old-style id's number alone
+    assert ids == {p.id.lower() for p in site_archive.papers.values()} | {"0309136"}
+    assert ("math.gt/0309136", "id", 0) in postings and ("0309136", "id", 0) in postings  # the 2003 paper is document 0
     assert sum(len(gzip.compress(data)) for data in files.values()) < 20_000
 
 

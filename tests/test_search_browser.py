@@ -19,6 +19,7 @@ from urllib.parse import quote
 import pytest
 
 from conftest import make_config, quiet_build
+from sitegen import search
 
 pytestmark = pytest.mark.browser
 
@@ -129,6 +130,7 @@ def search_page(context, site_url):
     ("2209.14201", "2209.14201"),
     ("arXiv:2209.14003v1", "2209.14003"),
     ("math.GT/0309136", "math.GT/0309136"),
+    ("0309136", "math.GT/0309136"),  # an old-style id by its number alone
     ("Carol King", "math.GT/0309136"),
 ])
 def test_known_item_ranks_first(search_page, query: str, first: str):
@@ -173,13 +175,22 @@ def test_results_show_title_authors_date_categories_and_marked_snippet(search_pa
     assert search_page.page.url.endswith(f"papers/{paper}.html")
 
 
+def katex_requests(page) -> list[str]:
+    """KaTeX's files the page has asked for (its script and stylesheet elements)."""
+    return page.eval_on_selector_all("script[src*='katex'], link[href*='katex']", "all => all.map(e => e.src || e.href)")
+
+
 def test_math_in_a_result_title_is_typeset(search_page):
+    search_page.search("bandits")  # results without math: KaTeX is not loaded
+    assert search_page.ids() and katex_requests(search_page.page) == []
     search_page.search("minimization")
     assert search_page.ids()[0] == "2209.14002"
     title = search_page.page.locator("#search-results a.paper-title").first
     assert title.locator(".math .katex").count() == 1
     assert "Minimization" in title.inner_text()
     assert search_page.page.locator(".katex-error").count() == 0
+    assert sorted(name.rsplit("/", 1)[1] for name in katex_requests(search_page.page)) == ["katex.min.css",
+                                                                                          "katex.min.js"]
 
 
 # --- filters -----------------------------------------------------------------------
@@ -280,6 +291,32 @@ def test_venue_filter_keeps_accepted_papers_and_combines_with_year(venue_search_
     assert page.ids() == [] and page.status.startswith("No papers match")
 
 
+@pytest.fixture(scope="module")
+def deep_directory_site(tmp_path_factory) -> Path:
+    """The fixture site with shards of a few terms and a directory of 2 entries a node: the
+    way to every shard leads through several levels of directory pages, as in an archive."""
+    root = tmp_path_factory.mktemp("deep-directory-site")
+    config = make_config(root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "SHARD_BYTES", 100)
+        patch.setattr(search, "DIRECTORY_FANOUT", 2)
+        quiet_build(config)
+    return config.output_path
+
+
+def test_queries_find_their_shards_through_a_directory_of_several_levels(context, deep_directory_site: Path):
+    page = SearchPage(context, site_urls(deep_directory_site, None)).open()
+    for query, first in [("Denoising Medical Images", "2209.14101"), ("Carol King", "math.GT/0309136"),
+                         ("2209.14201", "2209.14201"), ("0309136", "math.GT/0309136")]:
+        page.search(query)
+        assert page.ids()[:1] == [first], query
+    page.search("segm*")
+    assert page.ids() == ["2209.14100"]
+    directory = page.page.eval_on_selector_all("script[src*='/directory/']", "all => all.map(s => s.src)")
+    assert any("/directory/2-" in src for src in directory), directory  # three levels below the root at least
+    assert page.problems == []
+
+
 def test_field_prefixes_and_prefix_wildcard(search_page):
     search_page.search("title:segmentation")
     assert search_page.ids() == ["2209.14100"]
@@ -362,6 +399,26 @@ def test_results_follow_typing_without_enter(search_page):
     page.fill("#search-query", "")
     page.wait_for_function("document.querySelectorAll('#search-results li').length === 0")
     page.wait_for_function("document.getElementById('search-status').textContent.startsWith('Type to search')")
+
+
+def typed(search_page, text: str) -> list[str]:
+    """`text` put in the search box as typing does (an input event, no Enter); the results."""
+    page = search_page.page
+    before = page.evaluate(DONE)
+    page.fill("#search-query", text)
+    page.wait_for_function(f"b => {DONE} !== b", arg=before)
+    return search_page.ids()
+
+
+def test_the_last_word_is_a_prefix_while_it_is_typed(search_page):
+    """`bayes` finds Bayesian and `segm` segmentation as they are typed; the words before
+    the last are whole words, and a space or Enter ends the prefix."""
+    assert typed(search_page, "bayes") == ["2209.14201"]
+    assert typed(search_page, "segm") == ["2209.14100"]
+    assert typed(search_page, "plain segm")[0] == "2209.14100"
+    assert typed(search_page, "bandits bayes")[0] == "2209.14201"
+    search_page.search("segm")  # Enter: the word as it is
+    assert search_page.ids() == []
 
 
 def test_query_in_the_address_runs_on_load(context, site_url):

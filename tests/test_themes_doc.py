@@ -13,11 +13,10 @@ import jinja2
 import pytest
 
 from sitegen.archive import build_archive
-from sitegen.dependencies import KINDS
 from sitegen.reader import read_content
 from sitegen.render import Renderer, environment
 from sitegen.themes import DEFAULT_THEME, load_theme, theme_assets, vendor_assets
-from sitegen.views import Views
+from sitegen.kinds import KIND, Pages
 
 from conftest import SITE_CONTENT, make_config
 
@@ -35,14 +34,14 @@ def documented_tables() -> dict[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def views(tmp_path_factory) -> Views:
+def views(tmp_path_factory) -> Pages:
     """The fixture site's views, two papers a page so categories have older pages."""
     config = make_config(tmp_path_factory.mktemp("doc"), per_page=2)
-    return Views(build_archive(read_content(SITE_CONTENT, {}).digests), config)
+    return Pages(build_archive(read_content(SITE_CONTENT, {}).digests), config)
 
 
 @pytest.fixture(scope="module")
-def long_paper(tmp_path_factory) -> tuple[Views, str, str]:
+def long_paper(tmp_path_factory) -> tuple[Pages, str, str]:
     """Views over one paper of 14 authors, accepted at a venue, its id and the name of its
     last author: the author whose page lists the paper with the cut list of authors and
     their own name."""
@@ -66,38 +65,47 @@ def long_paper(tmp_path_factory) -> tuple[Views, str, str]:
         "",
     ]), encoding="utf-8")
     config = make_config(tmp_path_factory.mktemp("long-site"), content)
-    return Views(build_archive(read_content(content, {}).digests), config), "2209.19999", authors[-1]
+    return Pages(build_archive(read_content(content, {}).digests), config), "2209.19999", authors[-1]
 
 
-def first_of_each_kind(views: Views) -> dict[str, dict]:
+def view(views: Pages, kind: str, key: object) -> dict:
+    return views.view(next(page for page in views.pages() if page.kind == kind and page.key == key))
+
+
+def item(views: Pages, paper_id: str) -> dict:
+    """A paper as lists show it."""
+    return views.present.item(views.source.listed[paper_id])
+
+
+def first_of_each_kind(views: Pages) -> dict[str, dict]:
     """The context of the first page of each kind rendered by a template (the feeds and
     bibliographies planned as pages are made by code: no theme sees them)."""
     contexts = {}
     for page in views.pages():
-        if page.kind in KINDS:
+        if not KIND[page.kind].document:
             contexts.setdefault(page.kind, views.context(page))
     return contexts
 
 
-def shapes(views: Views, long_paper: tuple[Views, str, str]) -> dict[str, dict]:
+def shapes(views: Pages, long_paper: tuple[Pages, str, str]) -> dict[str, dict]:
     """An example of every view and nested shape the doc describes, by its heading."""
     contexts = first_of_each_kind(views)
     pages = {kind: context["page"] for kind, context in contexts.items()}
-    paper = views.paper_view("2209.14100")  # has a DOI
-    category = views.category_view(("cs.CV", len(views.category_chunks("cs.CV"))))  # the front page
+    paper = view(views, "paper", "2209.14100")  # has a DOI
+    category = view(views, "category", ("cs.CV", len(views.source.chunks("cs.CV"))))  # the front page
     assert category["chart"]["years"] is not None  # cs.CV spans 2003 to 2022: a chart per year too
     year = pages["archive"]["years"][0]
     month = next(month for month in year["months"] if month["count"])
     day = next(cell for week in month["weeks"] for cell in week if cell and cell["path"])
     index_year = category["months"][0]
     long_views, paper_id, last_author = long_paper
-    plain = long_views.item(paper_id)
-    featuring = next(item for item in long_views.author_view(last_author)["papers"] if item["id"] == paper_id)
+    plain = item(long_views, paper_id)
+    featuring = next(item for item in view(long_views, "author", last_author)["papers"] if item["id"] == paper_id)
     found = {f"page: {kind}": view for kind, view in pages.items()}
     found.update({
         "Variables of every page": contexts["paper"],
         "`site`": dataclasses.asdict(views.site),
-        "paper item": views.item("2209.14100"),
+        "paper item": item(views, "2209.14100"),
         # what an author's page changes in an item whose cut list of authors leaves them out
         "paper item on its author's page": {key: value for key, value in featuring.items()
                                             if key not in plain or plain[key] != value},
@@ -105,7 +113,7 @@ def shapes(views: Views, long_paper: tuple[Views, str, str]) -> dict[str, dict]:
         "category link": paper["primary"],
         "day link": paper["days"][0],
         "DOI": paper["dois"][0],
-        "venue": long_views.paper_view(paper_id)["venue"],
+        "venue": view(long_views, "paper", paper_id)["venue"],
         "venue year link": pages["venue_year"]["years"][0],
         "venue kind": pages["venue_index"]["kinds"][0],
         "venue of the index": pages["venue_index"]["kinds"][0]["venues"][0],
@@ -123,13 +131,13 @@ def shapes(views: Views, long_paper: tuple[Views, str, str]) -> dict[str, dict]:
     return found
 
 
-def test_every_page_kind_has_its_section(views: Views):
-    kinds = {page.kind for page in views.pages() if page.kind in KINDS}
+def test_every_page_kind_has_its_section(views: Pages):
+    kinds = {page.kind for page in views.pages() if not KIND[page.kind].document}
     assert {"venue_index", "venue_year", "following"} <= kinds
     assert {f"page: {kind}" for kind in kinds} <= set(documented_tables())
 
 
-def test_the_doc_lists_exactly_the_fields_each_view_gives(views: Views, long_paper: tuple[Views, str, str]):
+def test_the_doc_lists_exactly_the_fields_each_view_gives(views: Pages, long_paper: tuple[Pages, str, str]):
     tables = documented_tables()
     for heading, example in shapes(views, long_paper).items():
         assert heading in tables, f"docs/themes.md has no section '{heading}'"
@@ -138,7 +146,7 @@ def test_the_doc_lists_exactly_the_fields_each_view_gives(views: Views, long_pap
         assert tables[heading] - given == set(), f"'{heading}': fields the doc lists that no view gives"
 
 
-def test_the_doc_names_every_filter_and_global_sitegen_adds(tmp_path: Path, views: Views):
+def test_the_doc_names_every_filter_and_global_sitegen_adds(tmp_path: Path, views: Pages):
     theme = load_theme(make_config(tmp_path))
     env = environment(theme, theme_assets(theme), vendor_assets())
     Renderer(views, env)  # adds `cached_macro`

@@ -26,7 +26,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Generic, Hashable, Iterable, Mapping, Protocol, Sequence, TypeVar
 
 from .. import feeds
-from ..documents import Documents, PageRenderer
 from ..archive import build_archive
 from ..config import CONFIG_NAME, Config, load_config
 from ..errors import BuildError, Problem, SitegenError, UsageError
@@ -37,7 +36,7 @@ from ..routes import Page
 from ..search import build_search
 from ..themes import Asset, ExtraAssets, Theme, Vendor, extra_assets, load_theme, theme_assets, vendor_assets
 from ..venues import Venues
-from ..views import Views
+from ..kinds import PageRenderer, Pages
 from .watcher import Change, ChangeKind, Sources
 
 PAGE_CACHE = 512  # rendered pages kept per snapshot, and last good renders kept overall
@@ -166,8 +165,7 @@ class Model:
 
     def __init__(self, reading: Reading, config: Config, say: Callable[[str], None]):
         self.archive = build_archive(reading.digests, Venues(config.venue_aliases))
-        self.views = Views(self.archive, config)
-        self.documents = Documents(self.archive, config)
+        self.views = Pages(self.archive, config)
         self.contexts = Contexts(self.views)
         self.pages = {page.path: page for page in self.views.pages()}
         self.probes = tuple(_first_of_each_kind(self.pages.values()))
@@ -193,7 +191,7 @@ class Contexts:
     edit pages are rendered again from them (the archive page's context alone visits
     every paper). Templates only read a context, so one can serve many renders."""
 
-    def __init__(self, views: Views):
+    def __init__(self, views: Pages):
         self._views = views
         self._recent: Recent[str, dict] = Recent(PAGE_CACHE)
 
@@ -247,7 +245,7 @@ class Snapshot:
         self.look = look
         self.generation = generation
         self.renderer = PageRenderer(Renderer(model.contexts, environment(look.theme, look.assets, vendor, look.extra)),
-                                     model.documents)
+                                     model.views)
         self._rendered: Recent[str, bytes] = Recent(PAGE_CACHE)
 
     def render(self, page: Page) -> bytes:

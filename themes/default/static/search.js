@@ -1,23 +1,26 @@
-// sitegen search: lunr.js over term-range shards loaded on demand with <script> tags,
-// so it works on a static host and from file:// alike (no fetch, no XHR, no workers).
+// sitegen search: term-range shards loaded on demand with <script> tags, so it works on a
+// static host and from file:// alike (no fetch, no XHR, no workers).
 //
-// The papers come in tiers (search/<tier>/), each cut by term range (shards/N.js); a query
-// loads only the shards that hold its terms, in every tier, weighs their term counts with
-// lunr's BM25 over the whole archive (totals in search/manifest.js), assembles a lunr.Index
-// and lets lunr score it, so the scores equal those of one lunr index of the archive.
-// Display records come in small chunks (search/<tier>/docs/N.js) for the results shown.
-// Filters (`year:`, `category:`, `venue:`) are declared in sitegen/search.py; the manifest
-// describes them, and this file reads a filter's value by its kind alone.
+// The papers come in tiers (search/<tier>/), each cut by term range (shards/N.js, found
+// through the tier's directory: its root in search/manifest.js, pages in directory/); a
+// query loads only the shards that hold its terms, in every tier, weighs their term counts
+// with lunr's BM25 over the whole archive (totals in the manifest) and scores them as lunr
+// does, so the scores equal those of one lunr index of the archive. lunr.js gives the
+// stemmer. Display records come in small chunks (search/<tier>/docs/N.js) for the results
+// shown. Filters (`year:`, `category:`, `venue:`) are declared in sitegen/search.py; the
+// manifest describes them, and this file reads a filter's value by its kind alone.
 (function () {
   "use strict";
 
-  var PAGE = 20;
+  var PAGE = 20; // results a page shows
+  var FIRST = 5; // shown as soon as their records are in, before the rest of the page
   var WORD = /[\p{L}\p{N}]+(?:\.[\p{L}\p{N}]+)*/gu;
   // Latin letters NFKD keeps whole (as in sitegen/search.py): Łukasz is found as Lukasz
   var LETTERS = { "ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ŀ": "l", "ŧ": "t",
                   "æ": "ae", "œ": "oe", "ß": "ss", "þ": "th" };
   var UNACCENTED = /[łøđðħıŀŧæœßþ]/g;
-  var ARXIV_ID = /^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z-]+)?\/\d{7})(?:v\d+)?$/i;
+  // an arXiv id, or an old-style one's number alone (`0309136` for `math.GT/0309136`)
+  var ARXIV_ID = /^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z-]+)?\/\d{7}|\d{7})(?:v\d+)?$/i;
   var PREFIX = /^([a-z]+):(.*)$/i;
   var FIELD_PREFIXES = ["title", "author", "authors", "abstract", "id"];
   var TEXT_FIELDS = ["title", "abstract"];
@@ -31,9 +34,9 @@
                 "October", "November", "December"];
 
   var state = {
-    root: "", manifest: null, stopWords: null, stems: new Map(), shards: {}, shardTerms: {}, docs: {}, loading: {},
+    root: "", katexPath: "", katex: null, manifest: null, stopWords: null, stems: new Map(), directory: {}, shards: {}, shardTerms: {}, docs: {}, loading: {},
     filters: null, lists: {},
-    results: [], shown: 0, query: "", generation: 0,
+    all: [], results: [], shown: 0, query: "", typing: false, generation: 0,
   };
 
   // --- data files: each one is a classic script that calls back into this object ---------
@@ -41,12 +44,14 @@
   window.sitegenSearch = {
     setManifest: function (_, manifest) { state.manifest = manifest; },
     addShard: function (key, entries) { state.shards[key] = entries; },
+    addDirectory: function (key, firsts) { state.directory[key] = firsts; },
     addDocs: function (key, records) { state.docs[key] = records; },
-    addList: function (number, gaps) {
+    // a filter value's file: [its ranges of document numbers, its other documents as gaps]
+    addList: function (number, data) {
       var documents = new Set();
       var doc = 0;
-      gaps.forEach(function (gap) { documents.add(doc += gap); });
-      state.lists[number] = documents;
+      data[1].forEach(function (gap) { documents.add(doc += gap); });
+      state.lists[number] = { ranges: data[0], documents: documents };
     },
     // For other scripts (following.js): up to `count` of the newest papers that match every
     // word of `text` (a query as typed in the search box), newest first, each as
@@ -98,10 +103,14 @@
 
   // --- query: filters, field prefixes, ids, names, phrases --------------------------------
 
-  function parseQuery(text) {
+  // `typing`: the reader is still typing the last word (no space after it yet), so it is
+  // matched as a prefix too, as if it ended with `*`: `bayes` finds Bayesian.
+  function parseQuery(text, typing) {
     var query = { clauses: [], filters: [], stems: [], words: [] };
     var plain = [];
-    text.split(/\s+/).forEach(function (raw) {
+    var raws = text.split(/\s+/);
+    var typed = typing && raws[raws.length - 1] ? raws.length - 1 : -1;
+    raws.forEach(function (raw, index) {
       if (!raw) return;
       var field = null;
       var prefixed = PREFIX.exec(raw);
@@ -115,9 +124,9 @@
       if (id) {
         addClause(query, id[1].toLowerCase(), ["id"]);
         query.words.push(id[1].toLowerCase());
-        return;
+        if (id[1].indexOf("/") > 0 || id[1].indexOf(".") > 0) return; // a bare number is a word too
       }
-      var wildcard = /\*$/.test(raw);
+      var wildcard = /\*$/.test(raw) || index === typed;
       words(raw).forEach(function (word, position, all) {
         var prefix = wildcard && position === all.length - 1 && word.length >= MIN_PREFIX;
         var stemmed = addWordClauses(query, word, field, prefix);
@@ -184,8 +193,9 @@
 
   function keeps(wanted, number) {
     return wanted.keys.some(function (key) {
-      var list = own(wanted.filter.lists, key);
-      return inRanges(number, own(wanted.filter.ranges, key) || []) || (list !== undefined && state.lists[list].has(number));
+      var list = state.lists[own(wanted.filter.lists, key)];
+      return inRanges(number, own(wanted.filter.ranges, key) || []) ||
+             (list !== undefined && (inRanges(number, list.ranges) || list.documents.has(number)));
     });
   }
 
@@ -255,11 +265,10 @@
     for (var j = 0; j + 1 < stems.length; j++) addClause(query, stems[j] + " " + stems[j + 1], ["phrase"]);
   }
 
-  // --- shards: which ones a query needs, and a lunr.Index assembled from the loaded ones ---
+  // --- shards: which ones a query needs, and the scores of the loaded ones' entries -------
 
-  // The shard of a tier that holds `term`: the last whose first term is <= term.
-  function shardOf(tier, term) {
-    var firsts = tier.shards;
+  // The last position in `firsts` (sorted) whose term is <= term; 0 for a term before all.
+  function lastAtMost(firsts, term) {
     var low = 0;
     var high = firsts.length - 1;
     while (low < high) {
@@ -269,27 +278,54 @@
     return low;
   }
 
-  function lastShardFor(tier, clause, first) {
-    if (!clause.wildcard) return first;
-    return Math.min(shardOf(tier, clause.term + "\uffff"), first + MAX_PREFIX_SHARDS - 1);
+  // The shard of a tier that holds `term` (the last whose first term is <= term), found by
+  // walking the tier's directory down from its root in the manifest; while a directory page
+  // on the way is not loaded, {page: key} names it instead.
+  function shardOf(tier, term) {
+    var number = lastAtMost(tier.shards, term);
+    for (var level = 0; level < tier.levels; level++) {
+      var key = tier.name + "/" + level + "-" + number;
+      var page = state.directory[key];
+      if (!page) return { page: key };
+      number = number * state.manifest.fanout + lastAtMost(page, term);
+    }
+    return number;
   }
 
-  // The shards a clause needs: the same term range in every tier, as {tier, key, path}.
+  // The shards a clause needs, the same term range in every tier, as {tier, key, path}; and
+  // the directory pages (keys) still to load before all of them are known.
   function clauseShards(clause) {
-    var found = [];
+    var found = { shards: [], pages: [] };
     state.manifest.tiers.forEach(function (tier) {
       var first = shardOf(tier, clause.term);
-      for (var number = first; number <= lastShardFor(tier, clause, first); number++) {
-        found.push({ tier: tier, key: tier.name + "/" + number, path: "search/" + tier.name + "/shards/" + number + ".js" });
+      var last = clause.wildcard ? shardOf(tier, clause.term + "\uffff") : first;
+      [first, last].forEach(function (located) { if (located.page) found.pages.push(located.page); });
+      if (first.page || last.page) return;
+      for (var number = first; number <= Math.min(last, first + MAX_PREFIX_SHARDS - 1); number++) {
+        found.shards.push({ tier: tier, key: tier.name + "/" + number, path: "search/" + tier.name + "/shards/" + number + ".js" });
       }
     });
     return found;
   }
 
+  // Loads the directory pages a query's clauses lead to, a level at a time.
+  function loadDirectory(query) {
+    var pages = {};
+    query.clauses.forEach(function (clause) {
+      clauseShards(clause).pages.forEach(function (key) { pages[key] = true; });
+    });
+    var keys = Object.keys(pages);
+    if (!keys.length) return Promise.resolve();
+    return Promise.all(keys.map(function (key) {
+      var slash = key.indexOf("/");
+      return loadScript("search/" + key.slice(0, slash) + "/directory/" + key.slice(slash + 1) + ".js");
+    })).then(function () { return loadDirectory(query); });
+  }
+
   function shardsFor(query) {
     var needed = {};
     query.clauses.forEach(function (clause) {
-      clauseShards(clause).forEach(function (shard) { needed[shard.path] = true; });
+      clauseShards(clause).shards.forEach(function (shard) { needed[shard.path] = true; });
     });
     return Object.keys(needed).sort();
   }
@@ -322,7 +358,7 @@
       fields.forEach(function (field) { if (used.fields.indexOf(field) < 0) used.fields.push(field); });
     }
     query.clauses.forEach(function (clause) {
-      clauseShards(clause).forEach(function (shard) {
+      clauseShards(clause).shards.forEach(function (shard) {
         var entries = state.shards[shard.key];
         if (!entries) return;
         var terms = shardTerms(shard.key);
@@ -339,72 +375,99 @@
     return Object.keys(found).sort().map(function (term) { return found[term]; });
   }
 
-  // A lunr.Index holding just the terms the query uses, weighted as lunr.Builder weighs the
-  // whole archive: BM25 over the manifest's document count and total field lengths, in
-  // lunr's order of operations and rounding. lunr scores a document by the dot product of
-  // its field vectors with the query's, divided by the query vector's length, so vector
-  // elements of other terms never count: the scores are the whole index's.
-  function indexFor(query) {
+  // lunr's scoring (`lunr.Index#query`, without its match metadata, which costs more than
+  // the scoring itself) over the entries the query uses, with lunr.Builder's weights over the
+  // whole archive: BM25 over the manifest's document count and total field lengths, in lunr's
+  // order of operations and rounding. Per field, a document scores the dot product of the
+  // query vector (1 for each clause asking a term in the field, summed) with its weights,
+  // divided by the query vector's length; its score is the sum over its fields. Vector
+  // elements of other terms never count, so the scores are the whole index's.
+  function scores(query) {
     var manifest = state.manifest;
-    var fields = manifest.fields;
     var count = manifest.documents;
-    var invertedIndex = Object.create(null);
-    var elements = Object.create(null);
     var used = entriesFor(query);
+    var queryVectors = manifest.fields.map(function () { return []; }); // field -> [term index -> weight]
+    query.clauses.forEach(function (clause) {
+      used.forEach(function (found, termIndex) {
+        var expands = clause.wildcard ? found.term.lastIndexOf(clause.term, 0) === 0 : found.term === clause.term;
+        if (!expands) return;
+        clause.fields.forEach(function (field) {
+          var vector = queryVectors[manifest.fields.indexOf(field)];
+          vector[termIndex] = (vector[termIndex] || 0) + 1;
+        });
+      });
+    });
+    var lengths = queryVectors.map(function (vector) {
+      var squares = 0;
+      vector.forEach(function (weight) { squares += weight * weight; });
+      return Math.sqrt(squares);
+    });
+    // field -> document -> dot product, in arrays over every document (far faster than maps
+    // for the tens of thousands of documents common words have); `touched` lists those with any
+    var dots = manifest.fields.map(function () { return null; });
+    var seen = new Uint8Array(count);
+    var touched = [];
     used.forEach(function (found, termIndex) {
       var withTerm = 0;
       found.entries.forEach(function (hit) { withTerm += hit.entry[1]; });
       var idf = Math.log(1 + Math.abs((count - withTerm + 0.5) / (withTerm + 0.5)));
-      var posting = { _index: termIndex };
-      fields.forEach(function (field) { posting[field] = Object.create(null); });
       found.entries.forEach(function (hit) {
         var entry = hit.entry;
         for (var k = 2; k < entry.length; k += 2) {
-          var field = fields[entry[k]];
-          if (found.fields.indexOf(field) < 0) continue;
-          var boost = manifest.boosts[entry[k]];
-          var average = manifest.lengths[entry[k]] / count;
+          var position = entry[k];
+          var asked = queryVectors[position][termIndex];
+          if (!asked) continue;
+          var boost = manifest.boosts[position];
+          var average = manifest.lengths[position] / count;
+          var dot = dots[position] || (dots[position] = new Float64Array(count));
           var flat = entry[k + 1];
           var doc = hit.tier.start;
           for (var i = 0; i < flat.length; i += 3) {
             doc += flat[i];
             var tf = flat[i + 1];
-            var score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (flat[i + 2] / average)) + tf) * boost;
-            var ref = String(doc);
-            posting[field][ref] = {};
-            var vectorKey = field + "/" + ref;
-            (elements[vectorKey] || (elements[vectorKey] = [])).push(termIndex, Math.round(score * 1000) / 1000);
+            var weight = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (flat[i + 2] / average)) + tf) * boost;
+            dot[doc] += asked * (Math.round(weight * 1000) / 1000);
+            if (!seen[doc]) { seen[doc] = 1; touched.push(doc); }
           }
         }
       });
-      invertedIndex[found.term] = posting;
     });
-    var fieldVectors = Object.create(null);
-    Object.keys(elements).forEach(function (vectorKey) {
-      fieldVectors[vectorKey] = new lunr.Vector(elements[vectorKey]);
-    });
-    return new lunr.Index({
-      invertedIndex: invertedIndex,
-      fieldVectors: fieldVectors,
-      tokenSet: lunr.TokenSet.fromArray(used.map(function (found) { return found.term; })),
-      fields: fields,
-      pipeline: new lunr.Pipeline(),
+    return touched.map(function (doc) {
+      var score = 0;
+      dots.forEach(function (dot, position) {
+        if (dot) score += dot[doc] / lengths[position] || 0;
+      });
+      return { ref: doc, score: score };
     });
   }
 
-  function run(query) {
-    var results = indexFor(query).query(function (builder) {
-      query.clauses.forEach(function (clause) {
-        builder.term(clause.term, { fields: clause.fields, usePipeline: false, wildcard: clause.wildcard });
-      });
+  // Whether result `a` ranks before `b`: the higher score; among equals, the newest.
+  function before(a, b) {
+    return a.score > b.score || (a.score === b.score && a.ref > b.ref);
+  }
+
+  // The `n` best of `results`, best first, in one pass (sorting tens of thousands of
+  // results to show twenty would take longer than the search).
+  function best(results, n) {
+    var top = [];
+    results.forEach(function (result) {
+      if (top.length === n && !before(result, top[n - 1])) return;
+      var at = Math.min(top.length, n - 1);
+      while (at > 0 && before(result, top[at - 1])) at--;
+      top.splice(at, 0, result);
+      if (top.length > n) top.pop();
     });
-    return results.filter(function (result) { return passesFilters(query, Number(result.ref)); });
+    return top;
+  }
+
+  function run(query) {
+    return scores(query).filter(function (result) { return passesFilters(query, result.ref); });
   }
 
   function filterOnly(query) {
     var matches = [];
     for (var number = state.manifest.documents - 1; number >= 0 && matches.length < 500; number--) {
-      if (passesFilters(query, number)) matches.push({ ref: String(number), score: 0 });
+      if (passesFilters(query, number)) matches.push({ ref: number, score: 0 });
     }
     return matches;
   }
@@ -506,8 +569,9 @@
     return item;
   }
 
-  function showMore(query, generation) {
-    var batch = state.results.slice(state.shown, state.shown + PAGE);
+  // Shows the next `count` results (their display records loaded first); `done` once they are.
+  function showMore(query, generation, count) {
+    var batch = state.results.slice(state.shown, state.shown + count);
     return loadRecords(batch).then(function () {
       if (generation !== state.generation) return;
       var list = document.getElementById("search-results");
@@ -516,9 +580,33 @@
         if (record) list.appendChild(resultItem(record, query));
       });
       state.shown += batch.length;
-      document.getElementById("search-more").hidden = state.shown >= state.results.length;
-      if (window.sitegen) window.sitegen.typesetMath(list);
+      typesetMath(list);
     });
+  }
+
+  // The first results are shown as soon as their records are in, the rest of the page after:
+  // <body data-search-shown="N"> marks the first ones shown (N counts searches).
+  function showPage(query, generation) {
+    return showMore(query, generation, FIRST).then(function () {
+      if (generation !== state.generation) return;
+      document.body.dataset.searchShown = String(generation);
+      return showMore(query, generation, PAGE - FIRST);
+    }).then(function () {
+      document.getElementById("search-more").hidden = state.shown >= state.all.length;
+    });
+  }
+
+  // KaTeX (about 80 KB gzipped) is loaded the first time a result shows math, not with the page.
+  function typesetMath(list) {
+    if (!window.sitegen || !list.querySelector(".math:not([data-typeset])")) return;
+    if (!state.katex) {
+      var stylesheet = document.createElement("link");
+      stylesheet.rel = "stylesheet";
+      stylesheet.href = state.root + state.katexPath + "/katex.min.css";
+      document.head.appendChild(stylesheet);
+      state.katex = loadScript(state.katexPath + "/katex.min.js");
+    }
+    state.katex.then(function () { window.sitegen.typesetMath(list); }, function () { /* math stays as TeX */ });
   }
 
   function setStatus(text) {
@@ -532,34 +620,39 @@
     document.body.dataset.searchDone = String(generation);
   }
 
-  function search(text) {
+  function search(text, typing) {
     var generation = ++state.generation;
     var list = document.getElementById("search-results");
     var started = performance.now();
     state.query = text;
     list.textContent = "";
     state.results = [];
+    state.all = [];
     state.shown = 0;
     document.getElementById("search-more").hidden = true;
     if (!text.trim()) {
       finish(generation, "Type to search. The index loads only the parts a query needs.");
       return Promise.resolve();
     }
-    var query = parseQuery(text);
+    var query = parseQuery(text, typing);
+    state.typing = typing;
     if (!query.clauses.length && !query.filters.length) {
       finish(generation, "Nothing to search for in “" + text + "”: try a word from a title, an author's name or an arXiv id.");
       return Promise.resolve();
     }
-    return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript)).then(function () {
+    return loadDirectory(query).then(function () {
+      return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript));
+    }).then(function () {
       if (generation !== state.generation) return;
-      state.results = query.clauses.length ? run(query) : filterOnly(query);
-      if (!state.results.length) {
+      state.all = query.clauses.length ? run(query) : filterOnly(query);
+      state.results = best(state.all, PAGE);
+      if (!state.all.length) {
         finish(generation, "No papers match “" + text + "”. Try fewer or different words, or check the spelling.");
         return;
       }
-      return showMore(query, generation).then(function () {
+      return showPage(query, generation).then(function () {
         if (generation !== state.generation) return;
-        var count = state.results.length;
+        var count = state.all.length;
         finish(generation, count.toLocaleString("en") + (count === 1 ? " paper" : " papers") + " found in " +
                            Math.max(1, Math.round(performance.now() - started)) + " ms.");
       });
@@ -588,10 +681,13 @@
       return clause.wildcard === lunr.Query.wildcard.NONE &&
              clause.fields.some(function (field) { return field !== "name" && field !== "phrase"; });
     }).map(function (clause) { return clause.term; });
-    return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript)).then(function () {
+    return loadDirectory(query).then(function () {
+      return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript));
+    }).then(function () {
+      var holding = documentsByTerm(query);
       var candidates = run(query).filter(function (result) {
-        return required.every(function (term) { return own(result.matchData.metadata, term); });
-      }).sort(function (a, b) { return Number(b.ref) - Number(a.ref); }).slice(0, count * 3);
+        return required.every(function (term) { return holding[term] && holding[term].has(result.ref); });
+      }).sort(function (a, b) { return b.ref - a.ref; }).slice(0, count * 3);
       return loadRecords(candidates).then(function () {
         return candidates.map(function (result) { return recordOf(result.ref); }).filter(Boolean)
           .map(function (record) {
@@ -604,10 +700,27 @@
     });
   }
 
+  // term -> the documents that hold it, in any field, among the entries the query uses
+  function documentsByTerm(query) {
+    var holding = Object.create(null);
+    entriesFor(query).forEach(function (found) {
+      var documents = holding[found.term] = new Set();
+      found.entries.forEach(function (hit) {
+        for (var k = 2; k < hit.entry.length; k += 2) {
+          var doc = hit.tier.start;
+          var flat = hit.entry[k + 1];
+          for (var i = 0; i < flat.length; i += 3) documents.add(doc += flat[i]);
+        }
+      });
+    });
+    return holding;
+  }
+
   function start() {
     var form = document.querySelector("form[data-search-root]");
     if (!form) return;
     state.root = form.getAttribute("data-search-root");
+    state.katexPath = form.getAttribute("data-katex");
     var input = document.getElementById("search-query");
     var timer = null;
     loadManifest().then(function () {
@@ -623,7 +736,7 @@
       clearTimeout(timer);
       timer = setTimeout(function () {
         if (!state.manifest || input.value === state.query) return; // Enter ran it already
-        search(input.value);
+        search(input.value, true);
         try {
           var url = new URL(window.location.href);
           url.searchParams.set("q", input.value);
@@ -637,7 +750,10 @@
       if (state.manifest) search(input.value);
     });
     document.getElementById("search-more").addEventListener("click", function () {
-      showMore(parseQuery(state.query), state.generation);
+      if (state.results.length < state.all.length) { // the rest ranked only now, once
+        state.results = state.all.slice().sort(function (a, b) { return before(a, b) ? -1 : before(b, a) ? 1 : 0; });
+      }
+      showPage(parseQuery(state.query, state.typing), state.generation);
     });
   }
 

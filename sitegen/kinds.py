@@ -1,0 +1,594 @@
+"""Page kinds, each declared once: which pages it has, where they live, what they show.
+
+A `Kind` names its template and gives four functions:
+
+- `keys(source)`: a key per page of the kind (a paper id, a date, `(code, number)`…);
+- `route(source, key)`: the page's output path (`routes.py`);
+- `read(source, key)`: the page's *inputs*, plain data gathered from the archive: every
+  value the page shows, in tuples, with what many pages share (`Listed`, a paper as lists
+  show it) made and digested once;
+- `view(inputs, present)`: the fields its template sees, made from the inputs and the
+  settings (`views.Present`) alone. A view never sees the archive.
+
+A page's fingerprint is the digest of its inputs (`dependencies.inputs_digest`), so it
+covers whatever the page shows: there is no second account of what a view reads that
+could drift from it. Markup (abstracts, math) is made by views only, never while planning.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
+from urllib.parse import urlsplit
+
+from . import routes
+from .archive import Archive
+from .config import Config
+from .dependencies import digest_of, inputs_digest
+from .markup import abstract_html, has_math, safe_href, text_html
+from .routes import Page
+from .search import FILTERS
+from .taxonomy import category_name
+from . import documents
+from .views import (Listed, Present, Whole, bibtex, calendar_years, chart, doi_url, month_index, pager_numbers, paging,
+                    venue_link)
+from .venues import CONFERENCE, JOURNAL, WORKSHOP
+
+if TYPE_CHECKING:
+    from .render import Renderer
+
+View = dict[str, Any]
+
+
+class Source:
+    """The archive as page kinds read it. What many pages read is made once per build: a
+    paper as lists show it, the paths of authors and categories, a category's pages."""
+
+    def __init__(self, archive: Archive, config: Config):
+        self.archive = archive
+        self.per_page = config.per_page
+        self.feed_size = config.feed_size
+        self._category_paths: dict[str, str | None] = {}
+        self._chunks: dict[object, list[tuple[str, ...]]] = {}
+
+    @cached_property
+    def listed(self) -> dict[str, Listed]:
+        """Every paper as lists show it, by id."""
+        author_paths, category_path = self.author_paths.__getitem__, self.category_path
+        return {paper_id: Listed.of(paper, tuple(map(author_paths, paper.authors)),
+                                    tuple(map(category_path, paper.categories)))
+                for paper_id, paper in self.archive.papers.items()}
+
+    def listed_all(self, paper_ids: Iterable[str]) -> tuple[Listed, ...]:
+        return tuple(map(self.listed.__getitem__, paper_ids))
+
+    @cached_property
+    def whole(self) -> dict[str, Whole]:
+        """Every paper shown whole (its page, feeds, bibliographies), by id."""
+        return {paper_id: Whole.of(paper) for paper_id, paper in self.archive.papers.items()}
+
+    def papers(self, paper_ids: Iterable[str]) -> tuple[Whole, ...]:
+        return tuple(map(self.whole.__getitem__, paper_ids))
+
+    @cached_property
+    def author_paths(self) -> dict[str, str]:
+        return {name: routes.author(author.slug) for name, author in self.archive.authors.items()}
+
+    def category_path(self, code: str) -> str | None:
+        """None for a code without a page (a heading's category that is no arXiv category)."""
+        if code not in self._category_paths:
+            self._category_paths[code] = routes.category(code) if code in self.archive.categories else None
+        return self._category_paths[code]
+
+    @cached_property
+    def days_with_papers(self) -> list[date]:
+        return [day.date for day in self.archive.days.values() if day.listings]
+
+    @cached_property
+    def _day_index(self) -> dict[date, int]:
+        return {when: index for index, when in enumerate(self.days_with_papers)}
+
+    def neighbours(self, when: date) -> tuple[date | None, date | None]:
+        """The listing days with papers before and after `when`."""
+        days = self.days_with_papers
+        index = self._day_index[when]
+        return (days[index - 1] if index > 0 else None, days[index + 1] if index + 1 < len(days) else None)
+
+    def chunks(self, code: str) -> list[tuple[str, ...]]:
+        return self._chunked(code, self.archive.categories[code].paper_ids)
+
+    def venue_chunks(self, slug: str, year: int | None) -> list[tuple[str, ...]]:
+        return self._chunked((slug, year), self.archive.venues[slug].years[year])
+
+    def _chunked(self, key: object, newest_first: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """Numbered pages hold `per_page` papers counted from the oldest, so they stay put.
+        (Cached: every page of a category asks, and a category can have thousands.)"""
+        chunks = self._chunks.get(key)
+        if chunks is None:
+            oldest_first = newest_first[::-1]
+            size = self.per_page
+            chunks = [oldest_first[start:start + size] for start in range(0, len(oldest_first), size)] or [()]
+            self._chunks[key] = chunks
+        return chunks
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of page: its template is `{name}.html`, unless it is a `document`, a file
+    made by code (a feed, a bibliography), whose `view` gives the file's bytes."""
+
+    name: str
+    keys: Callable[[Source], Iterable[Any]]
+    route: Callable[[Source, Any], str]
+    read: Callable[[Source, Any], tuple]
+    view: Callable[[Any, Present], View | bytes]
+    document: bool = False
+
+    @property
+    def template(self) -> str | None:
+        return None if self.document else f"{self.name}.html"
+
+
+def single(name: str, path: str, read: Callable[[Source, None], tuple], view: Callable[[Any, Present], View]) -> Kind:
+    """A kind of one page, whose key is None."""
+    return Kind(name, lambda source: (None,), lambda source, key: path, read, view)
+
+
+def nothing(source: Source, key: None) -> tuple:
+    """The inputs of a page that shows nothing of the archive."""
+    return ()
+
+
+# --- paper --------------------------------------------------------------------------
+
+class PaperInputs(NamedTuple):
+    whole: Whole
+    listed: Listed
+
+
+def read_paper(source: Source, paper_id: str) -> PaperInputs:
+    return PaperInputs(source.whole[paper_id], source.listed[paper_id])
+
+
+def paper_view(inputs: PaperInputs, present: Present) -> View:
+    paper, listed = inputs.whole.paper, inputs.listed
+    view = dict(present.item(listed))
+    abstract = abstract_html(paper.summary)
+    comment = text_html(paper.comment) if paper.comment else None
+    journal = text_html(paper.journal) if paper.journal else None
+    view.update({
+        "authors": present.author_links(listed.authors, listed.author_paths),
+        "author_names": ", ".join(paper.authors),
+        "more_authors": 0,
+        "version": paper.version,
+        "categories": [present.category_link(code, path) for code, path in zip(listed.categories, listed.category_paths)],
+        "classifications": paper.classifications,
+        "dois": [{"doi": doi, "url": doi_url(doi)} for doi in paper.dois],
+        "published_at": paper.published, "updated_at": paper.updated,
+        "days": [_day_link(day) for day in paper.days],
+        "comment_html": comment, "journal_html": journal, "abstract_html": abstract,
+        "abs_url": f"https://arxiv.org/abs/{paper.id}" + (f"v{paper.version}" if paper.version else ""),
+        "pdf_url": safe_href(paper.pdf_url or "") or f"https://arxiv.org/pdf/{paper.id}",
+        "bibtex": bibtex(paper),
+        "has_math": any(has_math(html or "") for html in (view["title_html"], abstract, comment, journal)),
+        "journal": paper.journal,
+        "venue": venue_link(paper.venue) if paper.venue else None,
+        "citation_date": f"{paper.published:%Y/%m/%d}",
+    })
+    return view
+
+
+def _day_link(when: date | None) -> dict[str, Any] | None:
+    return {"date": when, "path": routes.day(when)} if when else None
+
+
+# --- day ----------------------------------------------------------------------------
+
+class DayInputs(NamedTuple):
+    date: date
+    listed_under: tuple[tuple[str, str | None], ...]  # (code, path), by code
+    papers: tuple[Listed, ...]
+    previous: date | None
+    next: date | None
+
+
+def read_day(source: Source, when: date) -> DayInputs:
+    day = source.archive.days[when]
+    codes = sorted({code for _, code in day.listings})
+    return DayInputs(when, tuple((code, source.category_path(code)) for code in codes),
+                     source.listed_all(day.paper_ids), *source.neighbours(when))
+
+
+def day_view(inputs: DayInputs, present: Present) -> View:
+    listed_under = {code for code, _ in inputs.listed_under}
+    new = present.items(listed for listed in inputs.papers if listed.categories[0] in listed_under)
+    cross = present.items(listed for listed in inputs.papers if listed.categories[0] not in listed_under)
+    return {
+        "date": inputs.date, "path": routes.day(inputs.date),
+        "listed_under": [present.category_link(code, path) for code, path in inputs.listed_under],
+        "new": new, "cross": cross, "bibliography": routes.day_bibliography(inputs.date),
+        "previous": _day_link(inputs.previous), "next": _day_link(inputs.next),
+        "has_math": any(item["has_math"] for item in new + cross),
+    }
+
+
+# --- category -----------------------------------------------------------------------
+
+class CategoryInputs(NamedTuple):
+    """A category page shows the category's size, chart and months on the front page only:
+    they change every day, and so would every page of the category. Its pager is given as
+    the page numbers it shows, the newest page unnumbered, for the same reason."""
+
+    code: str
+    number: int  # pages are numbered from the oldest; the front page is the last
+    front: bool
+    papers: tuple[Listed, ...]  # newest first
+    pager: tuple[int | None, ...] | None  # `pager_numbers`, where there is more than one page
+    newer: int | None  # the next newer page's number, None for the front page
+    count: int | None  # on the front page: the category's papers,
+    per_month: tuple[tuple[tuple[int, int], int], ...] | None  # how many in each month,
+    starts: tuple[tuple[tuple[int, int], int | None], ...] | None  # the page where each starts
+
+
+def category_keys(source: Source) -> Iterator[tuple[str, int]]:
+    for code in source.archive.categories:
+        last = len(source.chunks(code))
+        yield code, last
+        for number in range(1, last):
+            yield code, number
+
+
+def category_route(source: Source, key: tuple[str, int]) -> str:
+    code, number = key
+    return routes.category(code, None if number == len(source.chunks(code)) else number)
+
+
+def read_category(source: Source, key: tuple[str, int]) -> CategoryInputs:
+    code, number = key
+    chunks = source.chunks(code)
+    last = len(chunks)
+    front = number == last
+    paper_ids = source.archive.categories[code].paper_ids
+    papers = source.listed_all(chunks[number - 1][::-1])
+    pager = pager_numbers(number, last) if last > 1 else None
+    newer = None if number + 1 >= last else number + 1
+    if not front:
+        return CategoryInputs(code, number, front, papers, pager, newer, None, None, None)
+    per_month = Counter((paper.published.year, paper.published.month)
+                        for paper in map(source.archive.papers.__getitem__, paper_ids))
+    starts = {month: None if start == last else start for month, start in _month_starts(source, code).items()}
+    return CategoryInputs(code, number, front, papers, pager, newer, len(paper_ids), tuple(sorted(per_month.items())),
+                          tuple(sorted(starts.items())) if last > 1 else None)
+
+
+def _month_starts(source: Source, code: str) -> dict[tuple[int, int], int]:
+    """(year, month) -> the number of the category page that lists the month's newest
+    paper: the listing is newest first, so reading on from there reads the month."""
+    paper_ids = source.archive.categories[code].paper_ids
+    count, size = len(paper_ids), source.per_page
+    starts: dict[tuple[int, int], int] = {}
+    for position, paper_id in enumerate(paper_ids):
+        published = source.archive.papers[paper_id].published
+        starts.setdefault((published.year, published.month), (count - 1 - position) // size + 1)
+    return starts
+
+
+def category_view(inputs: CategoryInputs, present: Present) -> View:
+    code, number, front = inputs.code, inputs.number, inputs.front
+    items = present.items(inputs.papers)
+    per_month = Counter(dict(inputs.per_month)) if inputs.per_month else None
+    return {
+        "code": code, "name": category_name(code), "count": inputs.count,
+        "papers": items, "front_path": routes.category(code),
+        **paging(number, front, inputs.pager, inputs.newer, lambda n: routes.category(code, n)),
+        "chart": chart(per_month) if per_month else None,
+        "months": month_index(code, dict(inputs.starts), per_month) if inputs.starts else None,
+        "feed": routes.category_feed(code),
+        "has_math": any(item["has_math"] for item in items),
+    }
+
+
+# --- author -------------------------------------------------------------------------
+
+class AuthorInputs(NamedTuple):
+    name: str
+    slug: str
+    papers: tuple[Listed, ...]  # newest first; their authors and categories are counted
+
+
+def read_author(source: Source, name: str) -> AuthorInputs:
+    author = source.archive.authors[name]
+    return AuthorInputs(name, author.slug, source.listed_all(author.paper_ids))
+
+
+def author_view(inputs: AuthorInputs, present: Present) -> View:
+    name, slug, papers = inputs
+    items = [present.author_item(listed, name) for listed in papers]
+    if len(papers) == 1:
+        coauthors, total, categories = present.sole_paper_links(name, papers[0])
+    else:
+        coauthors, total = present.top_coauthors(name, papers)
+        categories = present.counted_categories(papers)
+    return {
+        "name": name, "papers": items, "coauthors": coauthors, "more_coauthors": total - len(coauthors),
+        "categories": categories, "has_math": any(item["has_math"] for item in items),
+        "feed": routes.author_feed(slug), "bibliography": routes.author_bibliography(slug),
+    }
+
+
+# --- the pages that summarise the archive ---------------------------------------------
+
+class HomeInputs(NamedTuple):
+    latest: DayInputs | None
+    totals: tuple[int, int, int, int]  # papers, authors, categories, days
+    categories: tuple[tuple[str, str | None, int], ...]  # (code, path, papers), most papers first
+
+
+def read_home(source: Source, key: None) -> HomeInputs:
+    archive, days = source.archive, source.days_with_papers
+    categories = sorted(archive.categories.values(), key=lambda c: (-len(c.paper_ids), c.code))
+    return HomeInputs(read_day(source, days[-1]) if days else None,
+                      (len(archive.papers), len(archive.authors), len(archive.categories), len(days)),
+                      tuple((c.code, source.category_path(c.code), len(c.paper_ids)) for c in categories))
+
+
+def home_view(inputs: HomeInputs, present: Present) -> View:
+    latest = day_view(inputs.latest, present) if inputs.latest else None
+    papers, authors, categories, days = inputs.totals
+    return {
+        "latest": latest,
+        "totals": {"papers": papers, "authors": authors, "categories": categories, "days": days},
+        "categories": [dict(present.category_link(code, path), count=count) for code, path, count in inputs.categories],
+        "has_math": bool(latest and latest["has_math"]),
+    }
+
+
+class ArchiveInputs(NamedTuple):
+    counts: tuple[tuple[date, int], ...]  # papers of each listing day
+    distinct: tuple[tuple[Any, int], ...]  # papers of each year and (year, month), each counted once
+
+
+def read_archive(source: Source, key: None) -> ArchiveInputs:
+    counts, papers = [], {}
+    for day in source.archive.days.values():
+        if day.listings:
+            ids = day.paper_ids
+            counts.append((day.date, len(ids)))
+            for period in (day.date.year, (day.date.year, day.date.month)):
+                papers.setdefault(period, set()).update(ids)
+    return ArchiveInputs(tuple(counts), tuple((period, len(ids)) for period, ids in papers.items()))
+
+
+def archive_view(inputs: ArchiveInputs, present: Present) -> View:
+    return {"years": calendar_years(dict(inputs.counts), dict(inputs.distinct)), "has_math": False}
+
+
+class SearchInputs(NamedTuple):
+    papers: int
+
+
+def search_view(inputs: SearchInputs, present: Present) -> View:
+    return {"papers": inputs.papers, "filters": [search_filter.example for search_filter in FILTERS],
+            "has_math": False}  # search.js loads KaTeX when a result shows math
+
+
+def not_found_view(inputs: tuple, present: Present) -> View:
+    return {"has_math": False}
+
+
+# --- venues ---------------------------------------------------------------------------
+
+class VenueYearInputs(NamedTuple):
+    """Like a category page's: the counts on the front page only, so older pages stay put
+    as the venue-year grows."""
+
+    slug: str
+    short: str
+    name: str
+    kind: str
+    year: int | None
+    number: int
+    front: bool
+    papers: tuple[Listed, ...]  # newest first
+    pager: tuple[int | None, ...] | None
+    newer: int | None
+    count: int | None  # on the front page
+    years: tuple[tuple[int | None, int | None], ...]  # (year, papers: on the front page), newest first
+
+
+def venue_years(source: Source) -> Iterator[tuple[str, int | None]]:
+    for slug, group in source.archive.venues.items():
+        for year in group.years:
+            yield slug, year
+
+
+def venue_year_keys(source: Source) -> Iterator[tuple[str, int | None, int]]:
+    for slug, year in venue_years(source):
+        last = len(source.venue_chunks(slug, year))
+        yield slug, year, last
+        for number in range(1, last):
+            yield slug, year, number
+
+
+def venue_year_route(source: Source, key: tuple[str, int | None, int]) -> str:
+    slug, year, number = key
+    return routes.venue(slug, year, None if number == len(source.venue_chunks(slug, year)) else number)
+
+
+def read_venue_year(source: Source, key: tuple[str, int | None, int]) -> VenueYearInputs:
+    slug, year, number = key
+    group = source.archive.venues[slug]
+    chunks = source.venue_chunks(slug, year)
+    last = len(chunks)
+    front = number == last
+    return VenueYearInputs(
+        slug, group.short, group.name, group.kind, year, number, front, source.listed_all(chunks[number - 1][::-1]),
+        pager_numbers(number, last) if last > 1 else None, None if number + 1 >= last else number + 1,
+        len(group.years[year]) if front else None,
+        tuple((other, len(ids) if front else None) for other, ids in group.years.items()))
+
+
+def venue_year_view(inputs: VenueYearInputs, present: Present) -> View:
+    """A page of a venue's papers of one year: paged like a category, newest first."""
+    slug, year = inputs.slug, inputs.year
+    items = present.items(inputs.papers)
+    return {
+        "slug": slug, "short": inputs.short, "name": inputs.name, "kind": inputs.kind, "year": year,
+        "count": inputs.count, "papers": items, "front_path": routes.venue(slug, year),
+        **paging(inputs.number, inputs.front, inputs.pager, inputs.newer, lambda n: routes.venue(slug, year, n)),
+        "years": _venue_years(slug, inputs.years, year), "index": routes.venues(),
+        "feed": routes.venue_feed(slug, year), "bibliography": routes.venue_bibliography(slug, year),
+        "has_math": any(item["has_math"] for item in items),
+    }
+
+
+def _venue_years(slug: str, years: tuple[tuple[int | None, int | None], ...], current: int | None = None) -> list[View]:
+    """Each year of a venue with its number of papers (None where not shown), newest
+    first, undated last."""
+    return [{"year": year, "count": count, "path": routes.venue(slug, year), "current": year == current}
+            for year, count in years]
+
+
+class VenueIndexInputs(NamedTuple):
+    venues: tuple[tuple[str, str, str, str, tuple[tuple[int | None, int], ...]], ...]
+    # (slug, short, name, kind, (year, papers) newest first), by short name
+
+
+def read_venue_index(source: Source, key: None) -> VenueIndexInputs:
+    groups = sorted(source.archive.venues.values(), key=lambda group: (group.short.casefold(), group.slug))
+    return VenueIndexInputs(tuple((group.slug, group.short, group.name, group.kind,
+                                   tuple((year, len(ids)) for year, ids in group.years.items())) for group in groups))
+
+
+def venue_index_view(inputs: VenueIndexInputs, present: Present) -> View:
+    """Every venue with an accepted paper, by kind, each with its years."""
+    kinds = [(CONFERENCE, "Conferences"), (WORKSHOP, "Workshops"), (JOURNAL, "Journals")]
+    return {
+        "kinds": [{"kind": kind, "title": title, "venues": [
+            {"slug": slug, "short": short, "name": name, "count": sum(count for _, count in years),
+             "years": _venue_years(slug, years)}
+            for slug, short, name, venue_kind, years in inputs.venues if venue_kind == kind]} for kind, title in kinds],
+        "count": sum(count for *_, years in inputs.venues for _, count in years),
+        "has_math": False,
+    }
+
+
+def following_view(inputs: tuple, present: Present) -> View:
+    """The page lists what a reader follows, from the browser's storage and the search
+    data, so it shows nothing of the archive itself."""
+    return {"has_math": False}
+
+
+# In the order the sitemap lists them.
+KINDS = (
+    single("home", routes.home(), read_home, home_view),
+    single("archive", routes.archive(), read_archive, archive_view),
+    single("not_found", routes.not_found(), nothing, not_found_view),
+    single("search", routes.search(), lambda source, key: SearchInputs(len(source.archive.papers)), search_view),
+    single("following", routes.following(), nothing, following_view),
+    single("venue_index", routes.venues(), read_venue_index, venue_index_view),
+    Kind("paper", lambda source: source.archive.papers, lambda source, key: routes.paper(key), read_paper, paper_view),
+    Kind("day", lambda source: source.days_with_papers, lambda source, key: routes.day(key), read_day, day_view),
+    Kind("day_bibliography", lambda source: source.days_with_papers, lambda source, key: routes.day_bibliography(key),
+         documents.read_day_bibliography, documents.bibliography, document=True),
+    Kind("category", category_keys, category_route, read_category, category_view),
+    Kind("author", lambda source: source.archive.authors, lambda source, name: source.author_paths[name],
+         read_author, author_view),
+    Kind("author_feed", lambda source: source.archive.authors,
+         lambda source, name: routes.author_feed(source.archive.authors[name].slug),
+         documents.read_author_feed, documents.feed, document=True),
+    Kind("author_bibliography", lambda source: source.archive.authors,
+         lambda source, name: routes.author_bibliography(source.archive.authors[name].slug),
+         documents.read_author_bibliography, documents.bibliography, document=True),
+    Kind("venue_year", venue_year_keys, venue_year_route, read_venue_year, venue_year_view),
+    Kind("venue_feed", venue_years, lambda source, key: routes.venue_feed(*key),
+         documents.read_venue_feed, documents.feed, document=True),
+    Kind("venue_bibliography", venue_years, lambda source, key: routes.venue_bibliography(*key),
+         documents.read_venue_bibliography, documents.bibliography, document=True),
+)
+KIND = {kind.name: kind for kind in KINDS}
+
+
+class Pages:
+    """The pages of a site over one archive: each one's path, inputs, fingerprint and the
+    variables its template sees (or, for a document, its bytes)."""
+
+    def __init__(self, archive: Archive, config: Config):
+        self.archive = archive
+        self.config = config
+        self.source = Source(archive, config)
+        self.present = Present(config)
+        self.site = self.present.site
+
+    def pages(self) -> Iterator[Page]:
+        """Every page of the site, each with its kind and output path."""
+        for kind in KINDS:
+            for key in kind.keys(self.source):
+                yield Page(kind.name, key, kind.route(self.source, key))
+
+    def inputs(self, page: Page) -> tuple:
+        return KIND[page.kind].read(self.source, page.key)
+
+    def plan(self, site: str, templates: dict[str, str]) -> tuple[list[Page], dict[str, str]]:
+        """Every page, and each one's fingerprint by path: the digest of the site's settings
+        and code (`site`), its kind's template (with the ones it uses; a document has none)
+        and its inputs. (Fingerprints are compared path by path, so the path need not be in
+        them.) Kind by kind, in one pass: planning visits every page of the archive at
+        each build."""
+        pages, fingerprints = [], {}
+        source = self.source
+        for kind in KINDS:
+            name, route, read, salt = kind.name, kind.route, kind.read, _kind_fingerprint(kind, site, templates)
+            for key in kind.keys(source):
+                path = route(source, key)
+                pages.append(Page(name, key, path))
+                fingerprints[path] = inputs_digest(read(source, key), salt)
+        return pages, fingerprints
+
+    def view(self, page: Page) -> View | bytes:
+        return KIND[page.kind].view(self.inputs(page), self.present)
+
+    def context(self, page: Page) -> dict[str, Any]:
+        """The template variables of a page."""
+        return {"page": self.view(page), "site": self.site, "path": page.path, "root": self.root(page),
+                "canonical": routes.absolute(self.config.base_url, page.path)}
+
+    def root(self, page: Page) -> str:
+        """The 404 page is served at any depth, so it links from the site's root path."""
+        if page.kind == "not_found":
+            return urlsplit(self.config.base_url).path.rstrip("/") + "/"
+        return page.root
+
+
+def _kind_fingerprint(kind: Kind, site: str, templates: dict[str, str]) -> str:
+    """What every page of `kind` depends on besides its inputs."""
+    return digest_of(site, kind.name, templates.get(kind.template, ""))
+
+
+def templates() -> list[str]:
+    """The templates that pages are rendered with, one per kind that is no document."""
+    return [kind.template for kind in KINDS if not kind.document]
+
+
+def document_kinds() -> list[str]:
+    return [kind.name for kind in KINDS if kind.document]
+
+
+class PageRenderer:
+    """Renders every page: documents by their kind's code, the others with `renderer`
+    (`render.Renderer`: the theme's templates)."""
+
+    def __init__(self, renderer: Renderer, pages: Pages):
+        self.renderer = renderer
+        self.pages = pages
+
+    def order(self, pages: Sequence[Page]) -> list[Page]:
+        return self.renderer.order(pages)
+
+    def render(self, page: Page) -> bytes:
+        if KIND[page.kind].document:
+            return self.pages.view(page)
+        return self.renderer.render(page)
