@@ -19,7 +19,7 @@ import jinja2
 from jinja2 import meta
 
 from .config import Config
-from .themes import Asset, Vendor
+from .themes import FRAME, Asset, Vendor
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -43,8 +43,10 @@ def code_fingerprint() -> str:
 
 def template_fingerprints(env: jinja2.Environment, templates: Iterable[str]) -> dict[str, str]:
     """Per template, its source and the sources of every template it extends, includes
-    or imports: editing one template re-renders only the pages that use it."""
-    return {name: digest_of(sorted(_template_sources(env, name, {}).items())) for name in templates}
+    or imports, and of the frame the renderer gives every page (`themes.FRAME`): editing
+    one template re-renders only the pages that use it."""
+    return {name: digest_of(sorted(_template_sources(env, name, _template_sources(env, FRAME, {})).items()))
+            for name in templates}
 
 
 def _template_sources(env: jinja2.Environment, name: str, found: dict[str, str]) -> dict[str, str]:

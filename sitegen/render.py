@@ -7,63 +7,33 @@ import functools
 import traceback
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Hashable, Mapping, Sequence
 
 import jinja2
-from jinja2.compiler import CodeGenerator
-from markupsafe import Markup, _escape_inner, escape  # _escape_inner: the escaping without the Markup
+from markupsafe import Markup
 
 from .errors import BuildError
 from .plural import noun, plural
 from .routes import Page
-from .themes import Asset, ExtraAssets, Theme, Vendor
+from .themes import FRAME, Asset, ExtraAssets, Theme, Vendor
 from .kinds import Pages
 
 
 FRAGMENT_CACHE_LIMIT = 100_000  # cached macro outputs per process before the cache starts over
 
 
-class _OutputCompiler(CodeGenerator):
-    """Compiles each autoescaped `{{ … }}` to `environment.escape_output(…)` instead of
-    markupsafe's `escape(…)`, which wraps every value in a new Markup."""
-
-    def _output_child_pre(self, node, frame, finalize) -> None:
-        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
-            return super()._output_child_pre(node, frame, finalize)
-        self.write("environment.escape_output(")
-        if finalize.src is not None:
-            self.write(finalize.src)
-
-
-class _DirectCalls(jinja2.runtime.Context):
-    """Calls sitegen's own template functions (`asset`, `cached_macro`) directly: Jinja's
-    `Context.call` looks for decorators asking for the context on every call, and an
-    archive's pages make millions of such calls."""
-
-    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        if id(__obj) in __self.environment.direct_functions:
-            kwargs.pop("_block_vars", None)
-            kwargs.pop("_loop_vars", None)
-            return __obj(*args, **kwargs)
-        return super().call(__obj, *args, **kwargs)
-
-
 class ViewEnvironment(jinja2.Environment):
     """Views are dicts: look keys up first, sparing Jinja an AttributeError per `page.x`.
-    Output is escaped a little faster (a page has a hundred `{{ … }}`)."""
 
-    code_generator_class = _OutputCompiler
-    context_class = _DirectCalls
+    Only Jinja's public API is overridden here (`getattr`, `make_globals`, `get_template`):
+    no compiler or context hooks, which a minor release of Jinja may change. Every
+    `{{ … }}` costs a MarkupSafe `escape` and a new Markup, so speed comes from the
+    templates writing fewer of them: what many pages show alike is rendered once
+    (`Renderer.cached_macros`, `Frame`)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._loaded: dict[tuple[str, str | None], jinja2.Template] = {}
-        self.direct_functions: set[int] = set()  # ids of `add_function`'s functions, alive in `globals`
-
-    def add_function(self, name: str, function: Callable[..., Any]) -> None:
-        """A function templates call by `name`, which needs no context (see `_DirectCalls`)."""
-        self.globals[name] = function
-        self.direct_functions.add(id(function))
 
     def make_globals(self, d):
         """A template's globals as one plain dict, not Jinja's ChainMap over the environment's:
@@ -71,20 +41,6 @@ class ViewEnvironment(jinja2.Environment):
         ChainMap makes both slow. So globals are set before the first template is loaded
         (Jinja asks as much), as `environment` and `Renderer` do."""
         return {**self.globals, **(d or {})}
-
-    @staticmethod
-    def escape_output(value: Any) -> str:
-        """What `{{ value }}` writes: the page is joined from these, so plain text
-        escaped is as good as Markup, Markup (fragments, HTML views) goes as it is, and
-        a number (a count: an author page shows dozens) has nothing to escape."""
-        kind = type(value)
-        if kind is str:
-            return _escape_inner(value)
-        if kind is Markup:
-            return value
-        if kind is int:
-            return str(value)
-        return escape(value)
 
     def get_template(self, name, parent=None, globals=None) -> jinja2.Template:
         """Each template looked up once: a page asks for two or three (its parent, the
@@ -119,7 +75,7 @@ def environment(theme: Theme, assets: Mapping[str, Asset], vendor: Vendor,
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    env.add_function("asset", lambda name: _asset_path(assets, name))
+    env.globals["asset"] = lambda name: _asset_path(assets, name)
     env.globals["katex"] = vendor.katex
     env.globals["lunr"] = vendor.lunr
     env.globals["extra_css"] = extra.css
@@ -128,7 +84,16 @@ def environment(theme: Theme, assets: Mapping[str, Asset], vendor: Vendor,
     env.filters["isodate"] = lambda value: value.isoformat()
     env.filters["plural"] = plural  # {{ count | plural("entry") }}: "1 entry", "2 entries"
     env.filters["noun"] = noun  # the noun alone, where the count is set apart
+    env.filters["with_ends"] = with_ends
     return env
+
+
+def with_ends(items: Sequence[Any]) -> list[tuple[Any, bool, bool]]:
+    """Each item with whether it is the first and the last: `{% for author, first, last
+    in page.authors | with_ends %}` tells what `loop.first` and `loop.last` tell, without
+    Jinja's loop object, which costs more than the entries of a short list."""
+    last = len(items) - 1
+    return [(item, index == 0, index == last) for index, item in enumerate(items)]
 
 
 def _asset_path(assets: Mapping[str, Asset], name: str) -> str:
@@ -153,23 +118,36 @@ class Renderer:
         self.env = env
         self._templates: dict[str, jinja2.Template] = {}
         self._fragments: dict[tuple, Markup] = {}
+        self._frames: dict[str, Frame] = {}
         self._root = ""
-        env.add_function("cached_macro", self.cached_macro)
+        self._kind = ""
+        env.globals["cached_macro"] = self.cached_macro
+        env.globals["cached_macros"] = self.cached_macros
 
-    def cached_macro(self, name: str, item: Mapping[str, Any], *args: Any) -> Markup:
-        """`_macros.html`'s macro `name` for a view with an `id`, rendered once per arguments.
+    def cached_macro(self, macro: Any, item: Mapping[str, Any], *args: Any) -> Markup:
+        """`macro` (a macro, or the name of one in `_macros.html`) called with `item` and
+        `args`, rendered once per arguments and reused (see `cached_macros`)."""
+        return self.cached_macros(macro, (item,), *args)
 
-        A paper is listed on its day, categories and every author's page; its entry is the
-        same on all pages at the same depth, so it is rendered once and reused.
-        """
-        key = (name, item["id"], *args)
-        fragment = self._fragments.get(key)
-        if fragment is None:
-            if len(self._fragments) >= FRAGMENT_CACHE_LIMIT:
-                self._fragments.clear()
-            macro = getattr(self.env.get_template("_macros.html").module, name)
-            fragment = self._fragments[key] = macro(item, *args)
-        return fragment
+    def cached_macros(self, macro: Any, items: Sequence[Mapping[str, Any]], *args: Any) -> Markup:
+        """`macro` called with each of `items` and `args`, joined: each entry rendered once
+        per depth and reused. A paper is listed on its day, categories and every author's
+        page, and a co-author on the page of each member of a team; its entry is the same
+        on all pages at one depth. One call and one `{{ … }}` for a whole list: a call and
+        a Markup per entry would cost as much as writing the entry out."""
+        if isinstance(macro, str):
+            macro = getattr(self.env.get_template("_macros.html").module, macro)
+        scope = (self._kind, macro.name, *args)  # a macro is known by its name within a page kind
+        fragments = []
+        for item in items:
+            key = (scope, _fragment_key(item))
+            fragment = self._fragments.get(key)
+            if fragment is None:
+                if len(self._fragments) >= FRAGMENT_CACHE_LIMIT:
+                    self._fragments.clear()
+                fragment = self._fragments[key] = macro(item, *args)
+            fragments.append(fragment)
+        return Markup("".join(fragments))  # each fragment is Markup
 
     def order(self, pages: Sequence[Page]) -> list[Page]:
         """`pages` in the order that renders fastest: by depth, as the cached fragments are
@@ -184,8 +162,10 @@ class Renderer:
             self._fragments.clear()
             self._root = page.root
         try:
-            template = self._template(page.kind)
-            return template.render(self.views.context(page)).encode("utf-8")
+            self._kind = page.kind
+            context = self.views.context(page)
+            frame = self._frame(context["site"], context["root"])
+            return self._template(page.kind).render(context, frame=frame).encode("utf-8")
         except jinja2.TemplateSyntaxError as exc:
             raise BuildError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message} "
                              f"(rendering {page.path})") from None
@@ -197,10 +177,49 @@ class Renderer:
             raise BuildError(f"{_template_location(exc) or 'template'}: {type(exc).__name__}: {exc} "
                              f"(rendering {page.path})") from None
 
+    def _frame(self, site: Any, root: str) -> Frame:
+        """(`site` is the same on every page: the settings.)"""
+        frame = self._frames.get(root)
+        if frame is None:
+            frame = self._frames[root] = Frame(self.env, site, root)
+        return frame
+
     def _template(self, kind: str) -> jinja2.Template:
         if kind not in self._templates:
             self._templates[kind] = self.env.get_template(f"{kind}.html")
         return self._templates[kind]
+
+
+class Frame:
+    """What base.html writes alike on every page at one depth (links, scripts, extra
+    links, header): `frame.header` is the macro `header(site, root)` of `_frame.html`,
+    rendered on first use and kept. A page writes four such fragments instead of some
+    twenty `{{ … }}` and three `asset` calls, each a Markup made and escaped."""
+
+    def __init__(self, env: jinja2.Environment, site: Any, root: str):
+        self._env = env
+        self._site = site
+        self._root = root
+
+    def __getattr__(self, name: str) -> Markup:  # called only for a part not rendered yet
+        if name.startswith("_"):
+            raise AttributeError(name)
+        module = self._env.get_template(FRAME).module
+        if not hasattr(module, name):
+            raise jinja2.TemplateRuntimeError(f"{FRAME} has no macro '{name}' (for frame.{name})")
+        fragment = getattr(module, name)(self._site, self._root)
+        setattr(self, name, fragment)
+        return fragment
+
+
+def _fragment_key(item: Mapping[str, Any]) -> Hashable:
+    """What a cached entry depends on: a paper item its id (and, on an author's page, the
+    author it names after the cut list, `featured`); a link (an author or category, with
+    a count) all its fields."""
+    if "id" not in item:
+        return tuple(item.items())
+    featured = item.get("featured")
+    return item["id"] if featured is None else (item["id"], featured["name"])
 
 
 def _template_location(exc: BaseException) -> str | None:

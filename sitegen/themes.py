@@ -17,6 +17,8 @@ from .config import Config
 from .errors import BuildError, UsageError
 from .resources import DEFAULT_THEME, NODE_MODULES, missing
 
+FRAME = "_frame.html"  # the parts of base.html the renderer gives every page, rendered once per depth
+
 
 @dataclass(frozen=True)
 class Theme:

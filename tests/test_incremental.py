@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SITE_CONTENT, make_config, quiet_build
-from sitegen import build, cache, folders, publish, reader
+from sitegen import build, cache, folders, kinds, publish, reader
 from sitegen.errors import BuildError
 
 DAY = Path("cs.CV/2022/09/20220929.md")  # the fixture day that holds most papers
@@ -87,18 +87,34 @@ def test_deleting_a_digest_removes_exactly_its_pages(tmp_path: Path, content: Pa
     assert not (config.output_path / "days/2022/09/29.html").exists()
 
 
-def test_editing_one_template_renders_only_the_pages_that_use_it(tmp_path: Path, content: Path):
+def build_then_edit(tmp_path: Path, content: Path, name: str, old: str, new: str) -> tuple:
+    """A build with the theme `mine` empty, then one with the default template `name` in
+    it, `old` replaced by `new`: the configuration and both results."""
     themes = tmp_path / "themes"
     config = make_config(tmp_path / "site", content=content, theme="mine", themes_dir=str(themes))
     (themes / "mine" / "templates").mkdir(parents=True)
     first = quiet_build(config)
-    day = (Path(__file__).parent.parent / "themes/default/templates/day.html").read_text(encoding="utf-8")
-    (themes / "mine" / "templates" / "day.html").write_text(day.replace("<h1>", '<h1 class="edited">'))
-    second = quiet_build(config)
+    default = (Path(__file__).parent.parent / "themes" / "default" / "templates" / name).read_text(encoding="utf-8")
+    (themes / "mine" / "templates" / name).write_text(default.replace(old, new))
+    return config, first, quiet_build(config)
+
+
+def test_editing_one_template_renders_only_the_pages_that_use_it(tmp_path: Path, content: Path):
+    config, first, second = build_then_edit(tmp_path, content, "day.html", "<h1>", '<h1 class="edited">')
     assert second.rendered == first.pages["day"]
     output = snapshot(config.output_path)
     assert b'class="edited"' in output["days/2022/09/29.html"]
-    assert output == clean_build(tmp_path, content, theme="mine", themes_dir=str(themes))
+    assert output == clean_build(tmp_path, content, theme="mine", themes_dir=str(tmp_path / "themes"))
+
+
+def test_editing_the_frame_renders_every_page_again(tmp_path: Path, content: Path):
+    """`_frame.html` is used by no template's `extends`, `include` or `import`: the
+    renderer gives its parts to every page as `frame`."""
+    config, first, second = build_then_edit(tmp_path, content, "_frame.html", ">Latest<", ">Newest<")
+    assert second.rendered == sum(count for kind, count in first.pages.items() if not kinds.KIND[kind].document)
+    output = snapshot(config.output_path)
+    assert b">Newest<" in output["days/2022/09/29.html"]
+    assert output == clean_build(tmp_path, content, theme="mine", themes_dir=str(tmp_path / "themes"))
 
 
 def test_a_build_that_fails_halfway_leaves_the_next_one_correct(tmp_path: Path, content: Path, monkeypatch):

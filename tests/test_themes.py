@@ -270,3 +270,21 @@ def test_an_extra_file_with_the_default_theme_alone_asks_for_a_theme_of_the_site
     assert code == EXIT_USAGE
     assert printed.strip() == ("error: extra_css: 'custom.css' is not a static file of the theme (the default theme "
                                "has none: set `theme: mine` and put it in themes/mine/static/custom.css)")
+
+
+# --- themes written for an earlier sitegen ------------------------------------------------
+
+# `_macros.html` and `base.html` as sitegen 0.2 shipped them, which themes copied to edit.
+THEME_0_2 = Path(__file__).parent / "fixtures" / "theme-0.2" / "templates"
+
+
+def html_pages(output: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(output)): path.read_bytes() for path in sorted(output.rglob("*.html"))}
+
+
+@pytest.mark.parametrize("names", [["_macros.html"], ["base.html"], ["_macros.html", "base.html"]])
+def test_a_theme_holding_sitegen_0_2s_templates_builds_the_same_pages(tmp_path: Path, built_site: Path, names):
+    make_theme(tmp_path, {f"templates/{name}": (THEME_0_2 / name).read_text(encoding="utf-8") for name in names})
+    config = make_config(tmp_path, theme="mine", themes_dir=str(tmp_path / "themes"))
+    quiet_build(config)
+    assert html_pages(config.output_path) == html_pages(built_site)
