@@ -456,7 +456,7 @@ def capped_digest(day: str, numbers: range, chooser) -> str:
     month = day[2:4] + day[5:7]
     entries = []
     for number in numbers:
-        title = " ".join(zipf_words(chooser, chooser.randint(3, 8))).title()
+        title = " ".join(chooser.sample(COMMON + RARE, chooser.randint(3, 8))).title()
         summary = " ".join(zipf_words(chooser, chooser.randint(10, 60))) + "."
         author = f"{chooser.choice(['Ann', 'Bo', 'Cy', 'Di'])} {chooser.choice(['Lee', 'Ng', 'Roe', 'Sato'])}"
         entries.append(f"""### {title}

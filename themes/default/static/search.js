@@ -516,10 +516,10 @@
   }
 
   // Whether the `n` best of `results` (scored without the `open` tails) are the whole
-  // index's `n` best, in order, as a threshold algorithm decides: a document gains at most
-  // the bound of each open tail of its tier whose head lacks it. They are if each of them
-  // gains nothing (its score is exact) and no other document, seen or not, could reach the
-  // n-th score (a tie counts as reaching it).
+  // index's `n` best, in order, as a threshold algorithm decides: a document's score is at
+  // least what it has and at most that plus the bound of each open tail of its tier whose
+  // head lacks it. They are if none of them could reach the score of the one before it, and
+  // no other document, seen or not, could reach the n-th's (a tie counts as reaching).
   function provenBest(open, results, n) {
     if (!open.length) return true;
     var top = best(results, n);
@@ -531,16 +531,22 @@
       });
       return most;
     }
-    var last = top[n - 1].score;
-    if (top.some(function (result) { return gain(result.ref) > 0; })) return false;
-    var inTop = new Set(top.map(function (result) { return result.ref; }));
-    if (results.some(function (result) { return !inTop.has(result.ref) && result.score + gain(result.ref) >= last; })) {
-      return false;
+    // a document with nothing to gain has its exact score, and ranks among equals as it will;
+    // the margin covers floating point sums in other orders
+    function couldReach(result, score) {
+      var most = gain(result.ref);
+      return most > 0 && result.score + most >= score * (1 - 1e-12);
     }
+    var last = top[n - 1].score;
+    for (var i = 1; i < n; i++) {
+      if (couldReach(top[i], top[i - 1].score)) return false;
+    }
+    var inTop = new Set(top.map(function (result) { return result.ref; }));
+    if (results.some(function (result) { return !inTop.has(result.ref) && couldReach(result, last); })) return false;
     return state.manifest.tiers.every(function (tier) { // a document no loaded posting holds
       var most = 0;
       open.forEach(function (tail) { if (tail.tier === tier) most += tail.gain; });
-      return most < last;
+      return most < last * (1 - 1e-12);
     });
   }
 
