@@ -6,8 +6,10 @@
 // query loads only the shards that hold its terms, in every tier, weighs their term counts
 // with lunr's BM25 over the whole archive (totals in the manifest) and scores them as lunr
 // does, so the scores equal those of one lunr index of the archive. lunr.js gives the
-// stemmer. Display records come in small chunks (search/<tier>/docs/N.js) for the results
-// shown. Filters (`year:`, `category:`, `venue:`) are declared in sitegen/search.py; the
+// stemmer. A very common term's postings past its best in a field (its tail) are in a file
+// of their own (search/<tier>/tails/), loaded first when its bounds cannot prove that the
+// first page is exact without them, and else after it, for the count. Display records come
+// in small chunks (search/<tier>/docs/N.js) for the results shown. Filters (`year:`, `category:`, `venue:`) are declared in sitegen/search.py; the
 // manifest describes them, and this file reads a filter's value by its kind alone.
 (function () {
   "use strict";
