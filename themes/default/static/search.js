@@ -816,6 +816,8 @@
     return loadDirectory(query).then(function () {
       return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript));
     }).then(function () {
+      return loadTails(openTails(query)); // the newest papers with a common word are mostly in its tail
+    }).then(function () {
       var holding = documentsByTerm(query);
       var candidates = run(query).filter(function (result) {
         return required.every(function (term) { return holding[term] && holding[term].has(result.ref); });
