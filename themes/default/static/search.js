@@ -9,8 +9,9 @@
 // stemmer. A very common term's postings past its best in a field (its tail) are in a file
 // of their own (search/<tier>/tails/), loaded first when its bounds cannot prove that the
 // first page is exact without them, and else after it, for the count. Display records come
-// in small chunks (search/<tier>/docs/N.js) for the results shown. Filters (`year:`, `category:`, `venue:`) are declared in sitegen/search.py; the
-// manifest describes them, and this file reads a filter's value by its kind alone.
+// in small chunks (search/<tier>/docs/N.js) for the results shown. Filters (`year:`,
+// `category:`, `venue:`) are declared in sitegen/search.py; the manifest describes them,
+// and this file reads a filter's value by its kind alone.
 (function () {
   "use strict";
 
