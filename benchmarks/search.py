@@ -14,7 +14,9 @@ cache), then prints
   build) and size; Pagefind's indexing time and peak memory;
 - per query and engine: every byte the page loaded from opening it to the results
   (page, scripts, styles, index data; raw, and gzipped as a host would send it: each
-  file compressed on its own, Pagefind's already compressed files as they are), the time
+  file compressed on its own, Pagefind's already compressed files as they are), and of
+  them, gzipped, those loaded when the first results were shown (`first`: sitegen loads
+  the tails of common words it needs only for the count after them), the time
   from submitting the query to its first results being shown (in the page: sitegen's
   `data-search-shown` mark, once its first 5 results are rendered, or `data-search-done`
   for a message instead; Pagefind's search and the data of its first 5 results, what its
@@ -112,10 +114,14 @@ SITEGEN_MEASURE = """async (text) => {
   const before = marks();
   const started = performance.now();
   let ms = null;
+  let firstUrls = null;
   const done = new Promise((resolve) => {
     const observer = new MutationObserver(() => {
       const now = marks();
-      if (ms === null && (now[0] !== before[0] || now[1] !== before[1])) ms = performance.now() - started;
+      if (ms === null && (now[0] !== before[0] || now[1] !== before[1])) {
+        ms = performance.now() - started;
+        firstUrls = [location.href, ...performance.getEntriesByType('resource').map((entry) => entry.name)];
+      }
       if (now[1] !== before[1]) { observer.disconnect(); resolve(); }
     });
     observer.observe(document.body, { attributes: true, attributeFilter: ['data-search-shown', 'data-search-done'] });
@@ -125,6 +131,7 @@ SITEGEN_MEASURE = """async (text) => {
   await done;
   return {
     ms: ms,
+    firstUrls: firstUrls,
     status: status.textContent,
     ids: Array.from(document.querySelectorAll('#search-results .paper-item a.paper-title'))
       .map((a) => (a.getAttribute('href').match(/papers\\/(.+)\\.html$/) || [])[1]),
@@ -249,14 +256,22 @@ def _measure_one(browser, root: str, output: Path, engine: str, query: Query) ->
         found = page.evaluate(PAGEFIND_MEASURE, [query.text, PAGEFIND_SHOWN])
     page.wait_for_load_state("networkidle")  # what the results still ask for (KaTeX for math) counts too
     context.close()
-    paths = [output / unquote(urlparse(url).path).lstrip("/") for url in loaded if url.startswith(root)]
-    paths = [path / "index.html" if path.is_dir() else path for path in paths]
+    paths = local_paths(output, root, loaded)
+    # what was loaded when the first results were shown (Pagefind: all, as it shows them last)
+    first = local_paths(output, root, set(found.get("firstUrls") or loaded))
     return {
         "query": query.text, "ms": found["ms"], "files": len(paths),
         "bytes": sum(path.stat().st_size for path in paths), "gzip_bytes": sum(map(sent_bytes, paths)),
+        "first_gzip_bytes": sum(map(sent_bytes, first)),
         "status": found["status"], "rank": _rank(query, found), "known": query.paper is not None,
         "first": bool(found["ids"]) and found["ids"][0] == query.paper, "problems": problems,
     }
+
+
+def local_paths(output: Path, root: str, urls) -> list[Path]:
+    """The files of `output` that URLs under `root` name."""
+    paths = [output / unquote(urlparse(url).path).lstrip("/") for url in urls if url.startswith(root)]
+    return [path / "index.html" if path.is_dir() else path for path in paths]
 
 
 def _rank(query: Query, found: dict) -> str:
@@ -275,6 +290,7 @@ def summary(rows: list[dict]) -> dict:
     return {
         "queries": len(rows), "known": len(known), "first": sum(row["first"] for row in known),
         "median_gzip": statistics.median(row["gzip_bytes"] for row in rows),
+        "median_first_gzip": statistics.median(row["first_gzip_bytes"] for row in rows),
         "p90_gzip": percentile([row["gzip_bytes"] for row in rows], 90),
         "median_bytes": statistics.median(row["bytes"] for row in rows),
         "median_ms": statistics.median(row["ms"] for row in rows),
@@ -339,24 +355,24 @@ def run_archive(corpus: Path, years: int, work: Path) -> dict:
 # --- report -----------------------------------------------------------------------------
 
 def query_lines(engine: str, rows: list[dict]) -> list[str]:
-    lines = [f"{engine:<10}{'query':<58} {'KB':>7} {'gz KB':>6} {'files':>5} {'ms':>7}  rank / status"]
+    lines = [f"{engine:<10}{'query':<58} {'KB':>7} {'gz KB':>6} {'first':>6} {'files':>5} {'ms':>7}  rank / status"]
     for row in rows:
         text = row["query"] if len(row["query"]) <= 57 else row["query"][:56] + "…"
         note = row["rank"] or row["status"].split(" found")[0]
         if row["problems"]:
             note += f"  PROBLEMS: {row['problems']}"
         lines.append(f"{'':<10}{text:<58} {row['bytes'] / 1e3:7.1f} {row['gzip_bytes'] / 1e3:6.1f} "
-                     f"{row['files']:>5} {row['ms']:7.1f}  {note}")
+                     f"{row['first_gzip_bytes'] / 1e3:6.1f} {row['files']:>5} {row['ms']:7.1f}  {note}")
     return lines
 
 
 def summary_table(engines: dict[str, list[dict]]) -> list[str]:
-    lines = [f"{'engine':<10} {'known first':>12} {'median gz KB':>13} {'p90 gz KB':>10} {'median KB':>10} "
+    lines = [f"{'engine':<10} {'known first':>12} {'median gz KB':>13} {'first gz KB':>12} {'p90 gz KB':>10} {'median KB':>10} "
              f"{'median ms':>10} {'p90 ms':>8}"]
     for engine, rows in engines.items():
         s = summary(rows)
         lines.append(f"{engine:<10} {s['first']:>5} of {s['known']:<4} {s['median_gzip'] / 1e3:13.1f} "
-                     f"{s['p90_gzip'] / 1e3:10.1f} {s['median_bytes'] / 1e3:10.1f} {s['median_ms']:10.1f} "
+                     f"{s['median_first_gzip'] / 1e3:12.1f} {s['p90_gzip'] / 1e3:10.1f} {s['median_bytes'] / 1e3:10.1f} {s['median_ms']:10.1f} "
                      f"{s['p90_ms']:8.1f}")
     if len(engines) == 2:
         (a, rows_a), (b, rows_b) = engines.items()

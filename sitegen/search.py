@@ -16,8 +16,9 @@ Within a tier, documents are numbered oldest year first, then by primary categor
 year filter, and a category filter for the category's own papers, is a check against a
 few ranges of document numbers; the papers cross-listed to a category, or accepted at a
 venue, come in a file per category or venue. Each filter is declared once, in `FILTERS`,
-and the manifest tells search.js what it needs of them. Very common terms keep only their
-`MAX_POSTINGS` best-weighted postings per field.
+and the manifest tells search.js what it needs of them. Very common terms keep their
+`MAX_POSTINGS` best-weighted postings per field in the shard and the rest in a file of
+their own, with a bound on the rest's weights (see `Weights.shard_files`).
 """
 
 from __future__ import annotations
@@ -372,7 +373,8 @@ def _made_files(name: str, papers: Sequence[Paper], weights: "Weights", plan: li
     for pages in directory:
         yield from pages
     with collector_paused():
-        yield from maybe_forked_map(lambda numbered: weights.shard_file(name, *numbered), list(enumerate(plan)), jobs)
+        for files in maybe_forked_map(lambda numbered: weights.shard_files(name, *numbered), list(enumerate(plan)), jobs):
+            yield from files
     del weights
     chunks = range(0, len(papers), DOCS_PER_CHUNK)
     batches = [chunks[start:start + 1000] for start in range(0, len(chunks), 1000)]
@@ -480,7 +482,8 @@ def _tokenize(papers: Sequence[Paper], numbers: range) -> tuple[Postings, dict[s
 
 
 class Weights:
-    """Each term's postings as a shard carries them, the best MAX_POSTINGS per field."""
+    """Each term's postings as a shard carries them (the best MAX_POSTINGS per field) and
+    as its tail file does (the rest)."""
 
     def __init__(self, postings: Packed, lengths: Mapping[str, list[int]]):
         # term -> [documents with it (over fields, as lunr counts), postings kept, (field, postings), …]
@@ -505,47 +508,91 @@ class Weights:
         """About how many bytes the term takes in a shard."""
         return len(term) + 10 + 10 * self.term_fields[term][1]
 
-    def shard_file(self, name: str, number: int, terms: Sequence[str]) -> SearchFile:
-        """A shard: entries `[term, documents with it, field, postings, field, postings, …]`.
+    def shard_files(self, name: str, number: int, terms: Sequence[str]) -> list[SearchFile]:
+        """A shard, then the tail of each of its capped terms.
 
+        A shard holds entries `[term, documents with it, field, postings, field, postings,
+        …]`, and a capped term's entry ends with its bounds, `[field, frontier, …]`.
         `field` is the field's position in FIELDS; `postings` is `[document, term count,
         field length, …]` with each document number given as the gap from the one before.
         search.js turns the counts into lunr's weights over the whole archive (the number of
         documents and the average field lengths are in the manifest), so a tier's shards
         stay the same when other tiers change.
+
+        A term in more than MAX_POSTINGS documents of a field keeps its best-weighted ones
+        there (its head); the rest (its tail) are in `search/<tier>/tails/<shard>-<entry
+        position>.js`, `[field, postings, …]`, loaded only when a query needs them. The
+        frontier is `[term count, field length, …]`: the tail's pairs no other tail posting
+        beats on both (more occurrences, shorter field). A weight grows with the count and
+        falls with the length whatever the archive's totals, so the best of the frontier's
+        weights bounds every tail posting's weight: search.js can tell from the heads alone
+        whether the tails could change a query's best results.
         """
-        entries = []
-        for term in terms:
+        entries, tails = [], []
+        for position, term in enumerate(terms):
             with_term, _, *fields = self.term_fields[term]
             entry: list = [term, with_term]
+            tail: list = []
+            bounds: list = []
             for field, packed in fields:
-                entry += [FIELD_POSITIONS[field], self._postings(field, packed, with_term)]
+                head, rest = self._postings(field, packed, with_term)
+                entry += [FIELD_POSITIONS[field], _flat(head)]
+                if rest:
+                    tail += [FIELD_POSITIONS[field], _flat(rest)]
+                    bounds += [FIELD_POSITIONS[field], _frontier(rest)]
+            if tail:
+                entry.append(bounds)
+                key = f"{name}/{number}-{position}"
+                tails.append(SearchFile(f"search/{name}/tails/{number}-{position}.js", _script("addTail", key, tail)))
             entries.append(entry)
-        return SearchFile(f"search/{name}/shards/{number}.js", _script("addShard", f"{name}/{number}", entries))
+        return [SearchFile(f"search/{name}/shards/{number}.js", _script("addShard", f"{name}/{number}", entries)),
+                *tails]
 
-    def _postings(self, field: str, packed: bytes, with_term: int) -> list[int]:
-        """A term's postings in a field as a shard has them: at most MAX_POSTINGS, the ones
-        lunr weighs highest (within the tier: a term's idf and a field's boost are the same
-        for all of them, so the order is the one the whole archive's weights give, but for
-        the average field length)."""
+    def _postings(self, field: str, packed: bytes, with_term: int) -> tuple[list[tuple], list[tuple]]:
+        """A term's postings in a field, (document, term count, field length) each: at most
+        MAX_POSTINGS, the ones lunr weighs highest, and the rest (within the tier: a term's
+        idf and a field's boost are the same for all of them, so the order is the one the
+        whole archive's weights give, but for the average field length: the tail's frontier
+        bounds it whatever that is). Both in document order."""
         field_lengths = self.lengths[field]
         if len(packed) == ONE_POSTING.size:  # most terms: a name, a phrase, an id
             document, count = ONE_POSTING.unpack(packed)
-            return [document, count, field_lengths[document]]
+            return [(document, count, field_lengths[document])], []
         entry = array("i")
         entry.frombytes(packed)
         documents, counts = entry[0::2].tolist(), entry[1::2].tolist()
-        if len(documents) > MAX_POSTINGS:
-            ranks = lunr_ranks(counts, [field_lengths[number] for number in documents], self.averages[field],
-                               with_term, self.documents, FIELDS[field])
-            # the best, earlier documents first among equals
-            best = sorted(sorted(range(len(documents)), key=ranks.__getitem__, reverse=True)[:MAX_POSTINGS])
-            documents, counts = [documents[i] for i in best], [counts[i] for i in best]
-        flat = [0] * (3 * len(documents))
-        flat[0::3] = [b - a for a, b in zip([0, *documents], documents)]
-        flat[1::3] = counts
-        flat[2::3] = [field_lengths[number] for number in documents]
-        return flat
+        lengths = [field_lengths[number] for number in documents]
+        postings = list(zip(documents, counts, lengths))
+        if len(documents) <= MAX_POSTINGS:
+            return postings, []
+        ranks = lunr_ranks(counts, lengths, self.averages[field], with_term, self.documents, FIELDS[field])
+        # the best, earlier documents first among equals
+        best = set(sorted(range(len(documents)), key=ranks.__getitem__, reverse=True)[:MAX_POSTINGS])
+        return ([posting for i, posting in enumerate(postings) if i in best],
+                [posting for i, posting in enumerate(postings) if i not in best])
+
+
+def _flat(postings: Sequence[tuple[int, int, int]]) -> list[int]:
+    """(document, count, length) postings in document order as `[gap, count, length, …]`."""
+    documents, counts, lengths = zip(*postings)
+    flat = [0] * (3 * len(documents))
+    flat[0::3] = [b - a for a, b in zip([0, *documents], documents)]
+    flat[1::3] = counts
+    flat[2::3] = lengths
+    return flat
+
+
+def _frontier(postings: Iterable[tuple[int, int, int]]) -> list[int]:
+    """`[count, length, …]`: the (count, length) pairs of `postings` that no other beats
+    with a higher count and a length no longer (or a shorter length and a count no lower),
+    by count, highest first."""
+    frontier: list[int] = []
+    shortest = None
+    for count, length in sorted({(count, length) for _, count, length in postings}, key=lambda p: (-p[0], p[1])):
+        if shortest is None or length < shortest:
+            frontier += (count, length)
+            shortest = length
+    return frontier
 
 
 def _plan_shards(weights: Weights) -> list[list[str]]:

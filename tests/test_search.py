@@ -87,20 +87,30 @@ def search_files(archive) -> dict[str, object]:
     return found
 
 
-def shard_postings(files: dict[str, object]) -> dict[tuple[str, str, int], float]:
-    """(term, field, document) -> weight, from the shards as search.js weighs them: BM25
-    over the manifest's document count and field lengths, documents with a term summed
-    over the tiers."""
+def head_lists(entry: list) -> list[tuple[int, list[int]]]:
+    """A shard entry's (field position, postings) pairs; a capped term's bounds are left out."""
+    return list(zip(entry[2:len(entry) - 1:2], entry[3::2]))
+
+
+def tail_lists(tail: list) -> list[tuple[int, list[int]]]:
+    return list(zip(tail[0::2], tail[1::2]))
+
+
+def shard_postings(files: dict[str, object], with_tails: bool = True) -> dict[tuple[str, str, int], float]:
+    """(term, field, document) -> weight, from the shards (and the tails of capped terms,
+    unless `with_tails` is false) as search.js weighs them: BM25 over the manifest's
+    document count and field lengths, documents with a term summed over the tiers."""
     manifest = files["search/manifest.js"]
     fields, documents = manifest["fields"], manifest["documents"]
-    entries = [(tier, entry) for tier in manifest["tiers"] for shard in tier_shards(files, tier) for entry in shard]
+    entries = [(tier, f"search/{tier['name']}/tails/{number}-{position}.js", entry) for tier in manifest["tiers"]
+               for number, shard in enumerate(tier_shards(files, tier)) for position, entry in enumerate(shard)]
     with_term = Counter()
-    for _, entry in entries:
+    for _, _, entry in entries:
         with_term[entry[0]] += entry[1]
     postings = {}
-    for tier, entry in entries:
-        for k in range(2, len(entry), 2):
-            position, flat = entry[k], entry[k + 1]
+    for tier, tail, entry in entries:
+        lists = head_lists(entry) + (tail_lists(files[tail]) if with_tails and tail in files else [])
+        for position, flat in lists:
             average = manifest["lengths"][position] / documents
             document = tier["start"]
             for i in range(0, len(flat), 3):
@@ -252,13 +262,15 @@ def test_shard_weights_are_lunr_py_builder_weights(site_archive):
 
 @pytest.mark.corpus
 def test_shard_weights_are_lunr_py_weights_on_a_corpus_month(corpus_month, monkeypatch):
-    """The same on ~1,600 real papers: long abstracts, common words, repeated names. With
-    truncation (MAX_POSTINGS) off every posting must be there; with it on, the kept
-    postings keep lunr.py's weights."""
+    """The same on ~1,600 real papers: long abstracts, common words, repeated names, with
+    the common terms' postings split between the shard (head) and a tail file: every
+    posting is in one of them."""
     papers = document_order(corpus_month)
     expected = lunr_py_weights(papers)
-    monkeypatch.setattr(search, "MAX_POSTINGS", 10**9)
-    found = shard_postings(search_files(corpus_month))
+    monkeypatch.setattr(search, "MAX_POSTINGS", 200)
+    files = search_files(corpus_month)
+    assert any("/tails/" in path for path in files)
+    found = shard_postings(files)
     assert found.keys() == expected.keys()
     assert [key for key, weight in found.items() if weight != expected[key]] == []
 
@@ -300,36 +312,50 @@ def test_shard_weights_are_lunr_js_builder_weights(site_archive):
 @pytest.mark.corpus
 def test_shard_weights_are_lunr_js_weights_on_a_corpus_month(corpus_month, monkeypatch):
     expected = lunr_js_weights(document_order(corpus_month))
-    monkeypatch.setattr(search, "MAX_POSTINGS", 10**9)
+    monkeypatch.setattr(search, "MAX_POSTINGS", 200)
     found = shard_postings(search_files(corpus_month))
     assert found.keys() == expected.keys()
     assert [key for key, weight in found.items() if weight != expected[key]] == []
 
 
-def test_truncation_keeps_the_best_weighted_postings(monkeypatch):
-    """A term in more than MAX_POSTINGS documents of a field keeps the best-weighted ones,
-    in document order, with unchanged weights; other fields of the term are untouched."""
+def test_a_capped_term_keeps_its_best_postings_in_the_shard_and_bounds_the_rest(monkeypatch):
+    """A term in more than MAX_POSTINGS documents of a field keeps the best-weighted ones
+    in its shard entry (its head), the rest in its tail file, with unchanged weights; the
+    entry's bounds give a weight no tail posting exceeds; other fields are untouched."""
     papers = [paper(f"2209.{10000 + n}", f"Segmentation {'of images ' * (n % 5)}study {n}",
                     summary="segmentation " * (1 + n % 7) + "filler words " * n) for n in range(30)]
     archive = archive_of(*papers)
     full = shard_postings(search_files(archive))
     monkeypatch.setattr(search, "MAX_POSTINGS", 7)
-    cut = shard_postings(search_files(archive))
-    assert set(cut) <= set(full) and all(cut[key] == full[key] for key in cut)
+    files = search_files(archive)
+    assert shard_postings(files) == full  # heads and tails together: every posting
+    heads = shard_postings(files, with_tails=False)
+    assert set(heads) < set(full)
+    manifest = files["search/manifest.js"]
+    bounds = {(entry[0], manifest["fields"][position]): frontier
+              for shard in only_tier_shards(files) for entry in shard if len(entry) % 2
+              for position, frontier in zip(entry[-1][0::2], entry[-1][1::2])}
     by_term_field = defaultdict(list)
     for (term, field, document), weight in full.items():
         by_term_field[term, field].append((weight, document))
     truncated = 0
     for (term, field), postings in by_term_field.items():
-        kept = sorted(document for (t, f, document) in cut if (t, f) == (term, field))
+        kept = sorted(document for (t, f, document) in heads if (t, f) == (term, field))
         if len(postings) <= 7:
-            assert len(kept) == len(postings)
+            assert len(kept) == len(postings) and (term, field) not in bounds
             continue
         truncated += 1
         assert len(kept) == 7
         worst_kept = min(full[term, field, document] for document in kept)
         best_dropped = max(weight for weight, document in postings if document not in kept)
         assert worst_kept >= best_dropped, (term, field)
+        with_term = sum(entry[1] for shard in only_tier_shards(files) for entry in shard if entry[0] == term)
+        position = manifest["fields"].index(field)
+        frontier = bounds[term, field]
+        bound = max(lunr_weight(count, length, manifest["lengths"][position] / manifest["documents"], with_term,
+                                manifest["documents"], manifest["boosts"][position])
+                    for count, length in zip(frontier[0::2], frontier[1::2]))
+        assert bound == best_dropped, (term, field)  # the bound is reached: as tight as it can be
     assert truncated >= 3  # segment/title, segment/abstract, filler/abstract…
 
 
@@ -538,13 +564,14 @@ def test_query_over_loaded_shards_scores_like_the_whole_lunr_index(site_archive,
                          "wildcard": 0} for _ in range(chooser.randint(2, 5))])
     for prefix in sorted({term[:n] for term in terms for n in (1, 2, 3)}):
         queries.append([{"term": prefix, "fields": ["title", "abstract", "authors"], "wildcard": 2}])
-    names = ["lastAtMost", "shardOf", "clauseShards", "shardTerms", "lowerBound", "entriesFor", "scores", "before",
-             "best"]
+    names = ["lastAtMost", "shardOf", "clauseShards", "shardTerms", "lowerBound", "entriesFor", "queryVectors",
+             "idfOf", "lunrWeight", "postingLists", "scores", "before", "best"]
     terms_by_paper = Terms()
     documents = [{"ref": str(n), **terms_by_paper.fields(p)} for n, p in enumerate(document_order(archive))]
     script = "\n".join([
         search_js_var("MAX_PREFIX_SHARDS"), search_js_var("K1"), search_js_var("B"),
-        "const state = { manifest: input.manifest, directory: input.directory, shards: input.shards, shardTerms: {} };",
+        "const state = { manifest: input.manifest, directory: input.directory, shards: input.shards, shardTerms: {},"
+        "                tails: {} };",
         *map(search_js_function, names),
         """
         const builder = new lunr.Builder();

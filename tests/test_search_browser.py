@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
+import random
 import threading
 from pathlib import Path
 from urllib.parse import quote
@@ -20,6 +22,8 @@ import pytest
 
 from conftest import make_config, quiet_build
 from sitegen import search
+from sitegen.archive import build_archive
+from sitegen.reader import read_content
 
 pytestmark = pytest.mark.browser
 
@@ -426,3 +430,183 @@ def test_query_in_the_address_runs_on_load(context, site_url):
     assert watched.page.input_value("#search-query") == "Carol King"
     assert watched.ids() == ["math.GT/0309136"]
     assert watched.problems == []
+
+
+# --- exact ranking and counts with capped terms ---------------------------------------------
+
+COMMON = ["image", "segmentation", "network", "learning", "detection", "model", "neural", "deep", "object",
+          "video", "graph", "depth"]
+RARE = ["sparse", "prior", "sensor", "thermal", "aerial", "medical", "robust", "fusion", "domain", "token", "point",
+        "cloud", "scene", "motion", "pose", "face", "texture", "light", "weather", "crowd", "satellite", "retinal"]
+# Listing days of three search tiers: an earlier year, the latest year, its latest month.
+CAPPED_DAYS = ("2021-05-03", "2022-03-01", "2022-09-28")
+PAGE_SIZE = 20  # results a search page shows
+# Caps for this small archive: its common words pass the first many times over; only the
+# commonest pass the second, by a few papers, and their tails weigh too little to change
+# some queries' first page.
+CAPS = (12, 80)
+
+
+def zipf_words(chooser, count: int) -> list[str]:
+    """Words drawn as in a field's text: the common ones often, the first of them most."""
+    vocabulary = COMMON + RARE
+    weights = [1 / (rank + 1) ** 0.8 for rank in range(len(vocabulary))]
+    return chooser.choices(vocabulary, weights, k=count)
+
+
+def capped_digest(day: str, numbers: range, chooser) -> str:
+    """A digest of papers with titles and abstracts drawn from a small vocabulary."""
+    month = day[2:4] + day[5:7]
+    entries = []
+    for number in numbers:
+        title = " ".join(chooser.sample(COMMON + RARE, chooser.randint(3, 8))).title()
+        summary = " ".join(zipf_words(chooser, chooser.randint(10, 60))) + "."
+        author = f"{chooser.choice(['Ann', 'Bo', 'Cy', 'Di'])} {chooser.choice(['Lee', 'Ng', 'Roe', 'Sato'])}"
+        entries.append(f"""### {title}
+- **Arxiv ID**: http://arxiv.org/abs/{month}.{10000 + number}v1
+- **DOI**: None
+- **Categories**: **cs.CV**
+- **Links**: [PDF](http://arxiv.org/pdf/{month}.{10000 + number}v1)
+- **Published**: {day} 03:00:00+00:00
+- **Updated**: {day} 03:00:00+00:00
+- **Authors**: {author}
+- **Comment**: None
+- **Journal**: None
+- **Summary**: {summary}
+""")
+    return f"# Arxiv Papers in cs.CV on {day}\n" + "\n\n".join(entries)
+
+
+@pytest.fixture(scope="module", params=CAPS)
+def capped_site(request, tmp_path_factory):
+    """A site of 270 papers in three tiers whose common words are in more papers' titles
+    and abstracts than the cap, built by the real build with that cap: (site folder, its
+    papers in document order, the cap)."""
+    root = tmp_path_factory.mktemp("capped-site")
+    chooser = random.Random(20261206)
+    for tier, day in enumerate(CAPPED_DAYS):
+        folder = root / "content" / "cs.CV" / day[:4] / day[5:7]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{day.replace('-', '')}.md").write_text(capped_digest(day, range(90 * tier, 90 * tier + 90), chooser),
+                                                            encoding="utf-8")
+    config = make_config(root, content=root / "content")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "MAX_POSTINGS", request.param)
+        quiet_build(config)
+    archive = build_archive(read_content(root / "content").digests)
+    return config.output_path, search.document_order(archive), request.param
+
+
+def reference_results(papers, queries: list[str]) -> list[list[tuple[str, float]]]:
+    """Each query's results from one full lunr.py index of every paper (sitegen's terms in
+    its fields, as the search data indexes them), best first.
+
+    A query of plain words asks lunr for each word's stem in title, abstract and authors,
+    for the words joined (all, and each adjacent pair) as a `name`, and each adjacent pair
+    of stems as a `phrase`; a term and field asked twice is asked once."""
+    from lunr.builder import Builder
+
+    terms = search.Terms()
+    builder = Builder()
+    builder.ref("ref")
+    for field, boost in search.FIELDS.items():
+        builder.field(field, boost)
+    for paper in papers:
+        builder.add({"ref": paper.id, **terms.fields(paper)})
+    index = builder.build()
+    found = []
+    for text in queries:
+        stems = [terms.stem(word) for word in search.words(text)]
+        asked = {(stem, field) for stem in stems for field in ("title", "abstract", "authors")}
+        asked |= {(" ".join(stems), "name")}
+        asked |= {(f"{a} {b}", field) for a, b in zip(stems, stems[1:]) for field in ("name", "phrase")}
+        query = index.create_query()
+        for term, field in sorted(asked):
+            query.term(term, fields=[field], use_pipeline=False)
+        found.append([(result["ref"], result["score"]) for result in index.query(query)])
+    return found
+
+
+def capped_terms(site: Path) -> set[str]:
+    """The terms whose postings in some field pass the cap: their entries end with bounds."""
+    capped = set()
+    for shard in site.glob("search/*/shards/*.js"):
+        entries = json.loads(shard.read_text(encoding="utf-8").split("JSON.parse('", 1)[1].rsplit("'));", 1)[0])
+        capped |= {entry[0] for entry in entries if len(entry) % 2}
+    return capped
+
+
+# Counts, in the page, the tails asked for since now when a search's first results are
+# shown and when it is done (each is a script element, left in place once loaded).
+WATCH_TAILS = """() => {
+  const all = () => document.querySelectorAll("script[src*='/tails/']").length;
+  const before = all();
+  const tails = () => all() - before;
+  window.tailsLoaded = [];
+  new MutationObserver((changes) => changes.forEach((change) => {
+    if (change.attributeName === 'data-search-shown') window.tailsLoaded.push(['shown', tails()]);
+    if (change.attributeName === 'data-search-done') window.tailsLoaded.push(['done', tails()]);
+  })).observe(document.body, { attributes: true, attributeFilter: ['data-search-shown', 'data-search-done'] });
+}"""
+
+
+@pytest.mark.parametrize("over", ["file", "http"])
+def test_topic_queries_rank_and_count_like_one_full_lunr_index_past_the_cap(context, capped_site, over):
+    """20 queries of two or three common words, whose terms pass the cap: the 20 results
+    shown are the full index's best 20, in its order, and the status gives the true number
+    of matching papers (lunr ORs the words), not those of the heads. With the higher cap,
+    some first pages are shown before any tail loads (the bounds prove them exact): the
+    tails come after, for the count."""
+    site, papers, cap = capped_site
+    chooser = random.Random(21)
+    queries = []
+    while len(queries) < 20:  # one of the two commonest words, and one or two others
+        chosen = [chooser.choice(COMMON[:2]), *chooser.sample(COMMON[2:8], chooser.choice([1, 2]))]
+        text = " ".join(chooser.sample(chosen, len(chosen)))
+        if text not in queries:
+            queries.append(text)
+    capped = capped_terms(site)
+    terms = search.Terms()
+    enough = all if cap == CAPS[0] else any
+    assert all(enough(terms.stem(word) in capped for word in text.split()) for text in queries)
+    shown_first = 0
+    with contextlib.ExitStack() as stack:
+        root = stack.enter_context(serving(site)) if over == "http" else None
+        for text, expected in zip(queries, reference_results(papers, queries)):
+            assert len(expected) > PAGE_SIZE and len(expected) > 2 * cap
+            scores = dict(expected)
+            page = SearchPage(context, site_urls(site, root)).open()  # a fresh page: no tail loaded yet
+            page.page.evaluate(WATCH_TAILS)
+            page.search(text)
+            ids = page.ids()
+            assert len(set(ids)) == PAGE_SIZE and set(ids) <= set(scores), text
+            best = [score for _, score in expected[:PAGE_SIZE]]
+            # the same papers in the same order; papers of equal scores (but for the order
+            # floating point sums them in) may trade places
+            assert [scores[ref] for ref in ids] == pytest.approx(best, rel=1e-12, abs=0), (text, ids)
+            assert page.status.startswith(f"{len(expected):,} papers found in "), (text, page.status)
+            loaded = dict(page.page.evaluate("window.tailsLoaded"))
+            assert loaded["done"] > 0, text
+            shown_first += loaded["shown"] == 0
+            assert page.problems == []
+            page.page.close()
+    assert (shown_first > 0) == (cap != CAPS[0])
+
+
+def test_newest_papers_with_common_words_are_found_past_the_cap(context, capped_site):
+    """Other pages (Following) ask search.js for the newest papers holding every word: for
+    common words most of them are past the cap, in the words' tails."""
+    site, papers, cap = capped_site
+    page = SearchPage(context, site_urls(site, None)).open()
+    root = page.page.get_attribute("form[data-search-root]", "data-search-root")
+    terms = search.Terms()
+    for text in ["image deep", "segmentation network", "model learning detection"]:
+        stems = {terms.stem(word) for word in text.split()}
+        holding = [paper for paper in papers
+                   if stems <= {term for field in ("title", "abstract", "authors") for term in terms.fields(paper)[field]}]
+        expected = sorted(holding, key=lambda paper: (paper.published, paper.id), reverse=True)[:5]
+        newest = page.page.evaluate("([root, text]) => sitegenSearch.newest(root, text, 5)"
+                                    ".then((found) => found.map((paper) => paper.id))", [root, text])
+        assert len(holding) > cap
+        assert newest == [paper.id for paper in expected], text
+    assert page.problems == []

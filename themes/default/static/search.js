@@ -6,9 +6,12 @@
 // query loads only the shards that hold its terms, in every tier, weighs their term counts
 // with lunr's BM25 over the whole archive (totals in the manifest) and scores them as lunr
 // does, so the scores equal those of one lunr index of the archive. lunr.js gives the
-// stemmer. Display records come in small chunks (search/<tier>/docs/N.js) for the results
-// shown. Filters (`year:`, `category:`, `venue:`) are declared in sitegen/search.py; the
-// manifest describes them, and this file reads a filter's value by its kind alone.
+// stemmer. A very common term's postings past its best in a field (its tail) are in a file
+// of their own (search/<tier>/tails/), loaded first when its bounds cannot prove that the
+// first page is exact without them, and else after it, for the count. Display records come
+// in small chunks (search/<tier>/docs/N.js) for the results shown. Filters (`year:`,
+// `category:`, `venue:`) are declared in sitegen/search.py; the manifest describes them,
+// and this file reads a filter's value by its kind alone.
 (function () {
   "use strict";
 
@@ -34,7 +37,7 @@
                 "October", "November", "December"];
 
   var state = {
-    root: "", katexPath: "", katex: null, manifest: null, stopWords: null, stems: new Map(), directory: {}, shards: {}, shardTerms: {}, docs: {}, loading: {},
+    root: "", katexPath: "", katex: null, manifest: null, stopWords: null, stems: new Map(), directory: {}, shards: {}, shardTerms: {}, tails: {}, docs: {}, loading: {},
     filters: null, lists: {},
     all: [], results: [], shown: 0, query: "", typing: false, generation: 0,
   };
@@ -44,6 +47,7 @@
   window.sitegenSearch = {
     setManifest: function (_, manifest) { state.manifest = manifest; },
     addShard: function (key, entries) { state.shards[key] = entries; },
+    addTail: function (key, postings) { state.tails[key] = postings; },
     addDirectory: function (key, firsts) { state.directory[key] = firsts; },
     addDocs: function (key, records) { state.docs[key] = records; },
     // a filter value's file: [its ranges of document numbers, its other documents as gaps]
@@ -331,7 +335,11 @@
   }
 
   // A loaded shard is [[term, documents with it, field, [document gap, term count, field
-  // length, …], field, […], …], …]: consecutive terms in JavaScript string order.
+  // length, …], field, […], …], …]: consecutive terms in JavaScript string order. A term
+  // in more documents of a field than the build keeps there (its head: the best-weighted
+  // ones) has the rest (its tail) in tails/<shard>-<entry position>.js, [field, postings,
+  // …], and its entry ends with [field, [term count, field length, …], …]: the tail's
+  // pairs that bound its weights (a weight grows with the count, falls with the length).
   function shardTerms(key) {
     return state.shardTerms[key] || (state.shardTerms[key] = state.shards[key].map(function (entry) {
       return entry[0];
@@ -352,9 +360,14 @@
   // fields it is asked for and its entry in every tier that has it.
   function entriesFor(query) {
     var found = Object.create(null);
-    function use(term, tier, entry, fields) {
+    function use(term, shard, position, fields) {
+      var entry = state.shards[shard.key][position];
       var used = found[term] || (found[term] = { term: term, fields: [], entries: [] });
-      if (!used.entries.some(function (hit) { return hit.entry === entry; })) used.entries.push({ tier: tier, entry: entry });
+      if (!used.entries.some(function (hit) { return hit.entry === entry; })) {
+        var tail = shard.key + "-" + position;
+        used.entries.push({ tier: shard.tier, entry: entry, tail: tail,
+                            tailPath: "search/" + shard.tier.name + "/tails/" + tail.slice(shard.tier.name.length + 1) + ".js" });
+      }
       fields.forEach(function (field) { if (used.fields.indexOf(field) < 0) used.fields.push(field); });
     }
     query.clauses.forEach(function (clause) {
@@ -364,80 +377,179 @@
         var terms = shardTerms(shard.key);
         var position = lowerBound(terms, clause.term);
         if (!clause.wildcard) {
-          if (terms[position] === clause.term) use(clause.term, shard.tier, entries[position], clause.fields);
+          if (terms[position] === clause.term) use(clause.term, shard, position, clause.fields);
           return;
         }
         for (; position < terms.length && terms[position].lastIndexOf(clause.term, 0) === 0; position++) {
-          use(terms[position], shard.tier, entries[position], clause.fields);
+          use(terms[position], shard, position, clause.fields);
         }
       });
     });
     return Object.keys(found).sort().map(function (term) { return found[term]; });
   }
 
-  // lunr's scoring (`lunr.Index#query`, without its match metadata, which costs more than
-  // the scoring itself) over the entries the query uses, with lunr.Builder's weights over the
-  // whole archive: BM25 over the manifest's document count and total field lengths, in lunr's
-  // order of operations and rounding. Per field, a document scores the dot product of the
-  // query vector (1 for each clause asking a term in the field, summed) with its weights,
-  // divided by the query vector's length; its score is the sum over its fields. Vector
-  // elements of other terms never count, so the scores are the whole index's.
-  function scores(query) {
-    var manifest = state.manifest;
-    var count = manifest.documents;
-    var used = entriesFor(query);
-    var queryVectors = manifest.fields.map(function () { return []; }); // field -> [term index -> weight]
+  // The query vector of each field: field -> [term index -> weight], 1 for each clause asking
+  // a term in the field, summed; and each vector's length.
+  function queryVectors(query, used) {
+    var fields = state.manifest.fields;
+    var vectors = fields.map(function () { return []; });
     query.clauses.forEach(function (clause) {
       used.forEach(function (found, termIndex) {
         var expands = clause.wildcard ? found.term.lastIndexOf(clause.term, 0) === 0 : found.term === clause.term;
         if (!expands) return;
         clause.fields.forEach(function (field) {
-          var vector = queryVectors[manifest.fields.indexOf(field)];
+          var vector = vectors[fields.indexOf(field)];
           vector[termIndex] = (vector[termIndex] || 0) + 1;
         });
       });
     });
-    var lengths = queryVectors.map(function (vector) {
+    var lengths = vectors.map(function (vector) {
       var squares = 0;
       vector.forEach(function (weight) { squares += weight * weight; });
       return Math.sqrt(squares);
     });
+    return { vectors: vectors, lengths: lengths };
+  }
+
+  // lunr's idf of a term over the whole archive: its documents (field, document pairs) summed over the tiers
+  function idfOf(found) {
+    var count = state.manifest.documents;
+    var withTerm = 0;
+    found.entries.forEach(function (hit) { withTerm += hit.entry[1]; });
+    return Math.log(1 + Math.abs((count - withTerm + 0.5) / (withTerm + 0.5)));
+  }
+
+  // lunr.Builder's weight of a term in a field of a document, rounded as it rounds
+  function lunrWeight(idf, tf, length, position) {
+    var manifest = state.manifest;
+    var average = manifest.lengths[position] / manifest.documents;
+    var weight = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (length / average)) + tf) * manifest.boosts[position];
+    return Math.round(weight * 1000) / 1000;
+  }
+
+  // An entry's postings, [[field position, postings], …]: its head's, and its tail's once loaded
+  function postingLists(hit) {
+    var entry = hit.entry;
+    var lists = [];
+    for (var k = 2; k + 1 < entry.length; k += 2) lists.push([entry[k], entry[k + 1]]);
+    var tail = state.tails[hit.tail] || [];
+    for (var t = 0; t < tail.length; t += 2) lists.push([tail[t], tail[t + 1]]);
+    return lists;
+  }
+
+  // lunr's scoring (`lunr.Index#query`, without its match metadata, which costs more than
+  // the scoring itself) over the postings of the entries the query uses that are loaded,
+  // with lunr.Builder's weights over the whole archive: BM25 over the manifest's document
+  // count and total field lengths, in lunr's order of operations and rounding. Per field, a
+  // document scores the dot product of the query vector with its weights, divided by the
+  // query vector's length; its score is the sum over its fields. Vector elements of other
+  // terms never count, so with the tails the query needs, the scores are the whole index's.
+  function scores(query) {
+    var count = state.manifest.documents;
+    var used = entriesFor(query);
+    var asking = queryVectors(query, used);
     // field -> document -> dot product, in arrays over every document (far faster than maps
     // for the tens of thousands of documents common words have); `touched` lists those with any
-    var dots = manifest.fields.map(function () { return null; });
+    var dots = state.manifest.fields.map(function () { return null; });
     var seen = new Uint8Array(count);
     var touched = [];
     used.forEach(function (found, termIndex) {
-      var withTerm = 0;
-      found.entries.forEach(function (hit) { withTerm += hit.entry[1]; });
-      var idf = Math.log(1 + Math.abs((count - withTerm + 0.5) / (withTerm + 0.5)));
+      var idf = idfOf(found);
       found.entries.forEach(function (hit) {
-        var entry = hit.entry;
-        for (var k = 2; k < entry.length; k += 2) {
-          var position = entry[k];
-          var asked = queryVectors[position][termIndex];
-          if (!asked) continue;
-          var boost = manifest.boosts[position];
-          var average = manifest.lengths[position] / count;
+        postingLists(hit).forEach(function (list) {
+          var position = list[0];
+          var asked = asking.vectors[position][termIndex];
+          if (!asked) return;
           var dot = dots[position] || (dots[position] = new Float64Array(count));
-          var flat = entry[k + 1];
+          var flat = list[1];
           var doc = hit.tier.start;
           for (var i = 0; i < flat.length; i += 3) {
             doc += flat[i];
-            var tf = flat[i + 1];
-            var weight = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (flat[i + 2] / average)) + tf) * boost;
-            dot[doc] += asked * (Math.round(weight * 1000) / 1000);
+            dot[doc] += asked * lunrWeight(idf, flat[i + 1], flat[i + 2], position);
             if (!seen[doc]) { seen[doc] = 1; touched.push(doc); }
           }
-        }
+        });
       });
     });
     return touched.map(function (doc) {
       var score = 0;
       dots.forEach(function (dot, position) {
-        if (dot) score += dot[doc] / lengths[position] || 0;
+        if (dot) score += dot[doc] / asking.lengths[position] || 0;
       });
       return { ref: doc, score: score };
+    });
+  }
+
+  // The tails the query asks for that are not loaded, one item per field of each: its file,
+  // its tier, the most a document of the tier outside the head can gain from it (the best
+  // weight its bounds allow, as the query weighs the field), and the head's documents.
+  function openTails(query) {
+    var used = entriesFor(query);
+    var asking = queryVectors(query, used);
+    var open = [];
+    used.forEach(function (found, termIndex) {
+      var idf = idfOf(found);
+      found.entries.forEach(function (hit) {
+        var entry = hit.entry;
+        if (entry.length % 2 === 0 || state.tails[hit.tail]) return;
+        var bounds = entry[entry.length - 1];
+        for (var k = 0; k < bounds.length; k += 2) {
+          var position = bounds[k];
+          var asked = asking.vectors[position][termIndex];
+          if (!asked) continue;
+          var frontier = bounds[k + 1];
+          var most = 0;
+          for (var i = 0; i < frontier.length; i += 2) {
+            most = Math.max(most, lunrWeight(idf, frontier[i], frontier[i + 1], position));
+          }
+          var head = new Set();
+          var flat = entry[entry.indexOf(position, 2) + 1];
+          for (var doc = hit.tier.start, j = 0; j < flat.length; j += 3) head.add(doc += flat[j]);
+          open.push({ path: hit.tailPath, tier: hit.tier, gain: asked * most / asking.lengths[position], head: head });
+        }
+      });
+    });
+    return open;
+  }
+
+  function loadTails(open) {
+    var paths = {};
+    open.forEach(function (tail) { paths[tail.path] = true; });
+    return Promise.all(Object.keys(paths).map(loadScript));
+  }
+
+  // Whether the `n` best of `results` (scored without the `open` tails) are the whole
+  // index's `n` best, in order, as a threshold algorithm decides: a document's score is at
+  // least what it has and at most that plus the bound of each open tail of its tier whose
+  // head lacks it. They are if none of them could reach the score of the one before it, and
+  // no other document, seen or not, could reach the n-th's (a tie counts as reaching).
+  function provenBest(open, results, n) {
+    if (!open.length) return true;
+    var top = best(results, n);
+    if (top.length < n) return false;
+    function gain(doc) {
+      var most = 0;
+      open.forEach(function (tail) {
+        if (doc >= tail.tier.start && doc < tail.tier.start + tail.tier.documents && !tail.head.has(doc)) most += tail.gain;
+      });
+      return most;
+    }
+    // a document with nothing to gain has its exact score, and ranks among equals as it will;
+    // the margin covers floating point sums in other orders
+    function couldReach(result, score) {
+      var most = gain(result.ref);
+      return most > 0 && result.score + most >= score * (1 - 1e-12);
+    }
+    var last = top[n - 1].score;
+    for (var i = 1; i < n; i++) {
+      if (couldReach(top[i], top[i - 1].score)) return false;
+    }
+    var inTop = new Set(top.map(function (result) { return result.ref; }));
+    if (results.some(function (result) { return !inTop.has(result.ref) && couldReach(result, last); })) return false;
+    return state.manifest.tiers.every(function (tier) { // a document no loaded posting holds
+      var most = 0;
+      open.forEach(function (tail) { if (tail.tier === tier) most += tail.gain; });
+      return most < last * (1 - 1e-12);
     });
   }
 
@@ -609,6 +721,11 @@
     state.katex.then(function () { window.sitegen.typesetMath(list); }, function () { /* math stays as TeX */ });
   }
 
+  // `1,234 papers`
+  function paperCount(count) {
+    return count.toLocaleString("en") + (count === 1 ? " paper" : " papers");
+  }
+
   function setStatus(text) {
     document.getElementById("search-status").textContent = text;
   }
@@ -644,16 +761,32 @@
       return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript));
     }).then(function () {
       if (generation !== state.generation) return;
-      state.all = query.clauses.length ? run(query) : filterOnly(query);
+      if (!query.clauses.length) { state.all = filterOnly(query); return []; }
+      // the heads first: their best results are shown at once if the tails cannot change them
+      state.all = run(query);
+      var open = openTails(query);
+      if (provenBest(open, state.all, PAGE)) return open;
+      return loadTails(open).then(function () { state.all = run(query); return []; });
+    }).then(function (open) {
+      if (generation !== state.generation) return;
       state.results = best(state.all, PAGE);
       if (!state.all.length) {
         finish(generation, "No papers match “" + text + "”. Try fewer or different words, or check the spelling.");
         return;
       }
       return showPage(query, generation).then(function () {
+        if (generation !== state.generation || !open || !open.length) return;
+        // the count needs every document of the tails: loaded after the first results
+        setStatus("At least " + paperCount(state.all.length) + " found; counting the rest…");
+        document.getElementById("search-more").hidden = true; // the rest ranked once all are in
+        return loadTails(open).then(function () {
+          if (generation !== state.generation) return;
+          state.all = run(query);
+          document.getElementById("search-more").hidden = state.shown >= state.all.length;
+        });
+      }).then(function () {
         if (generation !== state.generation) return;
-        var count = state.all.length;
-        finish(generation, count.toLocaleString("en") + (count === 1 ? " paper" : " papers") + " found in " +
+        finish(generation, paperCount(state.all.length) + " found in " +
                            Math.max(1, Math.round(performance.now() - started)) + " ms.");
       });
     }).catch(function (error) {
@@ -684,6 +817,8 @@
     return loadDirectory(query).then(function () {
       return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript));
     }).then(function () {
+      return loadTails(openTails(query)); // the newest papers with a common word are mostly in its tail
+    }).then(function () {
       var holding = documentsByTerm(query);
       var candidates = run(query).filter(function (result) {
         return required.every(function (term) { return holding[term] && holding[term].has(result.ref); });
@@ -706,11 +841,11 @@
     entriesFor(query).forEach(function (found) {
       var documents = holding[found.term] = new Set();
       found.entries.forEach(function (hit) {
-        for (var k = 2; k < hit.entry.length; k += 2) {
+        postingLists(hit).forEach(function (list) {
           var doc = hit.tier.start;
-          var flat = hit.entry[k + 1];
+          var flat = list[1];
           for (var i = 0; i < flat.length; i += 3) documents.add(doc += flat[i]);
-        }
+        });
       });
     });
     return holding;
