@@ -319,9 +319,15 @@ def author_view(inputs: AuthorInputs, present: Present) -> View:
     return {
         "name": name, "papers": items, "coauthors": coauthors, "more_coauthors": total - len(coauthors),
         "categories": categories, "has_math": any(item["has_math"] for item in items),
-        "feed": routes.author_feed(slug) if present.config.author_files else None,
-        "bibliography": routes.author_bibliography(slug) if present.config.author_files else None,
+        **_author_files(slug, present.config.author_files),
     }
+
+
+def _author_files(slug: str, written: bool) -> View:
+    """The author's feed and bibliography, or None for each where `author_files` is off."""
+    if not written:
+        return {"feed": None, "bibliography": None}
+    return {"feed": routes.author_feed(slug), "bibliography": routes.author_bibliography(slug)}
 
 
 # --- the pages that summarise the archive ---------------------------------------------
