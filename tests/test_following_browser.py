@@ -91,3 +91,13 @@ def test_following_a_keyword_and_unfollowing(tab, built_site: Path):
     assert listed_titles(page) == []
     open_page(tab, built_site, "days/2022/09/29.html")
     assert marked(tab) == []
+
+
+def test_following_page_typesets_math_in_titles(tab, built_site: Path):
+    page = following_page(tab, built_site)
+    page.fill("#follow-keyword", "minimization")
+    page.click(".follow-keyword button")
+    title = page.locator("#following-papers .paper-title", has_text="Minimization & 1 + 1 < 1")
+    title.locator(".math .katex").wait_for()  # KaTeX loaded on demand, from the site's own copy
+    assert "$" not in title.inner_text()
+    assert title.locator(".math").get_attribute("title") == r"\ell_0"

@@ -158,7 +158,8 @@
     function paperItem(found) {
       var paper = found.paper;
       var item = element("li", "paper-item");
-      var link = element("a", "paper-title", paper.title);
+      var link = element("a", "paper-title");
+      window.sitegenSearch.appendTitle(link, paper.title);
       link.href = root + paper.path;
       item.appendChild(link);
       item.appendChild(element("div", "meta authors", paper.authors.join(", ") + (paper.more ? " and " + paper.more + " more" : "")));
@@ -188,6 +189,7 @@
       papersOf(following).then(function (papers) {
         if (mine !== generation) return;
         papers.forEach(function (found) { list.appendChild(paperItem(found)); });
+        window.sitegenSearch.typesetMath(list, box.getAttribute("data-katex"));
         status.textContent = papers.length ? "The " + (papers.length === 1 ? "newest paper" : papers.length + " newest papers") +
           " by the authors and on the keywords you follow." : "No paper of this archive matches what you follow.";
         document.body.dataset.followingDone = String(mine);

@@ -64,6 +64,13 @@
       if (!state.manifest) state.root = root;
       return loadManifest().then(function () { return newestMatching(text, count); });
     },
+    // A title as results show it, its `$…$` as math; then the math in `list` typeset,
+    // KaTeX (at `katexPath` from the site's top) loaded the first time there is some.
+    appendTitle: function (parent, title) { appendWithMath(parent, title); },
+    typesetMath: function (list, katexPath) {
+      state.katexPath = state.katexPath || katexPath;
+      typesetMath(list);
+    },
   };
 
   function loadScript(path) {
