@@ -101,3 +101,15 @@ def test_following_page_typesets_math_in_titles(tab, built_site: Path):
     title.locator(".math .katex").wait_for()  # KaTeX loaded on demand, from the site's own copy
     assert "$" not in title.inner_text()
     assert title.locator(".math").get_attribute("title") == r"\ell_0"
+
+
+def test_a_keyword_follows_titles_on_the_following_page_as_in_lists(tab, built_site: Path):
+    """"Learning" is in one title and in another paper's abstract ("Learning rates, again.")."""
+    page = following_page(tab, built_site)
+    page.fill("#follow-keyword", "learning")
+    page.click(".follow-keyword button")
+    page.wait_for_function("document.querySelectorAll('#following-papers li').length > 0")
+    assert listed_titles(page) == ["Learning Features Across Domains"]
+    open_page(tab, built_site, "categories/cs.LG/index.html")
+    assert marked(tab) == ["Learning Features Across Domains"]
+    assert "Gradient Descent, Revisited" in tab.locator(".paper-item .paper-title").all_text_contents()

@@ -130,7 +130,8 @@
     }
 
     // An author is asked for as `author:` words; a record lists the first authors only, so
-    // a paper whose record does not list the name is kept when its list is cut.
+    // a paper whose record does not list the name is kept when its list is cut. A keyword
+    // is asked for as `title:` words.
     function papersOf(following) {
       var asked = following.authors.map(function (name) {
         var text = words(name).map(function (word) { return "author:" + word; }).join(" ");
@@ -138,7 +139,11 @@
           return papers.filter(function (paper) { return paper.authors.indexOf(name) >= 0 || paper.more > 0; });
         });
       }).concat(following.keywords.map(function (keyword) {
-        return window.sitegenSearch.newest(root, keyword, PER_FOLLOW);
+        // as lists mark them: the papers whose title holds the keyword
+        var text = words(keyword).map(function (word) { return "title:" + word; }).join(" ");
+        return window.sitegenSearch.newest(root, text, PER_FOLLOW).then(function (papers) {
+          return papers.filter(function (paper) { return keywordIn(keyword, paper.title); });
+        });
       }));
       return Promise.all(asked).then(function (found) {
         var byId = {};
