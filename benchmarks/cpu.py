@@ -55,7 +55,7 @@ def render_in_memory(renderer, pages, *rest, **options):
                 kinds[page.kind] = kinds.get(page.kind, 0) + time.process_time() - begun
     stages = {name: seconds for name, seconds in report.timings}
     stages["render"] = time.process_time() - started
-    print(json.dumps({"stages": stages, "kinds": kinds}), flush=True)
+    print(json.dumps({"stages": stages, "kinds": kinds, "sitegen": build.__file__}), flush=True)
     os._exit(0)
 
 def ordered(render_all):
@@ -72,11 +72,15 @@ def measure(code: Path, corpus: Path, work: Path) -> dict:
     (work / "sitegen.yaml").write_text(f"content_dir: {corpus}\noutput_dir: {work / 'output'}\n"
                                        f"cache_dir: {work / 'cache'}\nbase_url: https://example.org/\n",
                                        encoding="utf-8")
+    # run in `work`: `python -c` would import the sitegen of the folder it runs in first
     done = subprocess.run([sys.executable, "-c", CHILD, str(work)], env={**os.environ, "PYTHONPATH": str(code)},
-                          capture_output=True, text=True)
+                          cwd=work, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"failed: {done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    if not Path(measured["sitegen"]).is_relative_to(code):
+        raise SystemExit(f"measured the sitegen in {measured['sitegen']}, not the one in {code}")
+    return measured
 
 
 def run(rev: str, corpus: Path, repeat: int) -> int:

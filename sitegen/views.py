@@ -35,7 +35,7 @@ CHART_WIDTH = 600  # SVG units, drawn as CSS pixels where the screen has room
 BAR_WIDTHS = (4, 24)  # narrowest and widest bar, gap included: a single month is a bar, not a block
 YEARLY_ABOVE = 60  # months: a longer chart would draw hairlines on a phone, which sees a bar per year
 PAGER_WINDOW = 2  # a category page links this many pages either side of itself, besides the newest and oldest
-ENTRIES_KEPT = 10_000  # papers whose feed and BibTeX entries a process keeps (`Present.feed_entry`)
+ENTRIES_KEPT = 10_000  # papers whose Atom and BibTeX entries a process keeps, twice over (`Present`, `Kept`)
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,11 @@ class Present:
         self._team: tuple = (None, None)  # (a Listed, what `sole_paper_links` made of it)
         self._authors: dict[tuple[str, str], dict[str, str]] = {}
         self._categories: dict[tuple[str, str | None], dict[str, Any]] = {}
+        # A paper's Atom and BibTeX entries, each the same in every file that lists the paper:
+        # its authors' feeds and bibliographies (five authors on average), its day's, its
+        # venue-year's, its page. Made once and kept while co-authors' files are made, one
+        # after another (`kinds.PageRenderer.order`); only the last papers' (`Kept`), so a
+        # process holds some 50 MB of them at most, whatever the archive's size.
         self.feed_entry = Kept(ENTRIES_KEPT, lambda whole: atom_entry(config, whole.paper))
         self.bibtex = Kept(ENTRIES_KEPT, lambda whole: bibtex(whole.paper))
 
