@@ -17,7 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import feeds, routes
-from .views import Present, Whole, bibtex
+from .views import Present, Whole
 
 if TYPE_CHECKING:
     from .kinds import Source
@@ -52,7 +52,7 @@ def read_venue_feed(source: Source, key: tuple[str, int | None]) -> FeedInputs:
 def feed(inputs: FeedInputs, present: Present) -> bytes:
     config = present.config
     return feeds.atom(config, f"{config.title}: {inputs.title}", inputs.path, inputs.page,
-                      [whole.paper for whole in inputs.papers])
+                      [whole.paper for whole in inputs.papers], [present.feed_entry(whole) for whole in inputs.papers])
 
 
 def read_author_bibliography(source: Source, name: str) -> BibliographyInputs:
@@ -75,7 +75,7 @@ def bibliography(inputs: BibliographyInputs, present: Present) -> bytes:
     seen: set[str] = set()
     entries = []
     for whole in inputs.papers:
-        entry = bibtex(whole.paper)
+        entry = present.bibtex(whole)
         key = ENTRY_KEY.match(entry).group(2)
         unique = key
         for letter in "bcdefghijklmnopqrstuvwxyz":

@@ -7,7 +7,7 @@ from typing import Iterable, Iterator, Sequence
 import re
 
 from . import routes
-from .archive import Archive, newest_first
+from .archive import Archive, Paper, newest_first
 from .config import Config
 from .routes import Page
 from .taxonomy import category_name
@@ -58,8 +58,10 @@ def category_feed(archive: Archive, config: Config, code: str) -> bytes:
                  [archive.papers[paper_id] for paper_id in ids])
 
 
-def atom(config: Config, title: str, self_path: str, page_path: str, papers) -> bytes:
-    """An Atom feed of `papers`, the feed at `self_path` of the page at `page_path`."""
+def atom(config: Config, title: str, self_path: str, page_path: str, papers: Sequence[Paper],
+         entries: Sequence[str] | None = None) -> bytes:
+    """An Atom feed of `papers`, the feed at `self_path` of the page at `page_path`; `entries`
+    are the papers' `<entry>` elements where they were made already (`atom_entry`)."""
     url = lambda path: routes.absolute(config.base_url, path)  # noqa: E731
     updated = max((paper.updated for paper in papers), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
     lines = [
@@ -71,23 +73,28 @@ def atom(config: Config, title: str, self_path: str, page_path: str, papers) -> 
         f"  <link rel=\"alternate\" type=\"text/html\" href={quoteattr(url(page_path))}/>",
         f"  <updated>{updated.isoformat()}</updated>",
         "  <generator>sitegen</generator>",
+        *(entries if entries is not None else [atom_entry(config, paper) for paper in papers]),
+        "</feed>\n",
     ]
-    for paper in papers:
-        lines += [
-            "  <entry>",
-            f"    <title>{escape(paper.title)}</title>",
-            f"    <id>{escape(url(routes.paper(paper.id)))}</id>",
-            f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(url(routes.paper(paper.id)))}/>",
-            f"    <published>{paper.published.isoformat()}</published>",
-            f"    <updated>{paper.updated.isoformat()}</updated>",
-            *(f"    <author><name>{escape(name)}</name></author>" for name in paper.authors),
-            *(f"    <category term={quoteattr(code)} label={quoteattr(category_name(code))}/>"
-              for code in paper.categories),
-            f"    <summary>{escape(paper.summary)}</summary>",
-            "  </entry>",
-        ]
-    lines.append("</feed>\n")
     return "\n".join(lines).encode("utf-8")
+
+
+def atom_entry(config: Config, paper: Paper) -> str:
+    """A paper's `<entry>` in a feed, the same in every feed that lists it."""
+    url = routes.absolute(config.base_url, routes.paper(paper.id))
+    return "\n".join([
+        "  <entry>",
+        f"    <title>{escape(paper.title)}</title>",
+        f"    <id>{escape(url)}</id>",
+        f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(url)}/>",
+        f"    <published>{paper.published.isoformat()}</published>",
+        f"    <updated>{paper.updated.isoformat()}</updated>",
+        *(f"    <author><name>{escape(name)}</name></author>" for name in paper.authors),
+        *(f"    <category term={quoteattr(code)} label={quoteattr(category_name(code))}/>"
+          for code in paper.categories),
+        f"    <summary>{escape(paper.summary)}</summary>",
+        "  </entry>",
+    ])
 
 
 def sitemaps(config: Config, pages: Iterable[tuple[str, datetime | None]]) -> Iterator[tuple[str, bytes]]:

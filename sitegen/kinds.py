@@ -33,7 +33,7 @@ from .routes import Page
 from .search import FILTERS
 from .taxonomy import category_name
 from . import documents
-from .views import (Listed, Present, Whole, bibtex, calendar_years, chart, doi_url, month_index, pager_numbers, paging,
+from .views import (Listed, Present, Whole, calendar_years, chart, doi_url, month_index, pager_numbers, paging,
                     venue_link)
 from .venues import CONFERENCE, JOURNAL, WORKSHOP
 
@@ -176,7 +176,7 @@ def paper_view(inputs: PaperInputs, present: Present) -> View:
         "comment_html": comment, "journal_html": journal, "abstract_html": abstract,
         "abs_url": f"https://arxiv.org/abs/{paper.id}" + (f"v{paper.version}" if paper.version else ""),
         "pdf_url": safe_href(paper.pdf_url or "") or f"https://arxiv.org/pdf/{paper.id}",
-        "bibtex": bibtex(paper),
+        "bibtex": present.bibtex(inputs.whole),
         "has_math": any(has_math(html or "") for html in (view["title_html"], abstract, comment, journal)),
         "journal": paper.journal,
         "venue": venue_link(paper.venue) if paper.venue else None,
@@ -521,6 +521,7 @@ KINDS = (
          documents.read_venue_bibliography, documents.bibliography, document=True),
 )
 KIND = {kind.name: kind for kind in KINDS}
+AUTHOR_KINDS = ("author", "author_feed", "author_bibliography")  # the kinds keyed by an author's name
 
 
 class Pages:
@@ -598,7 +599,13 @@ class PageRenderer:
         self.pages = pages
 
     def order(self, pages: Sequence[Page]) -> list[Page]:
-        return self.renderer.order(pages)
+        """`pages` in the order that renders fastest: by depth, as the renderer's cached
+        fragments are those of one depth (days and authors sit at the same one), then by
+        kind, and the pages and files of authors by the author's newest paper, so those of
+        co-authors, which list the same papers, come together (see `views.Kept`)."""
+        authors = self.pages.archive.authors
+        return sorted(pages, key=lambda page: (page.root, page.kind,
+                                               authors[page.key].paper_ids[0] if page.kind in AUTHOR_KINDS else ""))
 
     def render(self, page: Page) -> bytes:
         if KIND[page.kind].document:

@@ -149,14 +149,6 @@ class Renderer:
             fragments.append(fragment)
         return Markup("".join(fragments))  # each fragment is Markup
 
-    def order(self, pages: Sequence[Page]) -> list[Page]:
-        """`pages` in the order that renders fastest: by depth, as the cached fragments are
-        those of one depth (days and authors sit at the same one), and authors by their
-        newest paper, so co-authors, whose pages list the same papers, come together."""
-        authors = self.views.archive.authors
-        return sorted(pages, key=lambda page: (page.root, authors[page.key].paper_ids[0] if page.kind == "author"
-                                               else ""))
-
     def render(self, page: Page) -> bytes:
         if page.root != self._root:  # pages come by depth (`render_all`): fragments of other depths are done
             self._fragments.clear()

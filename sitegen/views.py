@@ -23,6 +23,7 @@ from . import routes
 from .archive import Paper
 from .config import Config
 from .dependencies import Digested, digest_of
+from .feeds import atom_entry
 from .markup import has_math, math_html
 from .taxonomy import category_name
 from .venues import JOURNAL, Venue
@@ -34,6 +35,7 @@ CHART_WIDTH = 600  # SVG units, drawn as CSS pixels where the screen has room
 BAR_WIDTHS = (4, 24)  # narrowest and widest bar, gap included: a single month is a bar, not a block
 YEARLY_ABOVE = 60  # months: a longer chart would draw hairlines on a phone, which sees a bar per year
 PAGER_WINDOW = 2  # a category page links this many pages either side of itself, besides the newest and oldest
+ENTRIES_KEPT = 10_000  # papers whose Atom and BibTeX entries a process keeps, twice over (`Present`, `Kept`)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,13 @@ class Present:
         self._team: tuple = (None, None)  # (a Listed, what `sole_paper_links` made of it)
         self._authors: dict[tuple[str, str], dict[str, str]] = {}
         self._categories: dict[tuple[str, str | None], dict[str, Any]] = {}
+        # A paper's Atom and BibTeX entries, each the same in every file that lists the paper:
+        # its authors' feeds and bibliographies (five authors on average), its day's, its
+        # venue-year's, its page. Made once and kept while co-authors' files are made, one
+        # after another (`kinds.PageRenderer.order`); only the last papers' (`Kept`), so a
+        # process holds some 50 MB of them at most, whatever the archive's size.
+        self.feed_entry = Kept(ENTRIES_KEPT, lambda whole: atom_entry(config, whole.paper))
+        self.bibtex = Kept(ENTRIES_KEPT, lambda whole: bibtex(whole.paper))
 
     def item(self, listed: Listed) -> dict[str, Any]:
         """A paper as listings show it."""
@@ -179,6 +188,28 @@ class Present:
         names, links, categories = team
         coauthors = [link for other, link in zip(names, links) if other != name][:COAUTHORS_SHOWN]
         return coauthors, len(names) - 1, categories
+
+
+class Kept:
+    """`make(key)`, kept for the keys asked for lately: the last `size` of them, and the
+    `size` before those (when the newer half fills, it becomes the older one)."""
+
+    def __init__(self, size: int, make: Callable[[Any], str]):
+        self.size = size
+        self.make = make
+        self.newer: dict[Any, str] = {}
+        self.older: dict[Any, str] = {}
+
+    def __call__(self, key: Any) -> str:
+        value = self.newer.get(key)
+        if value is None:
+            value = self.older.get(key)
+            if value is None:
+                value = self.make(key)
+            if len(self.newer) >= self.size:
+                self.older, self.newer = self.newer, {}
+            self.newer[key] = value
+        return value
 
 
 def chart(per_month: Counter) -> dict[str, Any]:

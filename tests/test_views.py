@@ -1,4 +1,5 @@
-"""What author pages see of co-authors and categories, whatever order pages are rendered in."""
+"""What author pages see of co-authors and categories, and what authors' feeds and
+bibliographies hold, whatever order pages are rendered in."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from sitegen.archive import build_archive
 from sitegen.config import Config
 from sitegen.kinds import Pages
 from sitegen.routes import Page
-from sitegen.views import COAUTHORS_SHOWN
+from sitegen import views as views_module
+from sitegen.views import COAUTHORS_SHOWN, Kept
 
 from test_archive import make_digest, paper
 
@@ -59,3 +61,26 @@ def test_the_authors_of_one_paper_each_see_the_others_in_any_order():
             assert {count for _, _, count in coauthors} == {1}
             assert more == expected[name][1] - len(coauthors)
             assert categories == ([("cs.CV", 1), ("cs.LG", 1)] if name in team else [("math.GT", 1)])
+
+
+def test_kept_entries_are_made_once_while_recent_and_again_once_forgotten():
+    made = []
+    kept = Kept(2, lambda key: made.append(key) or f"entry {key}")
+    asked = ["a", "b", "a", "c", "b", "d", "e", "a"]
+    assert [kept(key) for key in asked] == [f"entry {key}" for key in asked]
+    assert made == ["a", "b", "c", "d", "e", "a"]  # b outlived one turn over; a, two turns on, is made anew
+
+
+def test_feeds_and_bibliographies_hold_each_authors_own_papers_in_any_order(monkeypatch):
+    """A paper's feed and BibTeX entries are kept while co-authors' files are made: with
+    room for one paper's, files made in any order are the files made each on its own."""
+    entries = [paper(f"2210.{number:05d}", authors=authors, title=f"Study {number} of {authors}")
+               for number, authors in enumerate(["Ada Byron, Carl Gauss", "Carl Gauss, Bea Noether",
+                                                 "Bea Noether, Ada Byron, Dan Euler", "Dan Euler"], start=1)]
+    names = ["Ada Byron", "Bea Noether", "Carl Gauss", "Dan Euler"]
+    pages = [Page(kind, name, "") for name in names for kind in ("author_feed", "author_bibliography")]
+    alone = {(page.kind, page.key): views_of(*entries).view(page) for page in pages}
+    monkeypatch.setattr(views_module, "ENTRIES_KEPT", 1)
+    for order in (pages, pages[::-1], random.Random(3).sample(pages, len(pages))):
+        views = views_of(*entries)
+        assert {(page.kind, page.key): views.view(page) for page in order} == alone
