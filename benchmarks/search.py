@@ -130,7 +130,7 @@ SITEGEN_MEASURE = """async (text) => {
         const entries = performance.getEntriesByType('resource');
         // (resource timing leaves out file:// URLs: the scripts and styles in the page name them)
         firstUrls = [location.href, ...entries.map((entry) => entry.name),
-                     ...Array.from(document.querySelectorAll('script[src], link[href]'), (e) => e.src || e.href)];
+                     ...Array.from(document.querySelectorAll('script[src], link[rel=stylesheet]'), (e) => e.src || e.href)];
         // what the search loaded before its first results: each file's kind, and when it ended
         loads = entries.filter((entry) => entry.startTime >= started)
           .map((entry) => [entry.name, entry.responseEnd - started]);
