@@ -1,7 +1,7 @@
 """Benchmark search, beside Pagefind on a year and alone on a whole-size archive.
 
     python benchmarks/search.py [CORPUS] [--output DIR] [--reuse] [--no-pagefind]
-    python benchmarks/search.py --archive [CORPUS] [--years N] [--keep | --work DIR]
+    python benchmarks/search.py --archive [CORPUS] [--years N] [--keep | --work DIR [--no-build]]
 
 Default: builds the corpus (the 2022 sample in ../shared/corpus; a skip line and exit 0
 when it is absent) with `sitegen.build.build_site`, clean, indexes the same paper pages
@@ -35,7 +35,8 @@ build` (wall time, peak memory of the process tree, each stage's time), serves i
 runs ARCHIVE_QUERIES known-item queries (titles with their year, ids, an author with
 title words) picked from the synthesized digests, over HTTP and from `file://`, with the
 same figures (`--keep` keeps
-the folder; `--work DIR` measures it again after updating its build). Pagefind is not
+the folder; `--work DIR` measures it again after updating its build, `--no-build` as
+it is). Pagefind is not
 run there: over the whole archive's paper pages it runs out of memory on a 24 GB machine.
 
 It checks nothing: the goals are printed beside the numbers. Timings move with the
@@ -50,6 +51,7 @@ import functools
 import gzip
 import io
 import random
+import re
 import shutil
 import statistics
 import sys
@@ -353,26 +355,31 @@ def archive_queries(content: Path, count: int, seed: int = 20261206) -> list[Que
     return queries
 
 
-def run_archive(corpus: Path, years: int, work: Path) -> dict:
+def run_archive(corpus: Path, years: int, work: Path, build: bool = True) -> dict:
     """Synthesizes the archive in `work` (unless a kept run left it there) and builds it:
-    clean the first time, an update of the kept build after that."""
+    clean the first time, an update of the kept build after that; or, unless `build`,
+    measures the site built in `work/output` from `work/content` as it is."""
     import archive as synthetic  # benchmarks/archive.py
 
-    if (work / "content").is_dir():
+    if not build:
+        seconds = mib = None
+        lines: list[str] = []
+    elif (work / "content").is_dir():
         print(f"reusing the archive in {work} (an update of its build)", flush=True)
     else:
         sources = synthetic.load_corpus(corpus)
         written = synthetic.synthesize(sources, years, synthetic.renamed_fraction(sources, years), work / "content")
         print(f"synthesized {len(written.ids):,} papers in {written.files:,} digests ({years} shifted copies)",
               flush=True)
-    config = synthetic.write_config(work)
-    seconds, mib, lines = synthetic.timed_build(config, None, work / "sitegen.log")
-    print(f"built in {seconds:.1f} s, peak {mib:,.0f} MiB\n  " + "\n  ".join(lines), flush=True)
+    if build:
+        config = synthetic.write_config(work)
+        seconds, mib, lines = synthetic.timed_build(config, None, work / "sitegen.log")
+        print(f"built in {seconds:.1f} s, peak {mib:,.0f} MiB\n  " + "\n  ".join(lines), flush=True)
     output = work / "output"
     queries = archive_queries(work / "content", ARCHIVE_QUERIES)
     over = {"sitegen": measure_queries(output, "sitegen", queries),
             "sitegen file://": measure_queries(output, "sitegen", queries, over="file")}
-    papers = sum(1 for _ in (output / "papers").rglob("*.html"))
+    papers = int(re.search(rb'"documents":(\d+)', (output / "search" / "manifest.js").read_bytes())[1])
     return {"papers": papers, "build_s": seconds, "peak_mib": mib, "stages": lines,
             "search_files": folder_sizes(output / "search"), "engines": over}
 
@@ -447,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=10, help="with --archive: copies of the corpus year")
     parser.add_argument("--keep", action="store_true", help="with --archive: keep its folder under /tmp")
     parser.add_argument("--work", type=Path, help="with --archive: the folder a kept run left (its build is updated)")
+    parser.add_argument("--no-build", action="store_true",
+                        help="with --archive --work DIR: measure DIR/output as it is, from DIR/content's queries")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"skip: no corpus at {args.corpus}")
@@ -455,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skip: no Chromium at {CHROMIUM}")
         return 0
     if args.archive:
-        return archive_main(args.corpus.resolve(), args.years, args.keep or args.work is not None, args.work)
+        return archive_main(args.corpus.resolve(), args.years, args.keep or args.work is not None, args.work,
+                            build=not args.no_build)
     with tempfile.TemporaryDirectory(prefix="sitegen-search-bench-") as temporary:
         output = args.output or Path(temporary) / "output"
         built = None if args.reuse and (output / "search" / "manifest.js").is_file() else build_year(args.corpus, output)
@@ -483,12 +493,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def archive_main(corpus: Path, years: int, keep: bool, work: Path | None = None) -> int:
+def archive_main(corpus: Path, years: int, keep: bool, work: Path | None = None, build: bool = True) -> int:
     work = work.resolve() if work else Path(tempfile.mkdtemp(prefix="sitegen-search-archive-", dir="/tmp"))
     try:
-        numbers = run_archive(corpus, years, work)
+        numbers = run_archive(corpus, years, work, build)
         lines = [f"whole-size archive: {numbers['papers']:,} papers ({years} shifted copies of {corpus})",
-                 f"sitegen build: {numbers['build_s']:.1f} s, peak {numbers['peak_mib']:,.0f} MiB",
+                 f"sitegen build: {numbers['build_s']:.1f} s, peak {numbers['peak_mib']:,.0f} MiB"
+                 if build else f"measured as built in {work / 'output'}",
                  size_line("search data", numbers["search_files"]), "",
                  *[line for engine, rows in numbers["engines"].items() for line in query_lines(engine, rows)], "",
                  *summary_table(numbers["engines"]), goal_line(), "", *phase_table(numbers["engines"])]
