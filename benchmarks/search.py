@@ -1,14 +1,14 @@
 """Benchmark search, beside Pagefind on a year and alone on a whole-size archive.
 
     python benchmarks/search.py [CORPUS] [--output DIR] [--reuse] [--no-pagefind]
-    python benchmarks/search.py --archive [CORPUS] [--years N] [--keep | --work DIR]
+    python benchmarks/search.py --archive [CORPUS] [--years N] [--keep | --work DIR [--no-build]]
 
 Default: builds the corpus (the 2022 sample in ../shared/corpus; a skip line and exit 0
 when it is absent) with `sitegen.build.build_site`, clean, indexes the same paper pages
 with Pagefind (`node_modules/.bin/pagefind`, a development dependency pinned in
 package-lock.json), serves the folder over one local HTTP server and runs the 20 QUERIES
 with each engine, every query in a fresh browser context of headless Chromium (cold: no
-cache), then prints
+cache), and sitegen's again from `file://`, then prints
 
 - the search index's build time (the build's `search` stage, and its share of the
   build) and size; Pagefind's indexing time and peak memory;
@@ -21,14 +21,22 @@ cache), then prints
   `data-search-shown` mark, once its first 5 results are rendered, or `data-search-done`
   for a message instead; Pagefind's search and the data of its first 5 results, what its
   own UI shows), and the rank of the known item among all results shown (20 for sitegen);
-- for each engine: known items first, median and p90 of gzipped bytes and of time.
+- for each engine: known items first, median and p90 of gzipped bytes and of time;
+- where sitegen's time went (over HTTP: resource timing leaves out `file://`): for each
+  kind of search file (directory pages, shards, tails, display records, filter lists),
+  how many loaded before the first results and when the last of them ended.
+
+The server is tests/static_host.py's (HTTP/1.1, connections kept open, as hosts keep
+them; no compression).
 
 `--archive` synthesizes a whole-size archive from CORPUS with benchmarks/archive.py's
 shifted copies (N years, default 10: about 197,000 papers), builds it with `sitegen
 build` (wall time, peak memory of the process tree, each stage's time), serves it and
 runs ARCHIVE_QUERIES known-item queries (titles with their year, ids, an author with
-title words) picked from the synthesized digests, with the same figures (`--keep` keeps
-the folder; `--work DIR` measures it again after updating its build). Pagefind is not
+title words) picked from the synthesized digests, over HTTP and from `file://`, with the
+same figures (`--keep` keeps
+the folder; `--work DIR` measures it again after updating its build, `--no-build` as
+it is). Pagefind is not
 run there: over the whole archive's paper pages it runs out of memory on a 24 GB machine.
 
 It checks nothing: the goals are printed beside the numbers. Timings move with the
@@ -41,14 +49,13 @@ import argparse
 import contextlib
 import functools
 import gzip
-import http.server
 import io
 import random
+import re
 import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,9 +63,10 @@ from urllib.parse import unquote, urlparse
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path[:0] = [str(HERE), str(REPO)]
+sys.path[:0] = [str(HERE), str(REPO), str(REPO / "tests")]
 
 from build import measure  # noqa: E402  (benchmarks/build.py: wall time and peak PSS of a process tree)
+from static_host import serving  # noqa: E402  (tests/static_host.py: the browser tests' local host)
 
 from sitegen.build import Report, build_site  # noqa: E402
 from sitegen.config import Config  # noqa: E402
@@ -115,12 +123,19 @@ SITEGEN_MEASURE = """async (text) => {
   const started = performance.now();
   let ms = null;
   let firstUrls = null;
+  let loads = null;
   const done = new Promise((resolve) => {
     const observer = new MutationObserver(() => {
       const now = marks();
       if (ms === null && (now[0] !== before[0] || now[1] !== before[1])) {
         ms = performance.now() - started;
-        firstUrls = [location.href, ...performance.getEntriesByType('resource').map((entry) => entry.name)];
+        const entries = performance.getEntriesByType('resource');
+        // (resource timing leaves out file:// URLs: the scripts and styles in the page name them)
+        firstUrls = [location.href, ...entries.map((entry) => entry.name),
+                     ...Array.from(document.querySelectorAll('script[src], link[rel=stylesheet]'), (e) => e.src || e.href)];
+        // what the search loaded before its first results: each file's kind, and when it ended
+        loads = entries.filter((entry) => entry.startTime >= started)
+          .map((entry) => [entry.name, entry.responseEnd - started]);
       }
       if (now[1] !== before[1]) { observer.disconnect(); resolve(); }
     });
@@ -132,6 +147,7 @@ SITEGEN_MEASURE = """async (text) => {
   return {
     ms: ms,
     firstUrls: firstUrls,
+    loads: loads,
     status: status.textContent,
     ids: Array.from(document.querySelectorAll('#search-results .paper-item a.paper-title'))
       .map((a) => (a.getAttribute('href').match(/papers\\/(.+)\\.html$/) || [])[1]),
@@ -163,25 +179,6 @@ PAGEFIND_MEASURE = """async ([text, shown]) => {
     authors: data.map((d) => d.content.slice(0, 400)),
   };
 }"""
-
-
-@contextlib.contextmanager
-def serving(folder: Path):
-    """`folder` over HTTP on 127.0.0.1 (a free port, no compression), from a thread."""
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 # --- building -------------------------------------------------------------------------------
@@ -222,13 +219,16 @@ def sent_bytes(path: Path) -> int:
 
 # --- measuring ------------------------------------------------------------------------------
 
-def measure_queries(output: Path, engine: str, queries: list[Query]) -> list[dict]:
-    """Each query in a fresh browser context over HTTP: bytes from opening the page to the
-    results, time from submitting the query to the results shown, the known item's rank."""
+def measure_queries(output: Path, engine: str, queries: list[Query], over: str = "http") -> list[dict]:
+    """Each query in a fresh browser context, over HTTP or from `file://` (`over`): bytes
+    from opening the page to the results, time from submitting the query to the results
+    shown, where that time went, the known item's rank."""
     from playwright.sync_api import sync_playwright
 
     rows = []
-    with serving(output) as root, sync_playwright() as playwright:
+    with contextlib.ExitStack() as stack:
+        root = stack.enter_context(serving(output)) if over == "http" else output.resolve().as_uri() + "/"
+        playwright = stack.enter_context(sync_playwright())
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                              args=["--no-sandbox", "--disable-gpu"])
         try:
@@ -265,12 +265,37 @@ def _measure_one(browser, root: str, output: Path, engine: str, query: Query) ->
         "first_gzip_bytes": sum(map(sent_bytes, first)),
         "status": found["status"], "rank": _rank(query, found), "known": query.paper is not None,
         "first": bool(found["ids"]) and found["ids"][0] == query.paper, "problems": problems,
+        "phases": phases(root, found.get("loads") or []),
     }
+
+
+# The search data's kinds of files, by the folder under search/<tier>/ (or search/).
+KINDS = ("directory", "shards", "tails", "docs", "lists")
+
+
+def kind_of(path: str) -> str | None:
+    """`search/<tier>/shards/3.js` -> `shards`; a filter's list file -> `lists`; else None."""
+    parts = path.split("/")
+    if parts[0] != "search" or len(parts) < 3:
+        return None
+    return parts[-2] if parts[-2] in KINDS[:4] else "lists"
+
+
+def phases(root: str, loads: list) -> dict[str, tuple[int, float]]:
+    """Kind of search file -> (files loaded before the first results, when the last ended, in
+    ms after the query was submitted): where the time to the first results went."""
+    found: dict[str, tuple[int, float]] = {}
+    for url, ended in loads:
+        kind = kind_of(url[len(root):]) if url.startswith(root) else None
+        if kind:
+            files, last = found.get(kind, (0, 0.0))
+            found[kind] = (files + 1, max(last, ended))
+    return found
 
 
 def local_paths(output: Path, root: str, urls) -> list[Path]:
     """The files of `output` that URLs under `root` name."""
-    paths = [output / unquote(urlparse(url).path).lstrip("/") for url in urls if url.startswith(root)]
+    paths = [output / unquote(urlparse(url[len(root):]).path) for url in urls if url.startswith(root)]
     return [path / "index.html" if path.is_dir() else path for path in paths]
 
 
@@ -330,57 +355,80 @@ def archive_queries(content: Path, count: int, seed: int = 20261206) -> list[Que
     return queries
 
 
-def run_archive(corpus: Path, years: int, work: Path) -> dict:
+def run_archive(corpus: Path, years: int, work: Path, build: bool = True) -> dict:
     """Synthesizes the archive in `work` (unless a kept run left it there) and builds it:
-    clean the first time, an update of the kept build after that."""
+    clean the first time, an update of the kept build after that; or, unless `build`,
+    measures the site built in `work/output` from `work/content` as it is."""
     import archive as synthetic  # benchmarks/archive.py
 
-    if (work / "content").is_dir():
+    if not build:
+        seconds = mib = None
+        lines: list[str] = []
+    elif (work / "content").is_dir():
         print(f"reusing the archive in {work} (an update of its build)", flush=True)
     else:
         sources = synthetic.load_corpus(corpus)
         written = synthetic.synthesize(sources, years, synthetic.renamed_fraction(sources, years), work / "content")
         print(f"synthesized {len(written.ids):,} papers in {written.files:,} digests ({years} shifted copies)",
               flush=True)
-    config = synthetic.write_config(work)
-    seconds, mib, lines = synthetic.timed_build(config, None, work / "sitegen.log")
-    print(f"built in {seconds:.1f} s, peak {mib:,.0f} MiB\n  " + "\n  ".join(lines), flush=True)
+    if build:
+        config = synthetic.write_config(work)
+        seconds, mib, lines = synthetic.timed_build(config, None, work / "sitegen.log")
+        print(f"built in {seconds:.1f} s, peak {mib:,.0f} MiB\n  " + "\n  ".join(lines), flush=True)
     output = work / "output"
-    rows = measure_queries(output, "sitegen", archive_queries(work / "content", ARCHIVE_QUERIES))
-    papers = sum(1 for _ in (output / "papers").rglob("*.html"))
+    queries = archive_queries(work / "content", ARCHIVE_QUERIES)
+    over = {"sitegen": measure_queries(output, "sitegen", queries),
+            "sitegen file://": measure_queries(output, "sitegen", queries, over="file")}
+    papers = int(re.search(rb'"documents":(\d+)', (output / "search" / "manifest.js").read_bytes())[1])
     return {"papers": papers, "build_s": seconds, "peak_mib": mib, "stages": lines,
-            "search_files": folder_sizes(output / "search"), "sitegen": rows}
+            "search_files": folder_sizes(output / "search"), "engines": over}
 
 
 # --- report -----------------------------------------------------------------------------
 
 def query_lines(engine: str, rows: list[dict]) -> list[str]:
-    lines = [f"{engine:<10}{'query':<58} {'KB':>7} {'gz KB':>6} {'first':>6} {'files':>5} {'ms':>7}  rank / status"]
+    lines = [f"{engine:<16}{'query':<58} {'KB':>7} {'gz KB':>6} {'first':>6} {'files':>5} {'ms':>7}  rank / status"]
     for row in rows:
         text = row["query"] if len(row["query"]) <= 57 else row["query"][:56] + "…"
         note = row["rank"] or row["status"].split(" found")[0]
         if row["problems"]:
             note += f"  PROBLEMS: {row['problems']}"
-        lines.append(f"{'':<10}{text:<58} {row['bytes'] / 1e3:7.1f} {row['gzip_bytes'] / 1e3:6.1f} "
+        lines.append(f"{'':<16}{text:<58} {row['bytes'] / 1e3:7.1f} {row['gzip_bytes'] / 1e3:6.1f} "
                      f"{row['first_gzip_bytes'] / 1e3:6.1f} {row['files']:>5} {row['ms']:7.1f}  {note}")
     return lines
 
 
 def summary_table(engines: dict[str, list[dict]]) -> list[str]:
-    lines = [f"{'engine':<10} {'known first':>12} {'median gz KB':>13} {'first gz KB':>12} {'p90 gz KB':>10} {'median KB':>10} "
+    lines = [f"{'engine':<16} {'known first':>12} {'median gz KB':>13} {'first gz KB':>12} {'p90 gz KB':>10} {'median KB':>10} "
              f"{'median ms':>10} {'p90 ms':>8}"]
     for engine, rows in engines.items():
         s = summary(rows)
-        lines.append(f"{engine:<10} {s['first']:>5} of {s['known']:<4} {s['median_gzip'] / 1e3:13.1f} "
+        lines.append(f"{engine:<16} {s['first']:>5} of {s['known']:<4} {s['median_gzip'] / 1e3:13.1f} "
                      f"{s['median_first_gzip'] / 1e3:12.1f} {s['p90_gzip'] / 1e3:10.1f} {s['median_bytes'] / 1e3:10.1f} {s['median_ms']:10.1f} "
                      f"{s['p90_ms']:8.1f}")
-    if len(engines) == 2:
-        (a, rows_a), (b, rows_b) = engines.items()
-        first, second = summary(rows_a), summary(rows_b)
-        lines.append(f"{a} / {b}: gzipped bytes {first['median_gzip'] / second['median_gzip']:.2f} (median), "
+    if "pagefind" in engines:  # the two over the same HTTP server
+        first, second = summary(engines["sitegen"]), summary(engines["pagefind"])
+        lines.append(f"sitegen / pagefind: gzipped bytes {first['median_gzip'] / second['median_gzip']:.2f} (median), "
                      f"{first['p90_gzip'] / second['p90_gzip']:.2f} (p90); time {first['median_ms'] / second['median_ms']:.2f} "
                      f"(median), {first['p90_ms'] / second['p90_ms']:.2f} (p90)")
     return lines
+
+
+def phase_table(engines: dict[str, list[dict]]) -> list[str]:
+    """Where the time to the first results went: for each kind of search file, the median
+    number loaded before them and the median time the last one ended (over the queries
+    that loaded any)."""
+    lines = [f"{'before the first results':<24}" + "".join(f"{kind:>16}" for kind in KINDS)]
+    for engine, rows in engines.items():
+        if not any(row["phases"] for row in rows):
+            continue
+        cells = []
+        for kind in KINDS:
+            loaded = [row["phases"][kind] for row in rows if kind in row["phases"]]
+            cells.append(f"{statistics.median(n for n, _ in loaded):5.0f} by {statistics.median(t for _, t in loaded):4.0f} ms"
+                         if loaded else "-")
+        lines.append(f"{engine:<24}" + "".join(f"{cell:>16}" for cell in cells))
+    return lines + [f"(files, and when the last ended after the query; {len(rows)} queries each)"]
 
 
 def goal_line() -> str:
@@ -406,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=10, help="with --archive: copies of the corpus year")
     parser.add_argument("--keep", action="store_true", help="with --archive: keep its folder under /tmp")
     parser.add_argument("--work", type=Path, help="with --archive: the folder a kept run left (its build is updated)")
+    parser.add_argument("--no-build", action="store_true",
+                        help="with --archive --work DIR: measure DIR/output as it is, from DIR/content's queries")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"skip: no corpus at {args.corpus}")
@@ -414,11 +464,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skip: no Chromium at {CHROMIUM}")
         return 0
     if args.archive:
-        return archive_main(args.corpus.resolve(), args.years, args.keep or args.work is not None, args.work)
+        return archive_main(args.corpus.resolve(), args.years, args.keep or args.work is not None, args.work,
+                            build=not args.no_build)
     with tempfile.TemporaryDirectory(prefix="sitegen-search-bench-") as temporary:
         output = args.output or Path(temporary) / "output"
         built = None if args.reuse and (output / "search" / "manifest.js").is_file() else build_year(args.corpus, output)
-        engines = {"sitegen": measure_queries(output, "sitegen", list(QUERIES))}
+        engines = {"sitegen": measure_queries(output, "sitegen", list(QUERIES)),
+                   "sitegen file://": measure_queries(output, "sitegen", list(QUERIES), over="file")}
         pagefind = None
         if not args.no_pagefind and PAGEFIND.exists():
             pagefind = index_with_pagefind(output)
@@ -436,20 +488,21 @@ def main(argv: list[str] | None = None) -> int:
         lines.append("")
         for engine, rows in engines.items():
             lines += query_lines(engine, rows)
-        lines += ["", *summary_table(engines), goal_line()]
+        lines += ["", *summary_table(engines), goal_line(), "", *phase_table(engines)]
         print("\n".join(lines))
     return 0
 
 
-def archive_main(corpus: Path, years: int, keep: bool, work: Path | None = None) -> int:
+def archive_main(corpus: Path, years: int, keep: bool, work: Path | None = None, build: bool = True) -> int:
     work = work.resolve() if work else Path(tempfile.mkdtemp(prefix="sitegen-search-archive-", dir="/tmp"))
     try:
-        numbers = run_archive(corpus, years, work)
+        numbers = run_archive(corpus, years, work, build)
         lines = [f"whole-size archive: {numbers['papers']:,} papers ({years} shifted copies of {corpus})",
-                 f"sitegen build: {numbers['build_s']:.1f} s, peak {numbers['peak_mib']:,.0f} MiB",
+                 f"sitegen build: {numbers['build_s']:.1f} s, peak {numbers['peak_mib']:,.0f} MiB"
+                 if build else f"measured as built in {work / 'output'}",
                  size_line("search data", numbers["search_files"]), "",
-                 *query_lines("sitegen", numbers["sitegen"]), "", *summary_table({"sitegen": numbers["sitegen"]}),
-                 goal_line()]
+                 *[line for engine, rows in numbers["engines"].items() for line in query_lines(engine, rows)], "",
+                 *summary_table(numbers["engines"]), goal_line(), "", *phase_table(numbers["engines"])]
         print("\n".join(lines))
     finally:
         if keep:

@@ -23,8 +23,11 @@ their own, with a bound on the rest's weights (see `Weights.shard_files`).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import math
+import operator
 import re
 import struct
 import unicodedata
@@ -304,6 +307,13 @@ def document_order(archive: Archive) -> list[Paper]:
     return [paper for tier in search_tiers(archive) for paper in tier]
 
 
+def year_blocks(papers: Sequence[Paper]) -> list[int]:
+    """The first document of each year in a tier (numbered oldest year first): a capped
+    term's tail is cut at these, so a query for a year loads the tail of that year alone."""
+    return [number for number, paper in enumerate(papers)
+            if number == 0 or paper.published.year != papers[number - 1].published.year]
+
+
 def tier_name(papers: Sequence[Paper]) -> str:
     """A tier's folder name, from what its files are made of: a changed tier gets a new folder."""
     return hashlib.blake2b(" ".join(paper.key for paper in papers).encode("utf-8"), digest_size=8).hexdigest()
@@ -337,12 +347,13 @@ def tier_files(name: str, papers: Sequence[Paper], jobs: int = 1) -> Tier:
     With one job, files are made as they are taken, so only one is in memory at a time."""
     with collector_paused():
         postings, lengths = _tokenize_all(papers, jobs)
-        weights = Weights(postings, lengths)
+        weights = Weights(postings, lengths, year_blocks(papers))
         plan = _plan_shards(weights)
         totals = [sum(lengths[field]) for field in FIELDS]
         del postings, lengths  # freed now, before the collector is back
     root, pages = _directory(name, [terms[0] for terms in plan])
-    summary = {"name": name, "documents": len(papers), "shards": root, "levels": len(pages), "lengths": totals}
+    summary = {"name": name, "documents": len(papers), "shards": root, "levels": len(pages), "lengths": totals,
+               "blocks": weights.blocks}
     return Tier(_made_files(name, papers, weights, plan, jobs, pages), summary)
 
 
@@ -485,7 +496,7 @@ class Weights:
     """Each term's postings as a shard carries them (the best MAX_POSTINGS per field) and
     as its tail file does (the rest)."""
 
-    def __init__(self, postings: Packed, lengths: Mapping[str, list[int]]):
+    def __init__(self, postings: Packed, lengths: Mapping[str, list[int]], blocks: Sequence[int]):
         # term -> [documents with it (over fields, as lunr counts), postings kept, (field, postings), …]
         terms: dict[str, list] = {}
         for field in FIELDS:
@@ -501,6 +512,7 @@ class Weights:
         self.term_fields = terms
         self.terms = sorted(terms, key=js_order)
         self.lengths = lengths
+        self.blocks = list(blocks)  # the first document of each block a tail is cut into
         self.documents = len(lengths["id"])
         self.averages = {field: sum(values) / len(values) if values else 0 for field, values in lengths.items()}
 
@@ -520,9 +532,10 @@ class Weights:
         stay the same when other tiers change.
 
         A term in more than MAX_POSTINGS documents of a field keeps its best-weighted ones
-        there (its head); the rest (its tail) are in `search/<tier>/tails/<shard>-<entry
-        position>.js`, `[field, postings, …]`, loaded only when a query needs them. The
-        frontier is `[term count, field length, …]`: the tail's pairs no other tail posting
+        there (its head); the rest (its tail) are cut by the tier's blocks (its years, see
+        `year_blocks`) into `search/<tier>/tails/<shard>-<entry position>-<block>.js`,
+        `[field, postings, …]`, loaded only when a query needs them (a query for a year, the
+        year's block alone). The bounds start with the blocks that have a file. The frontier is `[term count, field length, …]`: the tail's pairs no other tail posting
         beats on both (more occurrences, shorter field). A weight grows with the count and
         falls with the length whatever the archive's totals, so the best of the frontier's
         weights bounds every tail posting's weight: search.js can tell from the heads alone
@@ -532,21 +545,30 @@ class Weights:
         for position, term in enumerate(terms):
             with_term, _, *fields = self.term_fields[term]
             entry: list = [term, with_term]
-            tail: list = []
+            tail: dict[int, list] = defaultdict(list)  # block -> [field, postings, …]
             bounds: list = []
             for field, packed in fields:
                 head, rest = self._postings(field, packed, with_term)
                 entry += [FIELD_POSITIONS[field], _flat(head)]
                 if rest:
-                    tail += [FIELD_POSITIONS[field], _flat(rest)]
+                    for block, postings in self._by_block(rest):
+                        tail[block] += [FIELD_POSITIONS[field], _flat(postings)]
                     bounds += [FIELD_POSITIONS[field], _frontier(rest)]
             if tail:
-                entry.append(bounds)
-                key = f"{name}/{number}-{position}"
-                tails.append(SearchFile(f"search/{name}/tails/{number}-{position}.js", _script("addTail", key, tail)))
+                entry.append([sorted(tail), *bounds])
+                for block, lists in sorted(tail.items()):
+                    key = f"{name}/{number}-{position}-{block}"
+                    tails.append(SearchFile(f"search/{key.replace('/', '/tails/', 1)}.js", _script("addTail", key, lists)))
             entries.append(entry)
         return [SearchFile(f"search/{name}/shards/{number}.js", _script("addShard", f"{name}/{number}", entries)),
                 *tails]
+
+    def _by_block(self, postings: list[tuple[int, int, int]]) -> Iterator[tuple[int, list[tuple[int, int, int]]]]:
+        """(block, its postings) for each block holding any of `postings` (in document order)."""
+        ends = [bisect.bisect_left(postings, first, key=_DOCUMENT) for first in self.blocks[1:]]
+        for block, (start, end) in enumerate(zip([0, *ends], [*ends, len(postings)])):
+            if start < end:
+                yield block, postings[start:end]
 
     def _postings(self, field: str, packed: bytes, with_term: int) -> tuple[list[tuple], list[tuple]]:
         """A term's postings in a field, (document, term count, field length) each: at most
@@ -561,15 +583,21 @@ class Weights:
         entry = array("i")
         entry.frombytes(packed)
         documents, counts = entry[0::2].tolist(), entry[1::2].tolist()
-        lengths = [field_lengths[number] for number in documents]
+        lengths = operator.itemgetter(*documents)(field_lengths)  # (two postings or more here)
         postings = list(zip(documents, counts, lengths))
         if len(documents) <= MAX_POSTINGS:
             return postings, []
         ranks = lunr_ranks(counts, lengths, self.averages[field], with_term, self.documents, FIELDS[field])
         # the best, earlier documents first among equals
-        best = set(sorted(range(len(documents)), key=ranks.__getitem__, reverse=True)[:MAX_POSTINGS])
-        return ([posting for i, posting in enumerate(postings) if i in best],
-                [posting for i, posting in enumerate(postings) if i not in best])
+        kept = bytearray(len(documents))
+        for i in sorted(range(len(documents)), key=ranks.__getitem__, reverse=True)[:MAX_POSTINGS]:
+            kept[i] = 1
+        return (list(itertools.compress(postings, kept)),
+                list(itertools.compress(postings, map(operator.not_, kept))))
+
+
+_DOCUMENT = operator.itemgetter(0)  # of a (document, count, length) posting
+_COUNT_AND_LENGTH = operator.itemgetter(1, 2)
 
 
 def _flat(postings: Sequence[tuple[int, int, int]]) -> list[int]:
@@ -588,7 +616,7 @@ def _frontier(postings: Iterable[tuple[int, int, int]]) -> list[int]:
     by count, highest first."""
     frontier: list[int] = []
     shortest = None
-    for count, length in sorted({(count, length) for _, count, length in postings}, key=lambda p: (-p[0], p[1])):
+    for count, length in sorted(set(map(_COUNT_AND_LENGTH, postings)), key=lambda p: (-p[0], p[1])):
         if shortest is None or length < shortest:
             frontier += (count, length)
             shortest = length
@@ -649,7 +677,7 @@ def _manifest(papers: Sequence[Paper], summaries: Sequence[dict]) -> dict:
     tiers, start = [], 0
     for summary in summaries:
         tiers.append({"name": summary["name"], "start": start, "documents": summary["documents"],
-                      "shards": summary["shards"], "levels": summary["levels"]})
+                      "shards": summary["shards"], "levels": summary["levels"], "blocks": summary["blocks"]})
         start += summary["documents"]
     return {
         "fields": list(FIELDS), "boosts": list(FIELDS.values()), "documents": len(papers),

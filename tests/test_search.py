@@ -102,14 +102,16 @@ def shard_postings(files: dict[str, object], with_tails: bool = True) -> dict[tu
     document count and field lengths, documents with a term summed over the tiers."""
     manifest = files["search/manifest.js"]
     fields, documents = manifest["fields"], manifest["documents"]
-    entries = [(tier, f"search/{tier['name']}/tails/{number}-{position}.js", entry) for tier in manifest["tiers"]
+    entries = [(tier, [f"search/{tier['name']}/tails/{number}-{position}-{block}.js"
+                       for block in (entry[-1][0] if len(entry) % 2 else [])], entry)
+               for tier in manifest["tiers"]
                for number, shard in enumerate(tier_shards(files, tier)) for position, entry in enumerate(shard)]
     with_term = Counter()
     for _, _, entry in entries:
         with_term[entry[0]] += entry[1]
     postings = {}
-    for tier, tail, entry in entries:
-        lists = head_lists(entry) + (tail_lists(files[tail]) if with_tails and tail in files else [])
+    for tier, tails, entry in entries:
+        lists = head_lists(entry) + [pair for tail in tails if with_tails for pair in tail_lists(files[tail])]
         for position, flat in lists:
             average = manifest["lengths"][position] / documents
             document = tier["start"]
@@ -334,7 +336,7 @@ def test_a_capped_term_keeps_its_best_postings_in_the_shard_and_bounds_the_rest(
     manifest = files["search/manifest.js"]
     bounds = {(entry[0], manifest["fields"][position]): frontier
               for shard in only_tier_shards(files) for entry in shard if len(entry) % 2
-              for position, frontier in zip(entry[-1][0::2], entry[-1][1::2])}
+              for position, frontier in zip(entry[-1][1::2], entry[-1][2::2])}
     by_term_field = defaultdict(list)
     for (term, field, document), weight in full.items():
         by_term_field[term, field].append((weight, document))
@@ -565,7 +567,7 @@ def test_query_over_loaded_shards_scores_like_the_whole_lunr_index(site_archive,
     for prefix in sorted({term[:n] for term in terms for n in (1, 2, 3)}):
         queries.append([{"term": prefix, "fields": ["title", "abstract", "authors"], "wildcard": 2}])
     names = ["lastAtMost", "shardOf", "clauseShards", "shardTerms", "lowerBound", "entriesFor", "queryVectors",
-             "idfOf", "lunrWeight", "postingLists", "scores", "before", "best"]
+             "idfOf", "lunrWeight", "postingLists", "tailBlocks", "scores", "before", "best"]
     terms_by_paper = Terms()
     documents = [{"ref": str(n), **terms_by_paper.fields(p)} for n, p in enumerate(document_order(archive))]
     script = "\n".join([

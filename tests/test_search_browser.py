@@ -10,17 +10,15 @@ shown, whatever it is) or for the page's content, never for a fixed time.
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import json
 import random
-import threading
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from conftest import make_config, quiet_build
+from static_host import serving
 from sitegen import search
 from sitegen.archive import build_archive
 from sitegen.reader import read_content
@@ -28,26 +26,6 @@ from sitegen.reader import read_content
 pytestmark = pytest.mark.browser
 
 DONE = "document.body.dataset.searchDone"
-
-
-@contextlib.contextmanager
-def serving(folder: Path):
-    """`folder` over HTTP on 127.0.0.1 (a free port), served from a thread; gives its URL."""
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
-
-    handler = functools.partial(Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def site_urls(folder: Path, http_root: str | None):
@@ -440,6 +418,7 @@ RARE = ["sparse", "prior", "sensor", "thermal", "aerial", "medical", "robust", "
         "cloud", "scene", "motion", "pose", "face", "texture", "light", "weather", "crowd", "satellite", "retinal"]
 # Listing days of three search tiers: an earlier year, the latest year, its latest month.
 CAPPED_DAYS = ("2021-05-03", "2022-03-01", "2022-09-28")
+EARLIER = 2020  # the year every other paper of the first day was first published (revised since)
 PAGE_SIZE = 20  # results a search page shows
 # Caps for this small archive: its common words pass the first many times over; only the
 # commonest pass the second, by a few papers, and their tails weigh too little to change
@@ -454,11 +433,13 @@ def zipf_words(chooser, count: int) -> list[str]:
     return chooser.choices(vocabulary, weights, k=count)
 
 
-def capped_digest(day: str, numbers: range, chooser) -> str:
-    """A digest of papers with titles and abstracts drawn from a small vocabulary."""
+def capped_digest(day: str, numbers: range, chooser, earlier: bool = False) -> str:
+    """A digest of papers with titles and abstracts drawn from a small vocabulary; if
+    `earlier`, every other one was first published in EARLIER."""
     month = day[2:4] + day[5:7]
     entries = []
     for number in numbers:
+        published = f"{EARLIER}{day[4:]}" if earlier and number % 2 else day
         title = " ".join(chooser.sample(COMMON + RARE, chooser.randint(3, 8))).title()
         summary = " ".join(zipf_words(chooser, chooser.randint(10, 60))) + "."
         author = f"{chooser.choice(['Ann', 'Bo', 'Cy', 'Di'])} {chooser.choice(['Lee', 'Ng', 'Roe', 'Sato'])}"
@@ -467,7 +448,7 @@ def capped_digest(day: str, numbers: range, chooser) -> str:
 - **DOI**: None
 - **Categories**: **cs.CV**
 - **Links**: [PDF](http://arxiv.org/pdf/{month}.{10000 + number}v1)
-- **Published**: {day} 03:00:00+00:00
+- **Published**: {published} 03:00:00+00:00
 - **Updated**: {day} 03:00:00+00:00
 - **Authors**: {author}
 - **Comment**: None
@@ -487,8 +468,8 @@ def capped_site(request, tmp_path_factory):
     for tier, day in enumerate(CAPPED_DAYS):
         folder = root / "content" / "cs.CV" / day[:4] / day[5:7]
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{day.replace('-', '')}.md").write_text(capped_digest(day, range(90 * tier, 90 * tier + 90), chooser),
-                                                            encoding="utf-8")
+        digest = capped_digest(day, range(90 * tier, 90 * tier + 90), chooser, earlier=tier == 0)
+        (folder / f"{day.replace('-', '')}.md").write_text(digest, encoding="utf-8")
     config = make_config(root, content=root / "content")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(search, "MAX_POSTINGS", request.param)
@@ -591,6 +572,33 @@ def test_topic_queries_rank_and_count_like_one_full_lunr_index_past_the_cap(cont
             assert page.problems == []
             page.page.close()
     assert (shown_first > 0) == (cap != CAPS[0])
+
+
+def test_a_year_loads_the_tails_of_that_year_alone(context, capped_site):
+    """Documents are numbered by year within a tier, and a capped term's tail is cut by
+    year: `year:2020` (half of the oldest tier) loads the tails of 2020 alone, fewer than
+    the same words without the filter, and still shows the full index's best 20 of 2020
+    in its order and their true count."""
+    site, papers, cap = capped_site
+    queries = ["image segmentation network", "segmentation learning detection", "image deep model"]
+    earlier = {paper.id for paper in papers if paper.published.year == EARLIER}
+    for text, expected in zip(queries, reference_results(papers, queries)):
+        expected = [(ref, score) for ref, score in expected if ref in earlier]
+        assert len(expected) > PAGE_SIZE
+        loaded = []
+        for query in (text, f"{text} year:{EARLIER}"):
+            page = SearchPage(context, site_urls(site, None)).open()  # a fresh page: no tail loaded yet
+            page.search(query)
+            loaded.append(page.page.eval_on_selector_all("script[src*='/tails/']", "tails => tails.length"))
+            ids, status = page.ids(), page.status
+            assert page.problems == []
+            page.page.close()
+        scores = dict(expected)
+        assert set(ids) <= earlier and len(set(ids)) == PAGE_SIZE, text
+        assert [scores[ref] for ref in ids] == pytest.approx([score for _, score in expected[:PAGE_SIZE]],
+                                                            rel=1e-12, abs=0), (text, ids)
+        assert status.startswith(f"{len(expected):,} papers found in "), (text, status)
+        assert loaded[1] < loaded[0], text
 
 
 def test_newest_papers_with_common_words_are_found_past_the_cap(context, capped_site):

@@ -6,9 +6,10 @@
 // query loads only the shards that hold its terms, in every tier, weighs their term counts
 // with lunr's BM25 over the whole archive (totals in the manifest) and scores them as lunr
 // does, so the scores equal those of one lunr index of the archive. lunr.js gives the
-// stemmer. A very common term's postings past its best in a field (its tail) are in a file
-// of their own (search/<tier>/tails/), loaded first when its bounds cannot prove that the
-// first page is exact without them, and else after it, for the count. Display records come
+// stemmer. A very common term's postings past its best in a field (its tail) are in files
+// of their own (search/<tier>/tails/, one for each year of the tier), loaded (those of the
+// years the query's filters may keep) first when its bounds cannot prove that the first
+// page is exact without them, and else after it, for the count. Display records come
 // in small chunks (search/<tier>/docs/N.js) for the results shown. Filters (`year:`,
 // `category:`, `venue:`) are declared in sitegen/search.py; the manifest describes them,
 // and this file reads a filter's value by its kind alone.
@@ -52,10 +53,9 @@
     addDocs: function (key, records) { state.docs[key] = records; },
     // a filter value's file: [its ranges of document numbers, its other documents as gaps]
     addList: function (number, data) {
-      var documents = new Set();
       var doc = 0;
-      data[1].forEach(function (gap) { documents.add(doc += gap); });
-      state.lists[number] = { ranges: data[0], documents: documents };
+      var numbers = data[1].map(function (gap) { return doc += gap; });
+      state.lists[number] = { ranges: data[0], documents: new Set(numbers), numbers: numbers };
     },
     // For other scripts (following.js): up to `count` of the newest papers that match every
     // word of `text` (a query as typed in the search box), newest first, each as
@@ -214,6 +214,20 @@
     return query.filters.every(function (wanted) { return keeps(wanted, number); });
   }
 
+  // Whether the filters may keep a document of `range`, [first, last + 1)
+  function mayPassFilters(query, range) {
+    function overlaps(ranges) {
+      return ranges.some(function (run) { return run[0] < range[1] && run[1] >= range[0]; });
+    }
+    return query.filters.every(function (wanted) {
+      return wanted.keys.some(function (key) {
+        var list = state.lists[own(wanted.filter.lists, key)];
+        return overlaps(own(wanted.filter.ranges, key) || []) || (list !== undefined &&
+               (overlaps(list.ranges) || lowerBound(list.numbers, range[0]) < lowerBound(list.numbers, range[1])));
+      });
+    });
+  }
+
   // manifest lookups by what the reader typed: `category:constructor` is no category
   function own(object, key) {
     return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
@@ -344,9 +358,11 @@
   // A loaded shard is [[term, documents with it, field, [document gap, term count, field
   // length, …], field, […], …], …]: consecutive terms in JavaScript string order. A term
   // in more documents of a field than the build keeps there (its head: the best-weighted
-  // ones) has the rest (its tail) in tails/<shard>-<entry position>.js, [field, postings,
-  // …], and its entry ends with [field, [term count, field length, …], …]: the tail's
-  // pairs that bound its weights (a weight grows with the count, falls with the length).
+  // ones) has the rest (its tail) cut by the tier's blocks (its years: `tier.blocks`, each
+  // block's first document) into tails/<shard>-<entry position>-<block>.js, [field,
+  // postings, …], and its entry ends with [[blocks with a file], field, [term count, field
+  // length, …], …]: the tail's pairs that bound its weights (a weight grows with the
+  // count, falls with the length).
   function shardTerms(key) {
     return state.shardTerms[key] || (state.shardTerms[key] = state.shards[key].map(function (entry) {
       return entry[0];
@@ -373,7 +389,7 @@
       if (!used.entries.some(function (hit) { return hit.entry === entry; })) {
         var tail = shard.key + "-" + position;
         used.entries.push({ tier: shard.tier, entry: entry, tail: tail,
-                            tailPath: "search/" + shard.tier.name + "/tails/" + tail.slice(shard.tier.name.length + 1) + ".js" });
+                            tailPath: "search/" + shard.tier.name + "/tails/" + tail.slice(shard.tier.name.length + 1) });
       }
       fields.forEach(function (field) { if (used.fields.indexOf(field) < 0) used.fields.push(field); });
     }
@@ -434,14 +450,27 @@
     return Math.round(weight * 1000) / 1000;
   }
 
-  // An entry's postings, [[field position, postings], …]: its head's, and its tail's once loaded
+  // An entry's postings, [[field position, postings], …]: its head's, and its tail's blocks once loaded
   function postingLists(hit) {
     var entry = hit.entry;
     var lists = [];
     for (var k = 2; k + 1 < entry.length; k += 2) lists.push([entry[k], entry[k + 1]]);
-    var tail = state.tails[hit.tail] || [];
-    for (var t = 0; t < tail.length; t += 2) lists.push([tail[t], tail[t + 1]]);
+    tailBlocks(hit).forEach(function (block) {
+      var tail = state.tails[hit.tail + "-" + block] || [];
+      for (var t = 0; t < tail.length; t += 2) lists.push([tail[t], tail[t + 1]]);
+    });
     return lists;
+  }
+
+  // The blocks of an entry's tail that have a file (none for a term within the cap)
+  function tailBlocks(hit) {
+    return hit.entry.length % 2 ? hit.entry[hit.entry.length - 1][0] : [];
+  }
+
+  // The documents of a tier's block: [first, last + 1), numbered over the whole archive
+  function blockRange(tier, block) {
+    var end = block + 1 < tier.blocks.length ? tier.blocks[block + 1] : tier.documents;
+    return [tier.start + tier.blocks[block], tier.start + end];
   }
 
   // lunr's scoring (`lunr.Index#query`, without its match metadata, which costs more than
@@ -487,9 +516,10 @@
     });
   }
 
-  // The tails the query asks for that are not loaded, one item per field of each: its file,
-  // its tier, the most a document of the tier outside the head can gain from it (the best
-  // weight its bounds allow, as the query weighs the field), and the head's documents.
+  // The tails the query asks for that are not loaded, one item per block and field of
+  // each, for the blocks that hold documents the query's filters may keep: its file, its
+  // documents (`range`), the most a document there outside the head can gain from it (the
+  // best weight its bounds allow, as the query weighs the field), and the head's documents.
   function openTails(query) {
     var used = entriesFor(query);
     var asking = queryVectors(query, used);
@@ -497,10 +527,13 @@
     used.forEach(function (found, termIndex) {
       var idf = idfOf(found);
       found.entries.forEach(function (hit) {
+        var blocks = tailBlocks(hit).filter(function (block) {
+          return !state.tails[hit.tail + "-" + block] && mayPassFilters(query, blockRange(hit.tier, block));
+        });
+        if (!blocks.length) return;
         var entry = hit.entry;
-        if (entry.length % 2 === 0 || state.tails[hit.tail]) return;
         var bounds = entry[entry.length - 1];
-        for (var k = 0; k < bounds.length; k += 2) {
+        for (var k = 1; k < bounds.length; k += 2) {
           var position = bounds[k];
           var asked = asking.vectors[position][termIndex];
           if (!asked) continue;
@@ -512,7 +545,10 @@
           var head = new Set();
           var flat = entry[entry.indexOf(position, 2) + 1];
           for (var doc = hit.tier.start, j = 0; j < flat.length; j += 3) head.add(doc += flat[j]);
-          open.push({ path: hit.tailPath, tier: hit.tier, gain: asked * most / asking.lengths[position], head: head });
+          blocks.forEach(function (block) {
+            open.push({ path: hit.tailPath + "-" + block + ".js", range: blockRange(hit.tier, block),
+                        gain: asked * most / asking.lengths[position], head: head });
+          });
         }
       });
     });
@@ -537,7 +573,7 @@
     function gain(doc) {
       var most = 0;
       open.forEach(function (tail) {
-        if (doc >= tail.tier.start && doc < tail.tier.start + tail.tier.documents && !tail.head.has(doc)) most += tail.gain;
+        if (doc >= tail.range[0] && doc < tail.range[1] && !tail.head.has(doc)) most += tail.gain;
       });
       return most;
     }
@@ -553,11 +589,9 @@
     }
     var inTop = new Set(top.map(function (result) { return result.ref; }));
     if (results.some(function (result) { return !inTop.has(result.ref) && couldReach(result, last); })) return false;
-    return state.manifest.tiers.every(function (tier) { // a document no loaded posting holds
-      var most = 0;
-      open.forEach(function (tail) { if (tail.tier === tier) most += tail.gain; });
-      return most < last * (1 - 1e-12);
-    });
+    var most = {}; // a document no loaded posting holds: by block, all it could gain
+    open.forEach(function (tail) { most[tail.range[0]] = (most[tail.range[0]] || 0) + tail.gain; });
+    return Object.keys(most).every(function (block) { return most[block] < last * (1 - 1e-12); });
   }
 
   // Whether result `a` ranks before `b`: the higher score; among equals, the newest.
@@ -705,10 +739,14 @@
 
   // The first results are shown as soon as their records are in, the rest of the page after:
   // <body data-search-shown="N"> marks the first ones shown (N counts searches).
-  function showPage(query, generation) {
+  // `beforeRest`, if given, runs between the two (it may rank the rest again).
+  function showPage(query, generation, beforeRest) {
     return showMore(query, generation, FIRST).then(function () {
       if (generation !== state.generation) return;
       document.body.dataset.searchShown = String(generation);
+      return beforeRest && beforeRest();
+    }).then(function () {
+      if (generation !== state.generation) return;
       return showMore(query, generation, PAGE - FIRST);
     }).then(function () {
       document.getElementById("search-more").hidden = state.shown >= state.all.length;
@@ -759,6 +797,7 @@
       return Promise.resolve();
     }
     var query = parseQuery(text, typing);
+    var rankRest = null; // set when only the first results are proven before the tails load
     state.typing = typing;
     if (!query.clauses.length && !query.filters.length) {
       finish(generation, "Nothing to search for in “" + text + "”: try a word from a title, an author's name or an arXiv id.");
@@ -769,11 +808,27 @@
     }).then(function () {
       if (generation !== state.generation) return;
       if (!query.clauses.length) { state.all = filterOnly(query); return []; }
-      // the heads first: their best results are shown at once if the tails cannot change them
+      // the heads first: their best results are shown at once if the tails cannot change
+      // them (the page, or its first results, then the rest once the tails are in); else the
+      // tails load, and with them the heads' first results' records (the tails seldom change
+      // those, so the results usually show without another round of loading)
       state.all = run(query);
       var open = openTails(query);
       if (provenBest(open, state.all, PAGE)) return open;
-      return loadTails(open).then(function () { state.all = run(query); return []; });
+      if (provenBest(open, state.all, FIRST)) {
+        rankRest = function () {
+          return loadTails(open).then(function () {
+            if (generation !== state.generation) return;
+            state.all = run(query);
+            state.results = best(state.all, PAGE); // the first ones stay as they are
+          });
+        };
+        return open;
+      }
+      return Promise.all([loadTails(open), loadRecords(best(state.all, FIRST))]).then(function () {
+        state.all = run(query);
+        return [];
+      });
     }).then(function (open) {
       if (generation !== state.generation) return;
       state.results = best(state.all, PAGE);
@@ -781,7 +836,7 @@
         finish(generation, "No papers match “" + text + "”. Try fewer or different words, or check the spelling.");
         return;
       }
-      return showPage(query, generation).then(function () {
+      return showPage(query, generation, rankRest).then(function () {
         if (generation !== state.generation || !open || !open.length) return;
         // the count needs every document of the tails: loaded after the first results
         setStatus("At least " + paperCount(state.all.length) + " found; counting the rest…");
