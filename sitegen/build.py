@@ -17,14 +17,14 @@ from typing import Callable, Iterator, Sequence, TextIO
 
 from . import feeds, folders, publish
 from .archive import Archive, build_archive
-from .cache import BuildState, Cache, SearchTier
+from .cache import BuildState, Cache, SearchTier, Stamp
 from .config import Config
-from .dependencies import code_fingerprint, digest_of, site_fingerprint, template_fingerprints
-from .errors import BuildError, UsageError
+from .dependencies import code_fingerprint, digest_of, quick_inputs, site_fingerprint, template_fingerprints
+from .errors import BuildError, Problem, UsageError
 from .kinds import PageRenderer, Pages, document_kinds, templates as page_templates
 from .parallel import Background, collector_paused, fork_map
 from .plural import plural
-from .reader import content_warnings, list_content, read_listed
+from .reader import Listing, Reading, content_warnings, list_content, read_listed
 from .render import Renderer, environment
 from .routes import Page
 from .search import index_files, search_tiers, tier_files, tier_name
@@ -99,18 +99,26 @@ def protected_folders(config: Config, theme: Theme) -> list[folders.Protected]:
 
 def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, report: Report) -> BuildResult:
     started = time.perf_counter()
-    state = cache.load(output)
     vendor, assets = vendor_assets(), theme_assets(theme)
-    env = environment(theme, assets, vendor, extra_assets(config, theme, assets))
     site = site_fingerprint(config, assets, vendor)
+    with report.stage("list"):  # which digests there are, and whether any changed: by their status
+        listing = list_content(config.content_path, config.category_overrides, ignore=config.ignore,
+                               remembered=cache.listing())
+        cache.save_listing(listing.seen)
+        quick = quick_inputs(site, theme, sorted(listing.keys))
+    stamp = cache.stamp()
+    if stamp is not None and stamp.inputs == quick and stamp.output == publish.folder_key(output):
+        return _nothing_changed(config, listing, stamp.problems, output, started, report)
+    state = cache.load(output)
+    env = environment(theme, assets, vendor, extra_assets(config, theme, assets))
     templates = template_fingerprints(env, page_templates())
     served = state.manifests.get(publish.folder_key(output) or "")
     with ExitStack() as running:  # the processes this build starts: stopped if it fails
         with report.stage("read"):
-            listing = list_content(config.content_path, config.category_overrides, ignore=config.ignore)
             inputs = digest_of(site, templates, sorted(listing.keys))
             unchanged = served is not None and state.inputs == inputs
             if not unchanged:  # the digests are loaded only then: at archive scale that takes seconds
+                cache.forget_stamp()
                 spare = _claim_spare(cache, state, output)
                 linking = None
                 if served and not spare.holds:  # the first update after a full build, which wrote
@@ -118,17 +126,10 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
                     linking = running.enter_context(Background(lambda: spare.link_all(output, served), fork=jobs > 1))
                 reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
                 cache.forget_digests_but(reading.parsed)
-        problems = state.problems if unchanged else reading.problems
-        for problem in problems:
-            report.say(str(problem))
-        for warning in content_warnings(config.content_path, listing, None if unchanged else reading):
-            report.say(warning)
-        if config.strict and problems:
-            raise BuildError(f"strict: {plural(len(problems), 'problem')} in the digests; nothing written")
         if unchanged:
-            report.say(f"nothing changed since the last build: {output} is up to date "
-                       f"({time.perf_counter() - started:.2f} s)")
-            return BuildResult({}, 0, len(problems), report.timings)
+            cache.save_stamp(Stamp(quick, publish.folder_key(output), state.problems))
+            return _nothing_changed(config, listing, state.problems, output, started, report)
+        _report_problems(config, listing, reading, reading.problems, report)
         with report.stage("model"):
             archive = build_archive(reading.digests, Venues(config.venue_aliases))
         if linking is not None:
@@ -171,6 +172,7 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
         state.fingerprints, state.inputs, state.problems = wanted, inputs, reading.problems
         state.output_bytes = size
         cache.save(state)
+        cache.save_stamp(Stamp(quick, publish.folder_key(output), reading.problems))
     counts = _count_kinds(pages)
     skipped = sum(digest.skipped for digest in reading.digests)
     report.say(f"\n{_counted(counts, document_kinds(), 'page', exclude=True)}, "
@@ -183,6 +185,25 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
     for warning in publish.host_warnings(len(manifest), size):
         report.say(f"warning: {warning} (see docs/publishing.md)")
     return BuildResult(counts, len(stale), len(reading.problems), report.timings)
+
+
+def _nothing_changed(config: Config, listing: Listing, problems: tuple[Problem, ...], output: Path,
+                     started: float, report: Report) -> BuildResult:
+    _report_problems(config, listing, None, problems, report)
+    report.say(f"nothing changed since the last build: {output} is up to date "
+               f"({time.perf_counter() - started:.2f} s)")
+    return BuildResult({}, 0, len(problems), report.timings)
+
+
+def _report_problems(config: Config, listing: Listing, reading: Reading | None, problems: Sequence[Problem],
+                     report: Report) -> None:
+    """The digests' problems and the content's warnings; with `strict`, problems end the build."""
+    for problem in problems:
+        report.say(str(problem))
+    for warning in content_warnings(config.content_path, listing, reading):
+        report.say(warning)
+    if config.strict and problems:
+        raise BuildError(f"strict: {plural(len(problems), 'problem')} in the digests; nothing written")
 
 
 def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,

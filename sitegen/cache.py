@@ -12,7 +12,7 @@ import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import xxhash
 
@@ -20,6 +20,9 @@ from . import __version__
 from .digest import Digest
 from .errors import Problem
 from .folders import make_cache
+
+if TYPE_CHECKING:
+    from .reader import Seen  # which keys content with `content_hash`
 
 FORMAT = 9  # bump when the pickle's shape (or what its hashes mean) changes
 
@@ -45,12 +48,34 @@ class BuildState:
     output_bytes: int | None = None  # the size of its files
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """A few bytes written last by a build that finished: what it was built from, in short.
+    A build that finds the same inputs and the same output folder knows that nothing
+    changed without loading the state, whose fingerprints and manifests run to millions."""
+
+    inputs: str  # `dependencies.quick_inputs` of the build
+    output: str  # `publish.folder_key` of the output folder it made
+    problems: tuple[Problem, ...]  # found in the digests it read, reported again
+
+
 def _write_atomically(path: Path, value: object) -> None:
     """Written to a temporary file and renamed: a killed build never leaves half a file."""
     partial = path.with_suffix(f".{os.getpid()}.partial")
     with open(partial, "wb") as handle:
         pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(partial, path)
+
+
+def _load(path: Path, kind: type):
+    """The value of type `kind` pickled at `path` by this version of sitegen; None when the
+    file is missing, damaged or written by another version."""
+    try:
+        with open(path, "rb") as handle:
+            stamp, value = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        return None
+    return value if stamp == (FORMAT, __version__) and isinstance(value, kind) else None
 
 
 def content_hash(data: bytes) -> str:
@@ -65,15 +90,12 @@ class Cache:
         self.folder = folder
         self.file = folder / "state.pickle"
         self.digests = folder / "digests"
+        self.stamp_file = folder / "stamp.pickle"
+        self.listing_file = folder / "listing.pickle"
 
     def digest(self, key: str) -> Digest | None:
         """A digest parsed by an earlier build, by content key; None when there is none."""
-        try:
-            with open(self.digests / f"{key}.pickle", "rb") as handle:
-                stamp, digest = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-            return None
-        return digest if stamp == (FORMAT, __version__) and isinstance(digest, Digest) else None
+        return _load(self.digests / f"{key}.pickle", Digest)
 
     def store_digest(self, key: str, digest: Digest) -> None:
         """Keep a digest parsed afresh (new, or stored by another version), by content key."""
@@ -86,17 +108,31 @@ class Cache:
         for key in stored - set(keys):
             (self.digests / f"{key}.pickle").unlink(missing_ok=True)
 
+    def listing(self) -> dict[str, Seen]:
+        """What the last listing of the content folder may trust (`reader.list_content`)."""
+        return _load(self.listing_file, dict) or {}
+
+    def save_listing(self, seen: dict[str, Seen]) -> None:
+        make_cache(self.folder)
+        _write_atomically(self.listing_file, ((FORMAT, __version__), seen))
+
+    def stamp(self) -> Stamp | None:
+        """The stamp of the last build that finished, unless a build began since."""
+        return _load(self.stamp_file, Stamp)
+
+    def save_stamp(self, stamp: Stamp) -> None:
+        _write_atomically(self.stamp_file, ((FORMAT, __version__), stamp))
+
+    def forget_stamp(self) -> None:
+        """Before a build changes anything: killed halfway, it leaves no stamp that would
+        tell the next build that nothing changed."""
+        self.stamp_file.unlink(missing_ok=True)
+
     def load(self, output: Path) -> BuildState:
         """The last build's state, or an empty one (first build, other version, damaged
         file, or a state that describes another output folder)."""
-        try:
-            with open(self.file, "rb") as handle:
-                stamp, state = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-            return BuildState(output=str(output))
-        if stamp == (FORMAT, __version__) and isinstance(state, BuildState) and state.output == str(output):
-            return state
-        return BuildState(output=str(output))
+        state = _load(self.file, BuildState)
+        return state if state is not None and state.output == str(output) else BuildState(output=str(output))
 
     def save(self, state: BuildState) -> None:
         make_cache(self.folder)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
+import time
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -21,6 +22,10 @@ CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\u
 # (notes, a README), and is skipped with a warning rather than reported as broken.
 DIGEST_MARKS = (b"# Arxiv Papers in ", b"- **Arxiv ID**:")
 HEADING_FORMAT = "'# Arxiv Papers in <category> on <YYYY-MM-DD>'"
+# A file changed less than this before a listing began may change again within the same
+# tick of the file system's clock (2 s on FAT, a second or a jiffy elsewhere) with its
+# status unchanged: its key is not remembered, and the next listing reads it again.
+RACY_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -67,12 +72,26 @@ class Listed:
 
 
 @dataclass(frozen=True)
+class Seen:
+    """A file as a listing keyed it. While its status (size, modification and change times
+    in ns, inode, device) stays the same, its bytes are taken to be the same: writing a
+    file moves its change time, even when its modification time is set back after."""
+
+    status: tuple[int, int, int, int, int]
+    source: str
+    category: str | None
+    key: str | None  # None: a file with no digest in it
+    size: int
+
+
+@dataclass(frozen=True)
 class Listing:
     """What a content folder holds, keyed but not parsed: enough to tell that nothing changed."""
 
     files: tuple[Listed | Problem, ...]  # in path order; a Problem for a file that could not be read
     bytes_read: int
     not_digests: tuple[str, ...] = ()  # `.md` files with no digest in them (as messages show them)
+    seen: Mapping[str, Seen] = field(default_factory=dict)  # by path: what the next listing may trust
 
     @property
     def keys(self) -> list[str]:
@@ -80,26 +99,51 @@ class Listing:
 
 
 def list_content(content: Path, overrides: Mapping[str, str] | None = None,
-                 display_root: Path | None = None, ignore: Sequence[str] = ()) -> Listing:
+                 display_root: Path | None = None, ignore: Sequence[str] = (),
+                 remembered: Mapping[str, Seen] | None = None) -> Listing:
     """Every digest below `content` with its content key; `overrides` maps sub-folders to a
-    category; `ignore` holds glob patterns of files that are not digests."""
+    category; `ignore` holds glob patterns of files that are not digests. A file that
+    `remembered` (an earlier listing's `seen`) holds with its present status is not read."""
     files: list[Listed | Problem] = []
     not_digests: list[str] = []
+    seen: dict[str, Seen] = {}
     total = 0
+    settled = time.time_ns() - int(RACY_SECONDS * 1e9)  # a file last changed before this is not racy
     for path in digest_paths(content, ignore):
         source = _display(path, display_root)
         category = _override(path, content, overrides or {})
         try:
-            data = path.read_bytes()
+            entry = _keyed(path, source, category, (remembered or {}).get(str(path)))
         except OSError as exc:
             files.append(_unreadable(source, exc))
             continue
-        if not any(mark in data for mark in DIGEST_MARKS) and data.strip():
-            not_digests.append(source)  # an empty file is a digest cut short: reported as a problem
+        if max(entry.status[1], entry.status[2]) < settled:
+            seen[str(path)] = entry
+        if entry.key is None:
+            not_digests.append(source)
             continue
-        total += len(data)
-        files.append(Listed(path, source, category, _key(source, category, data)))
-    return Listing(tuple(files), total, tuple(not_digests))
+        total += entry.size
+        files.append(Listed(path, source, category, entry.key))
+    return Listing(tuple(files), total, tuple(not_digests), seen)
+
+
+def _keyed(path: Path, source: str, category: str | None, known: Seen | None) -> Seen:
+    """`known` while the file's status, name and category are the same; otherwise the
+    file read and keyed, with its status taken before reading (a change while it is read
+    then shows at the next listing)."""
+    if known is not None and (known.source, known.category) == (source, category) \
+            and known.status == _status(os.stat(path)):
+        return known
+    with open(path, "rb") as handle:
+        status = _status(os.fstat(handle.fileno()))
+        data = handle.read()
+    # an empty file is a digest cut short: reported as a problem, not skipped
+    key = _key(source, category, data) if any(mark in data for mark in DIGEST_MARKS) or not data.strip() else None
+    return Seen(status, source, category, key, len(data))
+
+
+def _status(status: os.stat_result) -> tuple[int, int, int, int, int]:
+    return status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev
 
 
 def content_warnings(content: Path, listing: Listing, reading: Reading | None = None) -> list[str]:
