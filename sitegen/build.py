@@ -1,4 +1,4 @@
-"""`sitegen build`: the pipeline, top to bottom.
+"""`sitegen build`, once `start.build_site` found work to do: the pipeline, top to bottom.
 
 read digests → model the archive → plan pages (and which changed) → render them (in
 worker processes) → search data, feeds, sitemap and assets → swap the finished folder in.
@@ -7,108 +7,37 @@ Each stage reports its time.
 
 from __future__ import annotations
 
-import os
-import sys
 import time
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Callable, Iterator, Sequence, TextIO
+from typing import Callable, Iterator, Sequence
 
 from . import feeds, folders, publish
 from .archive import Archive, build_archive
 from .cache import BuildState, Cache, SearchTier, Stamp
 from .config import Config
-from .dependencies import code_fingerprint, digest_of, quick_inputs, site_fingerprint, template_fingerprints
-from .errors import BuildError, Problem, UsageError
+from .dependencies import code_fingerprint, digest_of, template_fingerprints
+from .errors import BuildError
 from .kinds import PageRenderer, Pages, document_kinds, templates as page_templates
 from .parallel import Background, collector_paused, fork_map
 from .plural import plural
-from .reader import Listing, Reading, content_warnings, list_content, read_listed
+from .reader import read_listed
 from .render import Renderer, environment
 from .routes import Page
 from .search import index_files, search_tiers, tier_files, tier_name
-from .themes import Theme, Vendor, extra_assets, load_theme, theme_assets, theme_warnings, vendor_assets
+# build_site and Report: where callers have always found them (the build starts in `start`)
+from .start import BuildResult, Report, Survey, build_site, nothing_changed, report_problems  # noqa: F401
+from .themes import Theme, Vendor, extra_assets
 from .venues import Venues
 
 BATCH = 250  # pages a worker renders between reports
 PROGRESS_BATCHES = 8  # batches between progress lines
 
 
-@dataclass
-class Report:
-    """What the build prints as it goes: stage timings and a closing summary."""
-
-    out: TextIO = field(default_factory=lambda: sys.stderr)
-    timings: list[tuple[str, float]] = field(default_factory=list)
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        started = time.perf_counter()
-        yield
-        self.record(name, time.perf_counter() - started)
-
-    def record(self, name: str, elapsed: float, note: str = "") -> None:
-        """A stage's time, timed here (`stage`) or in another process."""
-        self.timings.append((name, elapsed))
-        self.say(f"{name:<10} {elapsed:6.2f} s" + (f"  ({note})" if note else ""))
-
-    def say(self, line: str) -> None:
-        print(line, file=self.out, flush=True)
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    pages: dict[str, int]  # pages of each kind; empty when nothing had changed
-    rendered: int
-    problems: int
-    timings: list[tuple[str, float]]
-
-
-def build_site(config: Config, jobs: int | None = None, report: Report | None = None) -> BuildResult:
-    """Build the site into `config.output_path`, redoing only what changed since the last
-    build (the cache beside the output remembers it); the old output stays until the end."""
-    report = report or Report()
-    jobs = jobs or os.cpu_count() or 1
-    if not config.content_path.is_dir():
-        raise UsageError(f"content folder not found: {config.content_path}")
-    theme = load_theme(config)
-    for warning in theme_warnings(theme):
-        report.say(str(warning))
-    built = folders.build_folders(config.output_path, config.path(config.cache_dir), protected_folders(config, theme))
-    folders.make_cache(built.cache)
-    cache = Cache(built.cache)
-    # The model, the pages planned and their fingerprints are millions of objects and no
-    # cycles: the collector's scans of them would cost a few tenths of a second.
-    with folders.locked(built), collector_paused(collect_after=True):
-        return _build(config, theme, cache, built.output, jobs, report)
-
-
-def protected_folders(config: Config, theme: Theme) -> list[folders.Protected]:
-    """What a build's folders must keep clear of: the user's inputs, and the folders
-    that an output may sit in but never be."""
-    return [
-        folders.Protected("root folder", Path("/"), True),
-        folders.Protected("home folder", Path.home(), True),
-        folders.Protected("configuration's folder", config.root.resolve(), True),
-        folders.Protected("content folder", config.content_path, False),
-        folders.Protected("themes folder", config.path(config.themes_dir), False),
-        *(folders.Protected("theme folder", folder, False) for folder in theme.folders),
-    ]
-
-
-def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, report: Report) -> BuildResult:
-    started = time.perf_counter()
-    vendor, assets = vendor_assets(), theme_assets(theme)
-    site = site_fingerprint(config, assets, vendor)
-    with report.stage("list"):  # which digests there are, and whether any changed: by their status
-        listing = list_content(config.content_path, config.category_overrides, ignore=config.ignore,
-                               remembered=cache.listing())
-        cache.save_listing(listing.seen)
-        quick = quick_inputs(site, theme, sorted(listing.keys))
-    stamp = cache.stamp()
-    if stamp is not None and stamp.inputs == quick and stamp.output == publish.folder_key(output):
-        return _nothing_changed(config, listing, stamp.problems, output, started, report)
+def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, report: Report,
+                  found: Survey, started: float) -> BuildResult:
+    """The build once `start.build_site` found something changed (or no stamp)."""
+    site, listing, quick, assets, vendor = found.site, found.listing, found.quick, found.assets, found.vendor
     state = cache.load(output)
     env = environment(theme, assets, vendor, extra_assets(config, theme, assets))
     templates = template_fingerprints(env, page_templates())
@@ -128,8 +57,8 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
                 cache.forget_digests_but(reading.parsed)
         if unchanged:
             cache.save_stamp(Stamp(quick, publish.folder_key(output), state.problems))
-            return _nothing_changed(config, listing, state.problems, output, started, report)
-        _report_problems(config, listing, reading, reading.problems, report)
+            return nothing_changed(config, listing, state.problems, output, started, report)
+        report_problems(config, listing, reading, reading.problems, report)
         with report.stage("model"):
             archive = build_archive(reading.digests, Venues(config.venue_aliases))
         if linking is not None:
@@ -185,25 +114,6 @@ def _build(config: Config, theme: Theme, cache: Cache, output: Path, jobs: int, 
     for warning in publish.host_warnings(len(manifest), size):
         report.say(f"warning: {warning} (see docs/publishing.md)")
     return BuildResult(counts, len(stale), len(reading.problems), report.timings)
-
-
-def _nothing_changed(config: Config, listing: Listing, problems: tuple[Problem, ...], output: Path,
-                     started: float, report: Report) -> BuildResult:
-    _report_problems(config, listing, None, problems, report)
-    report.say(f"nothing changed since the last build: {output} is up to date "
-               f"({time.perf_counter() - started:.2f} s)")
-    return BuildResult({}, 0, len(problems), report.timings)
-
-
-def _report_problems(config: Config, listing: Listing, reading: Reading | None, problems: Sequence[Problem],
-                     report: Report) -> None:
-    """The digests' problems and the content's warnings; with `strict`, problems end the build."""
-    for problem in problems:
-        report.say(str(problem))
-    for warning in content_warnings(config.content_path, listing, reading):
-        report.say(warning)
-    if config.strict and problems:
-        raise BuildError(f"strict: {plural(len(problems), 'problem')} in the digests; nothing written")
 
 
 def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,

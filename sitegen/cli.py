@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
 from . import __version__
-from .archive import build_archive
 from .config import Config, documented_options, load_config
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, SitegenError, UsageError
 from .plural import plural
 from .reader import content_warnings, list_content, read_listed
 from .resources import DEFAULT_THEME
-from .scaffold import new_site
 
 
 def run() -> NoReturn:
@@ -128,6 +126,8 @@ def _site_config(args: argparse.Namespace) -> Config:
 
 
 def _new(args: argparse.Namespace) -> int:
+    from .scaffold import new_site
+
     files = new_site(args.folder)
     print(f"created a site in {args.folder}:")
     for name in files:
@@ -147,6 +147,8 @@ def _check(args: argparse.Namespace) -> int:
     content = config.content_path
     if not content.is_dir():
         raise UsageError(f"content folder not found: {content}")
+    from .archive import build_archive  # imported where used: `sitegen build` starts sooner without it
+
     started = time.perf_counter()
     listing = list_content(content, config.category_overrides, ignore=config.ignore)
     reading = read_listed(listing)
@@ -167,7 +169,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import build_site
+    from .start import build_site  # light: the pipeline is imported only if something changed
 
     build_site(_site_config(args), jobs=args.jobs)
     return EXIT_OK
