@@ -15,7 +15,7 @@ import os
 import shutil
 from itertools import islice
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Container, Iterable, Mapping
 
 from .cache import content_hash
 from .errors import BuildError
@@ -128,9 +128,10 @@ class Spare:
             os.makedirs(folder, exist_ok=True)
             self._made.add(folder)
 
-    def remove_all_but(self, keep: Iterable[str]) -> None:
-        """Delete what the folder holds that the new build does not have."""
-        stale = set(self.holds) - set(keep)
+    def remove_all_but(self, keep: Container[str]) -> None:
+        """Delete what the folder holds that the new build does not have (`keep`, a
+        manifest: looked up, not copied into a set, a million paths at archive scale)."""
+        stale = [path for path in self.holds if path not in keep]
         self._made.clear()  # emptied folders go too
         for path in sorted(stale, reverse=True):
             target = self.folder / safe_relative(path)
