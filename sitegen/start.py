@@ -113,9 +113,11 @@ def survey(config: Config, theme: Theme, cache: Cache, report: Report) -> Survey
     vendor, assets = vendor_assets(), theme_assets(theme)
     site = site_fingerprint(config, assets, vendor)
     with report.stage("list"):
+        remembered = cache.listing()
         listing = list_content(config.content_path, config.category_overrides, ignore=config.ignore,
-                               remembered=cache.listing())
-        cache.save_listing(listing.seen)
+                               remembered=remembered)
+        if listing.seen != remembered:
+            cache.save_listing(listing.seen)
         quick = quick_inputs(site, theme, sorted(listing.keys))
     return Survey(listing, assets, vendor, site, quick)
 
