@@ -53,7 +53,7 @@ LIMIT_MIB = 6 * 1024
 REAL_NAMES_PER_PAPER = 258_000 / 192_000  # the real cs.CV archive, 1998..2026
 SPILL_OFFSET = 50_000  # added to the number of a shifted id that would meet another copy's id
 FRESH_NUMBER = 90_000  # numbers of the added day's ids: above any real month's count
-STAGES = ("list", "read", "model", "plan", "assets", "render", "search", "feeds", "publish")
+STAGES = ("list", "read", "model", "link", "plan", "assets", "render", "search", "feeds", "publish")
 
 HEADING = re.compile(r"\A(\ufeff?# Arxiv Papers in \S+ on )(\d{4})-(\d\d)-(\d\d)", re.MULTILINE)
 TIMES = re.compile(r"^(- \*\*(?:Published|Updated)\*\*: )(\d{4})-(\d\d)-(\d\d)", re.MULTILINE)
