@@ -27,7 +27,7 @@ from .routes import Page
 from .search import index_files, search_tiers, tier_files, tier_name
 # build_site and Report: where callers have always found them (the build starts in `start`)
 from .start import BuildResult, Report, Survey, build_site, nothing_changed, report_problems  # noqa: F401
-from .themes import Theme, Vendor, extra_assets
+from .themes import Theme, Vendor
 from .venues import Venues
 
 BATCH = 250  # pages a worker renders between reports
@@ -39,7 +39,7 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
     """The build once `start.build_site` found something changed (or no stamp)."""
     site, listing, quick, assets, vendor = found.site, found.listing, found.quick, found.assets, found.vendor
     state = cache.load(output)
-    env = environment(theme, assets, vendor, extra_assets(config, theme, assets))
+    env = environment(theme, assets, vendor, found.extra)
     templates = template_fingerprints(env, page_templates())
     served = state.manifests.get(publish.folder_key(output) or "")
     with ExitStack() as running:  # the processes this build starts: stopped if it fails

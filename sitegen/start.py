@@ -25,7 +25,8 @@ from .parallel import collector_paused
 from .plural import plural
 from .publish import folder_key
 from .reader import Listing, Reading, content_warnings, list_content
-from .themes import Asset, Theme, Vendor, load_theme, theme_assets, theme_warnings, vendor_assets
+from .themes import (Asset, ExtraAssets, Theme, Vendor, extra_assets, load_theme, theme_assets, theme_warnings,
+                     vendor_assets)
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Survey:
 
     listing: Listing
     assets: Mapping[str, Asset]
+    extra: ExtraAssets
     vendor: Vendor
     site: str  # `dependencies.site_fingerprint`
     quick: str  # `dependencies.quick_inputs`, compared with the stamp's
@@ -111,6 +113,7 @@ def protected_folders(config: Config, theme: Theme) -> list[folders.Protected]:
 def survey(config: Config, theme: Theme, cache: Cache, report: Report) -> Survey:
     """The digests listed (read only where their status changed) and the build's inputs in short."""
     vendor, assets = vendor_assets(), theme_assets(theme)
+    extra = extra_assets(config, theme, assets)  # a setting naming no file is reported before any work
     site = site_fingerprint(config, assets, vendor)
     with report.stage("list"):
         remembered = cache.listing()
@@ -119,7 +122,7 @@ def survey(config: Config, theme: Theme, cache: Cache, report: Report) -> Survey
         if listing.seen != remembered:
             cache.save_listing(listing.seen)
         quick = quick_inputs(site, theme, sorted(listing.keys))
-    return Survey(listing, assets, vendor, site, quick)
+    return Survey(listing, assets, extra, vendor, site, quick)
 
 
 def nothing_changed(config: Config, listing: Listing, problems: Sequence[Problem], output: Path,
