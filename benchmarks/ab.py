@@ -25,7 +25,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -71,29 +73,37 @@ def differences(a: Path, b: Path, excepted: list[str]) -> str:
     return found.stdout + found.stderr
 
 
-def run(rev: str, corpus: Path, repeat: int, jobs: int, compare: bool, excepted: list[str]) -> int:
-    with tempfile.TemporaryDirectory(prefix="sitegen-ab-") as name:
+@contextmanager
+def both_sides(rev: str, prefix: str) -> Iterator[tuple[Path, dict[str, Path]]]:
+    """A temporary work folder, and the code of each side (REV first, then this checkout),
+    compiled; REV's worktree is removed at the end."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as name:
         folder = Path(name)
         sides = {rev: checkout(rev, folder), "this checkout": REPO}
         try:
             compile_both(sides)
-            seconds: dict[str, list[float]] = {side: [] for side in sides}
-            cpu: dict[str, list[float]] = {side: [] for side in sides}
-            for number in range(repeat):
-                for label, (side, code) in zip(("a", "b"), sides.items()):
-                    wall, used = clean_build(code, corpus, folder / f"{label}{number}", jobs)
-                    seconds[side].append(wall)
-                    cpu[side].append(used)
-                    print(f"{side}: {wall:.2f} s, CPU {used:.2f} s", file=sys.stderr, flush=True)
-            report(seconds, cpu, rev)
-            if not compare:
-                return 0
-            found = differences(folder / f"a{repeat - 1}" / "output", folder / f"b{repeat - 1}" / "output", excepted)
-            but = f" (but {', '.join(excepted)})" if excepted else ""
-            print(f"outputs: byte-identical{but}" if not found else f"outputs differ:\n{found[:4000]}")
-            return 1 if found else 0
+            yield folder, sides
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(sides[rev])], check=False)
+
+
+def run(rev: str, corpus: Path, repeat: int, jobs: int, compare: bool, excepted: list[str]) -> int:
+    with both_sides(rev, "sitegen-ab-") as (folder, sides):
+        seconds: dict[str, list[float]] = {side: [] for side in sides}
+        cpu: dict[str, list[float]] = {side: [] for side in sides}
+        for number in range(repeat):
+            for label, (side, code) in zip(("a", "b"), sides.items()):
+                wall, used = clean_build(code, corpus, folder / f"{label}{number}", jobs)
+                seconds[side].append(wall)
+                cpu[side].append(used)
+                print(f"{side}: {wall:.2f} s, CPU {used:.2f} s", file=sys.stderr, flush=True)
+        report(seconds, cpu, rev)
+        if not compare:
+            return 0
+        found = differences(folder / f"a{repeat - 1}" / "output", folder / f"b{repeat - 1}" / "output", excepted)
+        but = f" (but {', '.join(excepted)})" if excepted else ""
+        print(f"outputs: byte-identical{but}" if not found else f"outputs differ:\n{found[:4000]}")
+        return 1 if found else 0
 
 
 def report(seconds: dict[str, list[float]], cpu: dict[str, list[float]], rev: str) -> None:

@@ -21,14 +21,12 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 sys.path[:0] = [str(HERE)]
 
-from ab import SAMPLE, checkout, compile_both  # noqa: E402  (benchmarks/ab.py)
+from ab import SAMPLE, both_sides  # noqa: E402  (benchmarks/ab.py)
 
 STAGES = ("read", "model", "plan", "feeds", "render")
 
@@ -84,20 +82,14 @@ def measure(code: Path, corpus: Path, work: Path) -> dict:
 
 
 def run(rev: str, corpus: Path, repeat: int) -> int:
-    with tempfile.TemporaryDirectory(prefix="sitegen-cpu-") as name:
-        folder = Path(name)
-        sides = {rev: checkout(rev, folder), "this checkout": REPO}
-        try:
-            compile_both(sides)
-            runs: dict[str, list[dict]] = {side: [] for side in sides}
-            for number in range(repeat):
-                for label, (side, code) in zip(("a", "b"), sides.items()):
-                    runs[side].append(measure(code, corpus, folder / f"{label}{number}"))
-                    print(f"{side}: render {runs[side][-1]['stages']['render']:.2f} s CPU", file=sys.stderr, flush=True)
-            report(runs, rev)
-            return 0
-        finally:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(sides[rev])], check=False)
+    with both_sides(rev, "sitegen-cpu-") as (folder, sides):
+        runs: dict[str, list[dict]] = {side: [] for side in sides}
+        for number in range(repeat):
+            for label, (side, code) in zip(("a", "b"), sides.items()):
+                runs[side].append(measure(code, corpus, folder / f"{label}{number}"))
+                print(f"{side}: render {runs[side][-1]['stages']['render']:.2f} s CPU", file=sys.stderr, flush=True)
+        report(runs, rev)
+        return 0
 
 
 def report(runs: dict[str, list[dict]], rev: str) -> None:

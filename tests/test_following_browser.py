@@ -35,6 +35,15 @@ def following_page(tab, site: Path):
     return tab
 
 
+def follow_keyword(tab, site: Path, keyword: str):
+    """On the Following page, follow `keyword`, and wait for the papers it finds."""
+    page = following_page(tab, site)
+    page.fill("#follow-keyword", keyword)
+    page.click(".follow-keyword button")
+    page.wait_for_function("document.querySelectorAll('#following-papers li').length > 0")
+    return page
+
+
 def listed_titles(tab) -> list[str]:
     return tab.locator("#following-papers .paper-title").all_text_contents()
 
@@ -74,10 +83,7 @@ def test_following_an_author_marks_their_papers_and_lists_them_newest_first(tab,
 
 
 def test_following_a_keyword_and_unfollowing(tab, built_site: Path):
-    page = following_page(tab, built_site)
-    page.fill("#follow-keyword", "segmentation")
-    page.click(".follow-keyword button")
-    page.wait_for_function("document.querySelectorAll('#following-papers li').length > 0")
+    page = follow_keyword(tab, built_site, "segmentation")
     assert listed_titles(page) == ["A Plain Segmentation Baseline"]
     assert page.locator("#followed li").all_text_contents() == ["“segmentation”Unfollow"]
 
@@ -94,9 +100,7 @@ def test_following_a_keyword_and_unfollowing(tab, built_site: Path):
 
 
 def test_following_page_typesets_math_in_titles(tab, built_site: Path):
-    page = following_page(tab, built_site)
-    page.fill("#follow-keyword", "minimization")
-    page.click(".follow-keyword button")
+    page = follow_keyword(tab, built_site, "minimization")
     title = page.locator("#following-papers .paper-title", has_text="Minimization & 1 + 1 < 1")
     title.locator(".math .katex").wait_for()  # KaTeX loaded on demand, from the site's own copy
     assert "$" not in title.inner_text()
@@ -105,10 +109,7 @@ def test_following_page_typesets_math_in_titles(tab, built_site: Path):
 
 def test_a_keyword_follows_titles_on_the_following_page_as_in_lists(tab, built_site: Path):
     """"Learning" is in one title and in another paper's abstract ("Learning rates, again.")."""
-    page = following_page(tab, built_site)
-    page.fill("#follow-keyword", "learning")
-    page.click(".follow-keyword button")
-    page.wait_for_function("document.querySelectorAll('#following-papers li').length > 0")
+    page = follow_keyword(tab, built_site, "learning")
     assert listed_titles(page) == ["Learning Features Across Domains"]
     open_page(tab, built_site, "categories/cs.LG/index.html")
     assert marked(tab) == ["Learning Features Across Domains"]
