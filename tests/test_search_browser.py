@@ -57,8 +57,22 @@ class SearchPage:
         self.problems: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.problems.append(f"pageerror: {error}"))
-        self.page.on("requestfailed", lambda request: self.problems.append(
-            f"request failed: {request.url} ({request.failure})"))
+        self.documents = 0  # documents the page has opened: a request carries the one it came from
+        self.sent_from: dict[object, int] = {}
+        self.page.on("framenavigated", self._navigated)
+        self.page.on("request", lambda request: self.sent_from.__setitem__(request, self.documents))
+        self.page.on("requestfailed", self._failed)
+
+    def _navigated(self, frame) -> None:
+        if frame == self.page.main_frame:
+            self.documents += 1
+
+    def _failed(self, request) -> None:
+        """A request that the browser cut short because its page was left (the favicon of
+        a page a search box navigates away from) is no failure of the site."""
+        left = self.sent_from.get(request, self.documents) < self.documents
+        if not (left and "ERR_ABORTED" in (request.failure or "")):
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def _console(self, message) -> None:
         if message.type == "error":
