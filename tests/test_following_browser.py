@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import make_config, quiet_build
+
 pytestmark = pytest.mark.browser
 
 
@@ -114,3 +116,39 @@ def test_a_keyword_follows_titles_on_the_following_page_as_in_lists(tab, built_s
     open_page(tab, built_site, "categories/cs.LG/index.html")
     assert marked(tab) == ["Learning Features Across Domains"]
     assert "Gradient Descent, Revisited" in tab.locator(".paper-item .paper-title").all_text_contents()
+
+
+TEAM = ", ".join(f"Member {number}" for number in "ABCDEFGHI")  # nine: a record lists eight
+
+
+def team_paper(number: int, title: str, last_author: str) -> str:
+    return f"""### {title}
+- **Arxiv ID**: http://arxiv.org/abs/2209.1430{number}v1
+- **DOI**: None
+- **Categories**: **cs.CV**
+- **Links**: [PDF](http://arxiv.org/pdf/2209.1430{number}v1)
+- **Published**: 2022-09-29 0{number}:00:00+00:00
+- **Updated**: 2022-09-29 0{number}:00:00+00:00
+- **Authors**: {TEAM}, {last_author}
+- **Comment**: None
+- **Journal**: None
+- **Summary**: A paper of a large team.
+
+"""
+
+
+def test_a_followed_author_listed_after_the_eighth_is_found_by_their_whole_name(tab, tmp_path: Path):
+    """Search records keep 8 authors: the 10th is known to the index alone, which holds
+    whole names, so "Lee Ann" (the same words) is not taken for "Ann Lee"."""
+    content = tmp_path / "content" / "cs.CV" / "2022" / "09"
+    content.mkdir(parents=True)
+    (content / "20220929.md").write_text(
+        "# Arxiv Papers in cs.CV on 2022-09-29\n" + team_paper(1, "Hers", "Ann Lee")
+        + team_paper(2, "Not Hers", "Lee Ann"), encoding="utf-8")
+    config = make_config(tmp_path, tmp_path / "content")
+    quiet_build(config)
+    site = config.output_path
+    author = open_page(tab, site, "authors/ann-lee.html")
+    author.locator("button[data-follow-author]").click()
+    page = following_page(tab, site)
+    assert listed_titles(page) == ["Hers"]

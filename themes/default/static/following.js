@@ -129,13 +129,14 @@
       document.getElementById("followed-none").hidden = list.children.length > 0;
     }
 
-    // An author is asked for as `author:` words; a record lists the first authors only, so
-    // a paper whose record does not list the name is kept when its list is cut. A keyword
-    // is asked for as `title:` words.
+    // An author is asked for as `author:` words and the whole name, as the index holds it;
+    // a record lists the first authors only, so a paper whose record does not list the
+    // name is kept when its list is cut (the index has its whole name). A keyword is asked
+    // for as `title:` words.
     function papersOf(following) {
       var asked = following.authors.map(function (name) {
         var text = words(name).map(function (word) { return "author:" + word; }).join(" ");
-        return window.sitegenSearch.newest(root, text, PER_FOLLOW).then(function (papers) {
+        return window.sitegenSearch.newest(root, text, PER_FOLLOW, name).then(function (papers) {
           return papers.filter(function (paper) { return paper.authors.indexOf(name) >= 0 || paper.more > 0; });
         });
       }).concat(following.keywords.map(function (keyword) {

@@ -58,11 +58,13 @@
       state.lists[number] = { ranges: data[0], documents: new Set(numbers), numbers: numbers };
     },
     // For other scripts (following.js): up to `count` of the newest papers that match every
-    // word of `text` (a query as typed in the search box), newest first, each as
-    // { id, path, title, authors, more, date }; `root` leads from the page to the site's top.
-    newest: function (root, text, count) {
+    // word of `text` (a query as typed in the search box) and, given an author's `name`,
+    // hold that whole name (as the index's names: a record lists 8 authors, so only the
+    // index knows the others), newest first, each as { id, path, title, authors, more,
+    // date }; `root` leads from the page to the site's top.
+    newest: function (root, text, count, name) {
       if (!state.manifest) state.root = root;
-      return loadManifest().then(function () { return newestMatching(text, count); });
+      return loadManifest().then(function () { return newestMatching(text, count, name); });
     },
     // A title as results show it, its `$…$` as math; then the math in `list` typeset,
     // KaTeX (at `katexPath` from the site's top) loaded the first time there is some.
@@ -869,13 +871,19 @@
   // Documents are numbered by tier (the day first listed) and then by year: the highest
   // numbers are the newest papers, so the candidates are the highest-numbered matches,
   // sorted by date once their records are loaded.
-  function newestMatching(text, count) {
+  function newestMatching(text, count, name) {
     var query = parseQuery(text);
     if (!query.clauses.length) return Promise.resolve([]);
     var required = query.clauses.filter(function (clause) {
       return clause.wildcard === lunr.Query.wildcard.NONE &&
              clause.fields.some(function (field) { return field !== "name" && field !== "phrase"; });
     }).map(function (clause) { return clause.term; });
+    if (name) {
+      // the name's terms joined, as sitegen/search.py's `name` field holds each author
+      var whole = words(name).map(function (word) { return stem(word) || word; }).join(" ");
+      addClause(query, whole, ["name"]);
+      required.push(whole);
+    }
     return loadDirectory(query).then(function () {
       return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript));
     }).then(function () {
