@@ -11,10 +11,12 @@ share of the authors (a suffix letter per copy on the surname) so the archive ho
 about as many distinct names per paper as the real one (~258,000 names for ~192,000
 papers); the other names are shared, so co-author networks span years.
 
-Then runs `sitegen build` on it four times, each in its own process, measuring wall
+Then runs `sitegen build` on it five times, each in its own process, measuring wall
 time and peak memory of the whole process tree (sum of PSS, as `build.py` does): a
-clean build without the archive's newest day, a no-change rebuild, a rebuild after
-adding that day back (a daily update within a month), and one after adding the first
+clean build without the archive's two newest days, a no-change rebuild, a rebuild after
+adding the first of them back (the first update after a clean build, which links every
+served file into the spare folder), one after adding the second (a daily update within
+a month, as every day after the first), and one after adding the first
 day of the next year (made from a real digest with fresh ids: once a year the search
 tier of all earlier years is made again). After every build but the no-change one, every
 paper, author and day page the archive should have is looked up in the output (the
@@ -53,6 +55,7 @@ LIMIT_MIB = 6 * 1024
 REAL_NAMES_PER_PAPER = 258_000 / 192_000  # the real cs.CV archive, 1998..2026
 SPILL_OFFSET = 50_000  # added to the number of a shifted id that would meet another copy's id
 FRESH_NUMBER = 90_000  # numbers of the added day's ids: above any real month's count
+SCENARIOS = ("clean build", "no-change rebuild", "add one day", "add the next day", "add a new year's day")
 STAGES = ("list", "read", "model", "link", "plan", "assets", "render", "search", "feeds", "publish")
 
 HEADING = re.compile(r"\A(\ufeff?# Arxiv Papers in \S+ on )(\d{4})-(\d\d)-(\d\d)", re.MULTILINE)
@@ -305,14 +308,19 @@ def run(corpus: Path, copies: int, fraction: float | None, jobs: int | None, wor
           f"{len(written.names):,} distinct author names ({fraction:.0%} of names renamed per older copy, "
           f"{len(written.names) / len(written.ids):.2f} names a paper)", flush=True)
     config = write_config(work)
-    newest = max(content.rglob("*.md"))  # held back from the first builds, then added: a day in the same month
-    held_back = work / "held-back.md"
-    newest.rename(held_back)
+    # The two newest days are held back from the first builds, then added one at a time:
+    # the first update after a clean build links every served file into the spare folder
+    # once; a daily update after it finds the spare holding the build before.
+    newest = sorted(content.rglob("*.md"))[-2:]
+    held_back = [work / f"held-back-{index}.md" for index in range(len(newest))]
+    for path, kept in zip(newest, held_back):
+        path.rename(kept)
     rows, failures = [], 0
-    for scenario in ("clean build", "no-change rebuild", "add one day", "add a new year's day"):
-        if scenario == "add one day":
-            held_back.rename(newest)
-            print(f"added {newest.relative_to(content)} back ({len(ID_LINE.findall(newest.read_text(encoding='utf-8')))} papers)")
+    for scenario in SCENARIOS:
+        if scenario in ("add one day", "add the next day"):
+            added, kept = newest.pop(0), held_back.pop(0)
+            kept.rename(added)
+            print(f"added {added.relative_to(content)} back ({len(ID_LINE.findall(added.read_text(encoding='utf-8')))} papers)")
         if scenario == "add a new year's day":
             added = next_day(sources, content, written)
             print(f"added {added} ({len(ID_LINE.findall((content / added).read_text(encoding='utf-8')))} papers)")
