@@ -24,7 +24,7 @@ from .folders import make_cache
 if TYPE_CHECKING:
     from .reader import Seen  # which keys content with `content_hash`
 
-FORMAT = 9  # bump when the pickle's shape (or what its hashes mean) changes
+FORMAT = 10  # bump when the pickle's shape (or what its hashes mean) changes
 
 
 @dataclass
