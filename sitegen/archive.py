@@ -140,6 +140,13 @@ def build_archive(digests: Iterable[Digest], venues: Venues | None = None) -> Ar
     )
 
 
+def venue_readings(archive: Archive) -> dict[tuple[str | None, str | None], Venue | None]:
+    """Each paper's Comment and Journal text with the venue read from it (what `Venues`
+    may start with next time, with the same aliases): the texts of the papers the archive
+    holds, no others, each venue one shared object."""
+    return {(paper.comment, paper.journal): paper.venue for paper in archive.papers.values()}
+
+
 def _is_newer(entry: Entry, current: Entry) -> bool:
     return (entry.version or 0, entry.updated) > (current.version or 0, current.updated)
 
