@@ -10,7 +10,7 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from .digest import Digest, Entry
 from .slugs import slugify
@@ -18,9 +18,10 @@ from .taxonomy import category_name, is_arxiv_category
 from .venues import Venue, Venues
 
 
-@dataclass(frozen=True, slots=True)
-class Paper:
-    """A paper, merged from every listing of it: the newest version's metadata wins."""
+class Paper(NamedTuple):
+    """A paper, merged from every listing of it: the newest version's metadata wins. A
+    named tuple, as `Entry` is: an archive makes 200,000 at every build, and a frozen
+    dataclass sets each field through Python."""
 
     id: str
     version: int | None
@@ -67,8 +68,7 @@ class Category:
     paper_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Author:
+class Author(NamedTuple):  # 260,000 in a whole archive: a named tuple, as `Paper` is
     name: str
     slug: str
     paper_ids: tuple[str, ...]
@@ -217,12 +217,13 @@ def _newest_year(item: tuple[int | None, object]) -> int:
 def _authors(ordered: list[Paper]) -> dict[str, Author]:
     """One author per name; `ordered` is newest first, so each list comes out in order."""
     members: dict[str, list[str]] = defaultdict(list)
-    age: dict[str, int] = {}
-    for rank, paper in enumerate(ordered):
+    for paper in ordered:
+        paper_id = paper.id
         for name in paper.authors:
-            members[name].append(paper.id)
-            age[name] = -rank  # ends at the oldest paper: most negative = seen first
-    slugs = author_slugs(age)
+            members[name].append(paper_id)
+    rank = {paper.id: rank for rank, paper in enumerate(ordered)}
+    # most negative = seen first: the rank of the author's oldest paper, the last of the list
+    slugs = author_slugs({name: -rank[ids[-1]] for name, ids in members.items()})
     return {name: Author(name, slugs[name], tuple(members[name])) for name in sorted(members)}
 
 
@@ -239,7 +240,8 @@ def author_slugs(first_seen: Mapping[str, int]) -> dict[str, str]:
     slugs: dict[str, str] = {}
     taken = set(groups)
     for base, names in groups.items():
-        names.sort(key=lambda name: (first_seen[name], name))
+        if len(names) > 1:  # seldom: most names have a slug of their own
+            names.sort(key=lambda name: (first_seen[name], name))
         slugs[names[0]] = base
         for name in names[1:]:
             slugs[name] = _hashed_slug(base, name, taken)
