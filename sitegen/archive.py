@@ -10,7 +10,7 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterable, Mapping, NamedTuple
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 from .digest import Digest, Entry
 from .slugs import slugify
@@ -112,20 +112,21 @@ def build_archive(digests: Iterable[Digest], venues: Venues | None = None) -> Ar
     """Merge the digests' entries into one archive; `venues` reads each paper's venue
     (the built-in table when None)."""
     newest: dict[str, Entry] = {}
-    listings: dict[str, set[tuple[date, str]]] = defaultdict(set)
+    listings: dict[str, list[tuple[date, str]]] = defaultdict(list)
     day_listings: dict[date, dict[tuple[str, str], None]] = defaultdict(dict)
     entries = 0
     for digest in digests:
         if digest.day is None:
             continue
-        day_listings[digest.day]  # an empty digest is still a (paperless) day
+        listed = (digest.day, digest.category)
+        on_day = day_listings[digest.day]  # an empty digest is still a (paperless) day
         for entry in digest.entries:
             entries += 1
             current = newest.get(entry.id)
             if current is None or _is_newer(entry, current):
                 newest[entry.id] = entry
-            listings[entry.id].add((digest.day, digest.category))
-            day_listings[digest.day][(entry.id, digest.category)] = None
+            listings[entry.id].append(listed)
+            on_day[(entry.id, digest.category)] = None
     read_venue = _venue_reader(venues or Venues())
     papers = {paper_id: _paper(newest[paper_id], listings[paper_id], read_venue) for paper_id in sorted(newest)}
     ordered = newest_first(papers.values())
@@ -133,7 +134,7 @@ def build_archive(digests: Iterable[Digest], venues: Venues | None = None) -> Ar
         papers=papers,
         days={day: Day(day, tuple(day_listings[day])) for day in sorted(day_listings)},
         categories=_categories(ordered),
-        authors=_authors(ordered),
+        authors=_authors(ordered, papers),
         entries=entries,
         merged=entries - len(papers),
         venues=_venue_groups(ordered),
@@ -162,13 +163,14 @@ def _venue_reader(venues: Venues):
     return read
 
 
-def _paper(entry: Entry, listings: set[tuple[date, str]], read_venue) -> Paper:
+def _paper(entry: Entry, listings: list[tuple[date, str]], read_venue) -> Paper:
     return Paper(
         id=entry.id, version=entry.version, title=entry.title, authors=tuple(dict.fromkeys(entry.authors)),
         categories=entry.categories, classifications=entry.classifications, dois=entry.dois,
         pdf_url=entry.pdf_url, published=entry.published, updated=entry.updated,
         comment=entry.comment, journal=entry.journal, summary=entry.summary,
-        listings=tuple(sorted(listings)), key=entry.key, venue=read_venue(entry),
+        listings=tuple(sorted(set(listings))) if len(listings) > 1 else tuple(listings), key=entry.key,
+        venue=read_venue(entry),
     )
 
 
@@ -214,36 +216,37 @@ def _newest_year(item: tuple[int | None, object]) -> int:
     return -year if year is not None else 0
 
 
-def _authors(ordered: list[Paper]) -> dict[str, Author]:
+def _authors(ordered: list[Paper], papers: Mapping[str, Paper]) -> dict[str, Author]:
     """One author per name; `ordered` is newest first, so each list comes out in order."""
     members: dict[str, list[str]] = defaultdict(list)
     for paper in ordered:
         paper_id = paper.id
         for name in paper.authors:
             members[name].append(paper_id)
-    rank = {paper.id: rank for rank, paper in enumerate(ordered)}
-    # most negative = seen first: the rank of the author's oldest paper, the last of the list
-    slugs = author_slugs({name: -rank[ids[-1]] for name, ids in members.items()})
-    return {name: Author(name, slugs[name], tuple(members[name])) for name in sorted(members)}
+
+    def seen_first(name: str) -> tuple[datetime, str, str]:
+        oldest = papers[members[name][-1]]  # the last of the list
+        return oldest.published, oldest.id, name
+    slugs = author_slugs(members, seen_first)
+    return {name: Author(name, slugs[name], tuple(ids)) for name, ids in sorted(members.items())}
 
 
-def author_slugs(first_seen: Mapping[str, int]) -> dict[str, str]:
-    """A unique, stable URL slug per name.
+def author_slugs(names: Iterable[str], seen_first: Callable[[str], object]) -> dict[str, str]:
+    """A unique, stable URL slug per name; `seen_first(name)` sorts the names seen first first.
 
     Names that reduce to the same slug (`José García`, `Jose Garcia`) are told apart by a
     short hash of the exact name; the name seen first keeps the plain slug, so adding
     newer papers never renames an existing author page.
     """
-    groups: dict[str, list[str]] = defaultdict(list)
-    for name in first_seen:
-        groups[slugify(name)].append(name)
-    slugs: dict[str, str] = {}
-    taken = set(groups)
-    for base, names in groups.items():
-        if len(names) > 1:  # seldom: most names have a slug of their own
-            names.sort(key=lambda name: (first_seen[name], name))
-        slugs[names[0]] = base
-        for name in names[1:]:
+    slugs = {name: slugify(name) for name in names}
+    counts = Counter(slugs.values())
+    shared: dict[str, list[str]] = defaultdict(list)  # few: most names have a slug of their own
+    for name in [name for name, slug in slugs.items() if counts[slug] > 1]:
+        shared[slugs[name]].append(name)
+    taken = set(counts)
+    for base, group in shared.items():
+        group.sort(key=seen_first)
+        for name in group[1:]:
             slugs[name] = _hashed_slug(base, name, taken)
     return slugs
 
