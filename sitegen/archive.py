@@ -10,6 +10,7 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Callable, Iterable, Mapping, NamedTuple
 
 from .digest import Digest, Entry
@@ -186,10 +187,12 @@ def _categories(ordered: list[Paper]) -> dict[str, Category]:
     code shaped like an arXiv category gets a page (`<script>` or `../x` never become paths).
     """
     members: dict[str, list[str]] = defaultdict(list)
+    is_category = cache(is_arxiv_category)  # a few codes, listed under 200,000 times
     for paper in ordered:
         codes = dict.fromkeys(paper.categories)
-        codes.update(dict.fromkeys(listed_under for _, listed_under in paper.listings
-                                   if is_arxiv_category(listed_under)))
+        for _, listed_under in paper.listings:
+            if listed_under not in codes and is_category(listed_under):
+                codes[listed_under] = None
         for code in codes:
             members[code].append(paper.id)
     return {code: Category(code, category_name(code), tuple(members[code])) for code in sorted(members)}
