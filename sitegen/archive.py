@@ -231,7 +231,7 @@ def _authors(ordered: list[Paper], papers: Mapping[str, Paper]) -> dict[str, Aut
         oldest = papers[members[name][-1]]  # the last of the list
         return oldest.published, oldest.id, name
     slugs = author_slugs(members, seen_first)
-    return {name: Author(name, slugs[name], tuple(ids)) for name, ids in sorted(members.items())}
+    return {name: Author(name, slugs[name], tuple(members[name])) for name in sorted(members)}
 
 
 def author_slugs(names: Iterable[str], seen_first: Callable[[str], object]) -> dict[str, str]:
