@@ -230,6 +230,7 @@ def _authors(ordered: list[Paper], papers: Mapping[str, Paper]) -> dict[str, Aut
     def seen_first(name: str) -> tuple[datetime, str, str]:
         oldest = papers[members[name][-1]]  # the last of the list
         return oldest.published, oldest.id, name
+
     slugs = author_slugs(members, seen_first)
     return {name: Author(name, slugs[name], tuple(members[name])) for name in sorted(members)}
 
