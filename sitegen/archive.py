@@ -10,7 +10,8 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterable, Mapping
+from functools import cache
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 from .digest import Digest, Entry
 from .slugs import slugify
@@ -18,9 +19,10 @@ from .taxonomy import category_name, is_arxiv_category
 from .venues import Venue, Venues
 
 
-@dataclass(frozen=True, slots=True)
-class Paper:
-    """A paper, merged from every listing of it: the newest version's metadata wins."""
+class Paper(NamedTuple):
+    """A paper, merged from every listing of it: the newest version's metadata wins. A
+    named tuple, as `Entry` is: an archive makes 200,000 at every build, and a frozen
+    dataclass sets each field through Python."""
 
     id: str
     version: int | None
@@ -67,8 +69,7 @@ class Category:
     paper_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Author:
+class Author(NamedTuple):  # 260,000 in a whole archive: a named tuple, as `Paper` is
     name: str
     slug: str
     paper_ids: tuple[str, ...]
@@ -112,20 +113,21 @@ def build_archive(digests: Iterable[Digest], venues: Venues | None = None) -> Ar
     """Merge the digests' entries into one archive; `venues` reads each paper's venue
     (the built-in table when None)."""
     newest: dict[str, Entry] = {}
-    listings: dict[str, set[tuple[date, str]]] = defaultdict(set)
+    listings: dict[str, list[tuple[date, str]]] = defaultdict(list)
     day_listings: dict[date, dict[tuple[str, str], None]] = defaultdict(dict)
     entries = 0
     for digest in digests:
         if digest.day is None:
             continue
-        day_listings[digest.day]  # an empty digest is still a (paperless) day
+        listed = (digest.day, digest.category)
+        on_day = day_listings[digest.day]  # an empty digest is still a (paperless) day
         for entry in digest.entries:
             entries += 1
             current = newest.get(entry.id)
             if current is None or _is_newer(entry, current):
                 newest[entry.id] = entry
-            listings[entry.id].add((digest.day, digest.category))
-            day_listings[digest.day][(entry.id, digest.category)] = None
+            listings[entry.id].append(listed)
+            on_day[(entry.id, digest.category)] = None
     read_venue = _venue_reader(venues or Venues())
     papers = {paper_id: _paper(newest[paper_id], listings[paper_id], read_venue) for paper_id in sorted(newest)}
     ordered = newest_first(papers.values())
@@ -133,11 +135,18 @@ def build_archive(digests: Iterable[Digest], venues: Venues | None = None) -> Ar
         papers=papers,
         days={day: Day(day, tuple(day_listings[day])) for day in sorted(day_listings)},
         categories=_categories(ordered),
-        authors=_authors(ordered),
+        authors=_authors(ordered, papers),
         entries=entries,
         merged=entries - len(papers),
         venues=_venue_groups(ordered),
     )
+
+
+def venue_readings(archive: Archive) -> dict[tuple[str | None, str | None], Venue | None]:
+    """Each paper's Comment and Journal text with the venue read from it (what `Venues`
+    may start with next time, with the same aliases): the texts of the papers the archive
+    holds, no others, each venue one shared object."""
+    return {(paper.comment, paper.journal): paper.venue for paper in archive.papers.values()}
 
 
 def _is_newer(entry: Entry, current: Entry) -> bool:
@@ -155,13 +164,14 @@ def _venue_reader(venues: Venues):
     return read
 
 
-def _paper(entry: Entry, listings: set[tuple[date, str]], read_venue) -> Paper:
+def _paper(entry: Entry, listings: list[tuple[date, str]], read_venue) -> Paper:
     return Paper(
         id=entry.id, version=entry.version, title=entry.title, authors=tuple(dict.fromkeys(entry.authors)),
         categories=entry.categories, classifications=entry.classifications, dois=entry.dois,
         pdf_url=entry.pdf_url, published=entry.published, updated=entry.updated,
         comment=entry.comment, journal=entry.journal, summary=entry.summary,
-        listings=tuple(sorted(listings)), key=entry.key, venue=read_venue(entry),
+        listings=tuple(sorted(set(listings))) if len(listings) > 1 else tuple(listings), key=entry.key,
+        venue=read_venue(entry),
     )
 
 
@@ -177,10 +187,12 @@ def _categories(ordered: list[Paper]) -> dict[str, Category]:
     code shaped like an arXiv category gets a page (`<script>` or `../x` never become paths).
     """
     members: dict[str, list[str]] = defaultdict(list)
+    is_category = cache(is_arxiv_category)  # a few codes, listed under 200,000 times
     for paper in ordered:
         codes = dict.fromkeys(paper.categories)
-        codes.update(dict.fromkeys(listed_under for _, listed_under in paper.listings
-                                   if is_arxiv_category(listed_under)))
+        for _, listed_under in paper.listings:
+            if listed_under not in codes and is_category(listed_under):
+                codes[listed_under] = None
         for code in codes:
             members[code].append(paper.id)
     return {code: Category(code, category_name(code), tuple(members[code])) for code in sorted(members)}
@@ -207,34 +219,38 @@ def _newest_year(item: tuple[int | None, object]) -> int:
     return -year if year is not None else 0
 
 
-def _authors(ordered: list[Paper]) -> dict[str, Author]:
+def _authors(ordered: list[Paper], papers: Mapping[str, Paper]) -> dict[str, Author]:
     """One author per name; `ordered` is newest first, so each list comes out in order."""
     members: dict[str, list[str]] = defaultdict(list)
-    age: dict[str, int] = {}
-    for rank, paper in enumerate(ordered):
+    for paper in ordered:
+        paper_id = paper.id
         for name in paper.authors:
-            members[name].append(paper.id)
-            age[name] = -rank  # ends at the oldest paper: most negative = seen first
-    slugs = author_slugs(age)
+            members[name].append(paper_id)
+
+    def seen_first(name: str) -> tuple[datetime, str, str]:
+        oldest = papers[members[name][-1]]  # the last of the list
+        return oldest.published, oldest.id, name
+
+    slugs = author_slugs(members, seen_first)
     return {name: Author(name, slugs[name], tuple(members[name])) for name in sorted(members)}
 
 
-def author_slugs(first_seen: Mapping[str, int]) -> dict[str, str]:
-    """A unique, stable URL slug per name.
+def author_slugs(names: Iterable[str], seen_first: Callable[[str], object]) -> dict[str, str]:
+    """A unique, stable URL slug per name; `seen_first(name)` sorts the names seen first first.
 
     Names that reduce to the same slug (`José García`, `Jose Garcia`) are told apart by a
     short hash of the exact name; the name seen first keeps the plain slug, so adding
     newer papers never renames an existing author page.
     """
-    groups: dict[str, list[str]] = defaultdict(list)
-    for name in first_seen:
-        groups[slugify(name)].append(name)
-    slugs: dict[str, str] = {}
-    taken = set(groups)
-    for base, names in groups.items():
-        names.sort(key=lambda name: (first_seen[name], name))
-        slugs[names[0]] = base
-        for name in names[1:]:
+    slugs = {name: slugify(name) for name in names}
+    counts = Counter(slugs.values())
+    shared: dict[str, list[str]] = defaultdict(list)  # few: most names have a slug of their own
+    for name in [name for name, slug in slugs.items() if counts[slug] > 1]:
+        shared[slugs[name]].append(name)
+    taken = set(counts)
+    for base, group in shared.items():
+        group.sort(key=seen_first)
+        for name in group[1:]:
             slugs[name] = _hashed_slug(base, name, taken)
     return slugs
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from . import feeds, folders, publish
-from .archive import Archive, build_archive
+from .archive import Archive, build_archive, venue_readings
 from .cache import BuildState, Cache, SearchTier, Stamp
 from .config import Config
 from .dependencies import code_fingerprint, digest_of, template_fingerprints
@@ -21,7 +21,7 @@ from .errors import BuildError
 from .kinds import PageRenderer, Pages, document_kinds, templates as page_templates
 from .parallel import Background, collector_paused, fork_map
 from .plural import plural
-from .reader import read_listed
+from .reader import Reading, read_listed
 from .render import Renderer, environment
 from .routes import Page
 from .search import index_files, search_tiers, tier_files, tier_name
@@ -60,7 +60,7 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
             return nothing_changed(config, listing, state.problems, output, started, report)
         report_problems(config, listing, reading, reading.problems, report)
         with report.stage("model"):
-            archive = build_archive(reading.digests, Venues(config.venue_aliases))
+            archive = _model(reading, config, cache)
         if linking is not None:
             with report.stage("link"):  # what is left of it when the model is done
                 failed = set(linking.result())
@@ -114,6 +114,16 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
     for warning in publish.host_warnings(len(manifest), size):
         report.say(f"warning: {warning} (see docs/publishing.md)")
     return BuildResult(counts, len(stale), len(reading.problems), report.timings)
+
+
+def _model(reading: Reading, config: Config, cache: Cache) -> Archive:
+    """The archive, with the venues read before (same aliases, same code) not read again."""
+    key = digest_of(code_fingerprint(), sorted(config.venue_aliases.items()))
+    venues = Venues(config.venue_aliases, cache.venue_readings(key))
+    archive = build_archive(reading.digests, venues)
+    if venues.read_afresh:
+        cache.save_venue_readings(key, venue_readings(archive))
+    return archive
 
 
 def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,

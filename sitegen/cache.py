@@ -3,7 +3,8 @@
 It lives in a folder beside the output (`.sitegen-cache/`, tagged as sitegen's by
 `folders`), is safe to delete (the next build is then a full one), and holds a pickle of each page's fingerprint and of the
 manifest (path -> content hash) of both output folders, and one pickle per parsed digest,
-named by its content key, so a build loads and writes only the digests it needs.
+named by its content key, so a build loads and writes only the digests it needs, and
+the venue read from each paper's Comment and Journal text (`venues.pickle`).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from .folders import make_cache
 
 if TYPE_CHECKING:
     from .reader import Seen  # which keys content with `content_hash`
+    from .venues import Venue  # not imported at run time: a build with nothing changed never needs it
 
-FORMAT = 9  # bump when the pickle's shape (or what its hashes mean) changes
+FORMAT = 10  # bump when the pickle's shape (or what its hashes mean) changes
 
 
 @dataclass
@@ -92,6 +94,7 @@ class Cache:
         self.digests = folder / "digests"
         self.stamp_file = folder / "stamp.pickle"
         self.listing_file = folder / "listing.pickle"
+        self.venues_file = folder / "venues.pickle"
 
     def digest(self, key: str) -> Digest | None:
         """A digest parsed by an earlier build, by content key; None when there is none."""
@@ -107,6 +110,16 @@ class Cache:
         stored = {path.stem for path in self.digests.glob("*.pickle")}
         for key in stored - set(keys):
             (self.digests / f"{key}.pickle").unlink(missing_ok=True)
+
+    def venue_readings(self, key: str) -> dict[tuple[str | None, str | None], Venue | None]:
+        """The venue read from each Comment and Journal text by the last build that read
+        venues with `key` (its aliases and sitegen's code); empty when there is none."""
+        stored = _load(self.venues_file, tuple)
+        return stored[1] if stored is not None and stored[0] == key else {}
+
+    def save_venue_readings(self, key: str, readings: dict[tuple[str | None, str | None], Venue | None]) -> None:
+        make_cache(self.folder)
+        _write_atomically(self.venues_file, ((FORMAT, __version__), (key, readings)))
 
     def listing(self) -> dict[str, Seen]:
         """What the last listing of the content folder may trust (`reader.list_content`)."""

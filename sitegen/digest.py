@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from .errors import Problem
 from .taxonomy import is_arxiv_category
@@ -33,9 +33,10 @@ WHOLE_ENTRY = re.compile(r"### ([^\n]*)\n" + "".join(
 FILE_DATE = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One paper as one digest lists it."""
+class Entry(NamedTuple):
+    """One paper as one digest lists it. A named tuple rather than a frozen dataclass: an
+    update loads every cached entry of the archive (200,000), and a tuple unpickles in C
+    where a frozen dataclass sets each field through Python (several times the cost)."""
 
     id: str
     version: int | None

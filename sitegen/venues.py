@@ -199,12 +199,21 @@ class _Mention:
     end: int
 
 
+Text = tuple[str | None, str | None]  # a paper's Comment and Journal
+
+
 class Venues:
     """The table of venues, the built-in one extended by `aliases` (spelling -> short name):
     a short name the table lacks is a new venue of that name, a journal when the spelling
-    says Journal, Transactions or Letters, else a conference."""
+    says Journal, Transactions or Letters, else a conference.
 
-    def __init__(self, aliases: Mapping[str, str] | None = None):
+    Each distinct text is read once: `readings` (text -> venue) starts with what an earlier
+    reader with the same aliases and code read (`read_before`, kept by the build cache),
+    so an update reads the texts of its new papers only."""
+
+    def __init__(self, aliases: Mapping[str, str] | None = None, read_before: dict[Text, Venue | None] | None = None):
+        self.readings: dict[Text, Venue | None] = read_before if read_before is not None else {}
+        self.read_afresh = 0  # texts read by this reader, not found in `read_before`
         self.known: dict[str, _Known] = {short: _Known(short, name, kind) for short, name, kind, _ in BUILT_IN}
         self.spellings: dict[str, _Known] = {}
         for short, name, kind, others in BUILT_IN:
@@ -244,6 +253,14 @@ class Venues:
     def read(self, comment: str | None, journal: str | None) -> Venue | None:
         """The venue the Journal reference names, else the one the Comment says the paper was
         accepted at, else the one it says it was submitted to; None when neither names one."""
+        text = (comment, journal)
+        if text in self.readings:
+            return self.readings[text]
+        self.read_afresh += 1
+        venue = self.readings[text] = self._read(comment, journal)
+        return venue
+
+    def _read(self, comment: str | None, journal: str | None) -> Venue | None:
         published = self._from_text(journal, published=True) if journal else None
         if published is not None and published.accepted:
             return published

@@ -251,7 +251,8 @@ def test_slugs_are_the_same_on_every_build() -> None:
 
 
 def test_author_slugs_group_collisions_by_first_seen() -> None:
-    slugs = author_slugs({"Jose Garcia": -1, "Jos\u00e9 Garc\u00eda": -5, "JOSE GARCIA": 0})
+    first_seen = {"Jose Garcia": -1, "Jos\u00e9 Garc\u00eda": -5, "JOSE GARCIA": 0}
+    slugs = author_slugs(first_seen, first_seen.get)
     assert slugs["Jos\u00e9 Garc\u00eda"] == "jose-garcia"
     assert len(set(slugs.values())) == 3
 

@@ -139,6 +139,18 @@ def test_venue_aliases_add_spellings_to_the_table_and_new_venues():
     assert read("Accepted to CVPR 2023", venues=venues) == ("CVPR", 2023, "accepted")  # the table stays
 
 
+def test_a_reader_given_an_earlier_readers_venues_reads_only_new_texts():
+    texts = [("Accepted to CVPR 2023", None), ("Submitted to TPAMI", None),
+             ("None", "IEEE Transactions on Image Processing, vol. 31, 2022"), (None, None)]
+    earlier = Venues()
+    venues = [earlier.read(*text) for text in texts + texts]
+    assert earlier.read_afresh == len(texts)  # each distinct text read once
+    later = Venues(read_before=dict(earlier.readings))
+    assert [later.read(*text) for text in texts + texts] == venues
+    assert later.read_afresh == 0
+    assert later.read("Accepted at ECCV 2022", None).short == "ECCV" and later.read_afresh == 1
+
+
 def test_any_alias_a_site_may_write_is_read_or_ignored_without_failing():
     venues = Venues({"中国图象图形学报": "JIG", "Proc. (CVPR) & Co": "CVPR", "---": "X", "": "Y"})
     assert read("Accepted by 中国图象图形学报 2022", venues=venues) == ("JIG", 2022, "accepted")
