@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from . import feeds, folders, publish
-from .archive import Archive, build_archive
+from .archive import Archive, build_archive, changed_keys
 from .cache import BuildState, Cache, SearchTier, Stamp
 from .config import Config
+from .digest import Digest
 from .dependencies import code_fingerprint, digest_of, template_fingerprints
 from .errors import BuildError
 from .kinds import PageRenderer, Pages, document_kinds, templates as page_templates
@@ -54,13 +55,15 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                     # only the served folder: its files are linked in beside reading and modelling
                     linking = running.enter_context(Background(lambda: spare.link_all(output, served), fork=jobs > 1))
                 reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
+                before = _last_digests(cache, state.digest_keys, reading.parsed) if served is not None else None
                 cache.forget_digests_but(reading.parsed)
         if unchanged:
             cache.save_stamp(Stamp(quick, publish.folder_key(output), state.problems))
             return nothing_changed(config, listing, state.problems, output, started, report)
         report_problems(config, listing, reading, reading.problems, report)
         with report.stage("model"):
-            archive = build_archive(reading.digests, Venues(config.venue_aliases))
+            venues = Venues(config.venue_aliases)
+            archive = build_archive(reading.digests, venues)
         if linking is not None:
             with report.stage("link"):  # what is left of it when the model is done
                 failed = set(linking.result())
@@ -70,7 +73,9 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                                  1 if served is None else jobs), fork=jobs > 1))
         with report.stage("plan"):
             views = Pages(archive, config)
-            pages, wanted = views.plan(site, templates)
+            recorded = cache.load_part("reads", state.inputs) if before is not None else None
+            change = changed_keys(archive, before, reading.parsed, venues) if recorded is not None else None
+            pages, wanted, recorded = views.plan(site, templates, state.fingerprints, recorded, change)
             check_unique_paths(page.path for page in pages)
             stale = [page for page in pages if served is None or page.path not in served
                      or state.fingerprints.get(page.path) != wanted[page.path]]
@@ -98,7 +103,10 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         state.manifests = {publish.folder_key(output): manifest}
         if served is not None:
             state.manifests[publish.folder_key(spare.folder)] = served
+        cache.save_part("reads", recorded, inputs)  # before the state that names `inputs`: a build
+        # stopped in between leaves reads that the next build does not take
         state.fingerprints, state.inputs, state.problems = wanted, inputs, reading.problems
+        state.digest_keys = tuple(reading.parsed)
         state.output_bytes = size
         cache.save(state)
         cache.save_stamp(Stamp(quick, publish.folder_key(output), reading.problems))
@@ -114,6 +122,20 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
     for warning in publish.host_warnings(len(manifest), size):
         report.say(f"warning: {warning} (see docs/publishing.md)")
     return BuildResult(counts, len(stale), len(reading.problems), report.timings)
+
+
+def _last_digests(cache: Cache, keys: tuple[str, ...] | None,
+                  parsed: dict[str, Digest]) -> list[tuple[str, Digest]] | None:
+    """The digests the last build modelled, by content key, in its reading order: this
+    build's where unchanged, the others from the cache (before `forget_digests_but`).
+    None where one is missing: the update then plans every page."""
+    found = []
+    for key in keys if keys is not None else ():
+        digest = parsed.get(key) or cache.digest(key)
+        if digest is None:
+            return None
+        found.append((key, digest))
+    return found if keys is not None else None
 
 
 def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,
