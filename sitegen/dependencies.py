@@ -128,6 +128,7 @@ class Recorded:
         self._noted_pages = array("I")
         self._noted_keys: list[object] = []
         self._renoted: set[int] = set()
+        self._settled = 0  # pages numbered below this were planned by an earlier build
 
     def __getstate__(self) -> dict:
         self.settle()
@@ -136,29 +137,39 @@ class Recorded:
     def __setstate__(self, state: dict) -> None:
         self.__init__()
         self.__dict__.update(state)
+        self._settled = len(self.paths)
 
-    def note(self, path: str, keys: set) -> None:
-        """The page at `path` read `keys`."""
+    def add(self, path: str) -> int:
+        """A number for a page not planned before (a page that comes back may get a second
+        one: a page's reads are those of all its numbers)."""
+        self.paths.append(path)
+        if self._numbers is not None:
+            self._numbers[path] = len(self.paths) - 1
+        return len(self.paths) - 1
+
+    def number(self, path: str) -> int:
+        """The number of a page planned before, or a new one. (Made from every path at the
+        first call: for an update that reads again every page of a kind whose template
+        changed.)"""
         if self._numbers is None:
-            if self.paths:  # (an update: made once it re-reads a page)
-                self._numbers = {known: number for number, known in enumerate(self.paths)}
-            else:
-                self._numbers = {}
+            self._numbers = {known: number for number, known in enumerate(self.paths)}
         number = self._numbers.get(path)
-        if number is None:
-            number = self._numbers[path] = len(self.paths)
-            self.paths.append(path)
-        else:  # read by an earlier build: what it read then is dropped at `settle`
+        return self.add(path) if number is None else number
+
+    def note(self, number: int, keys: set) -> None:
+        """The page `number` read `keys`, instead of what it read before."""
+        if number < self._settled:
             self._renoted.add(number)
         self._noted_pages.extend(repeat(number, len(keys)))
         self._noted_keys.extend(keys)
 
-    def reading(self, keys: Iterable[object]) -> set[str]:
-        """The paths of the pages that read any of `keys`."""
+    def reading(self, keys: Iterable[object]) -> dict[str, int]:
+        """The pages that read any of `keys`: path -> number."""
         wanted = {self.keys[key] for key in keys if key in self.keys}
         if not wanted:
-            return set()
-        return {self.paths[number] for number in set(compress(self.pages, map(wanted.__contains__, self.read)))}
+            return {}
+        return {self.paths[number]: number
+                for number in set(compress(self.pages, map(wanted.__contains__, self.read)))}
 
     def settle(self) -> None:
         """Merge what was noted: a page noted again keeps only what it read last."""
@@ -174,3 +185,4 @@ class Recorded:
         self.read.extend(map(keys.__getitem__, self._noted_keys))
         self.pages.extend(self._noted_pages)
         self._noted_pages, self._noted_keys = array("I"), []
+        self._settled = len(self.paths)

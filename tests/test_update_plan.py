@@ -26,20 +26,20 @@ def keyed(content: Path) -> dict:
 def planned_update(config, before: dict, after: dict):
     """The last build's plan of `before`, kept as the cache keeps it, then the update's
     plan of `after`: its pages, fingerprints, and the paths of the pages it read again."""
-    _, known, recorded = Pages(build_archive(before.values()), config).plan("site", {})
+    _, known, recorded, _ = Pages(build_archive(before.values()), config).plan("site", {})
     recorded = pickle.loads(pickle.dumps(recorded))
     archive = build_archive(after.values())
     change = changed_keys(archive, before.items(), after)
-    pages, fingerprints, _ = Pages(archive, config).plan("site", {}, known, recorded, change)
+    pages, fingerprints, *_ = Pages(archive, config).plan("site", {}, known, recorded, change)
     again = {path for path, fingerprint in fingerprints.items() if known.get(path) is None} | \
-        recorded.reading(change.keys)
+        set(recorded.reading(change.keys))
     return pages, fingerprints, known, again
 
 
 def assert_clean(config, before: dict, after: dict) -> set:
     """The update's plan is the clean plan; returns the paths it read again."""
     pages, fingerprints, known, again = planned_update(config, before, after)
-    clean_pages, clean, _ = Pages(build_archive(after.values()), config).plan("site", {})
+    clean_pages, clean, *_ = Pages(build_archive(after.values()), config).plan("site", {})
     assert pages == clean_pages
     assert fingerprints == clean
     return again
@@ -47,8 +47,8 @@ def assert_clean(config, before: dict, after: dict) -> set:
 
 def kept_pages_that_changed(config, before: dict, after: dict) -> set:
     """The pages of both plans whose fingerprint differs: the ones an update must read again."""
-    _, old, _ = Pages(build_archive(before.values()), config).plan("site", {})
-    _, new, _ = Pages(build_archive(after.values()), config).plan("site", {})
+    _, old, *_ = Pages(build_archive(before.values()), config).plan("site", {})
+    _, new, *_ = Pages(build_archive(after.values()), config).plan("site", {})
     return {path for path in old.keys() & new.keys() if old[path] != new[path]}
 
 
