@@ -13,7 +13,7 @@ import dataclasses
 import hashlib
 import operator
 from array import array
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -115,8 +115,9 @@ class Recorded:
 
     Flat, as a clean build notes a million pages and an update asks for a few keys: the
     paths by number, the keys by number, and a pair of arrays with a page number and a key
-    number per read (arrays pickle as bytes). A page planned again replaces what it read
-    before (`settle`)."""
+    number per read (arrays pickle as bytes). Planning only appends each page read to
+    `noted`; `settle` (in the process that pickles it) numbers them, and a page read again
+    replaces what it read before."""
 
     def __init__(self) -> None:
         self.paths: list[str] = []
@@ -124,11 +125,7 @@ class Recorded:
         self.pages = array("I")  # per read: the number of the page that read
         self.read = array("I")  # per read: the number of the key it read
         self.salts: dict[str, str] = {}  # kind -> what its pages depend on besides their inputs
-        self._numbers: dict[str, int] | None = None
-        self._noted_pages = array("I")
-        self._noted_keys: list[object] = []
-        self._renoted: set[int] = set()
-        self._settled = 0  # pages numbered below this were planned by an earlier build
+        self.noted: list[tuple[str, set]] = []  # (path, keys) of each page read since `settle`
 
     def __getstate__(self) -> dict:
         self.settle()
@@ -137,52 +134,38 @@ class Recorded:
     def __setstate__(self, state: dict) -> None:
         self.__init__()
         self.__dict__.update(state)
-        self._settled = len(self.paths)
 
-    def add(self, path: str) -> int:
-        """A number for a page not planned before (a page that comes back may get a second
-        one: a page's reads are those of all its numbers)."""
-        self.paths.append(path)
-        if self._numbers is not None:
-            self._numbers[path] = len(self.paths) - 1
-        return len(self.paths) - 1
-
-    def number(self, path: str) -> int:
-        """The number of a page planned before, or a new one. (Made from every path at the
-        first call: for an update that reads again every page of a kind whose template
-        changed.)"""
-        if self._numbers is None:
-            self._numbers = {known: number for number, known in enumerate(self.paths)}
-        number = self._numbers.get(path)
-        return self.add(path) if number is None else number
-
-    def note(self, number: int, keys: set) -> None:
-        """The page `number` read `keys`, instead of what it read before."""
-        if number < self._settled:
-            self._renoted.add(number)
-        self._noted_pages.extend(repeat(number, len(keys)))
-        self._noted_keys.extend(keys)
-
-    def reading(self, keys: Iterable[object]) -> dict[str, int]:
-        """The pages that read any of `keys`: path -> number."""
+    def reading(self, keys: Iterable[object]) -> set[str]:
+        """The paths of the pages that read any of `keys`."""
         wanted = {self.keys[key] for key in keys if key in self.keys}
         if not wanted:
-            return {}
-        return {self.paths[number]: number
-                for number in set(compress(self.pages, map(wanted.__contains__, self.read)))}
+            return set()
+        return {self.paths[number] for number in set(compress(self.pages, map(wanted.__contains__, self.read)))}
 
     def settle(self) -> None:
-        """Merge what was noted: a page noted again keeps only what it read last."""
-        if self._renoted:
-            kept = list(map(operator.not_, map(self._renoted.__contains__, self.pages)))
+        """Number what was noted: a page noted again keeps only what it read last."""
+        if not self.noted:
+            return
+        numbers = {path: number for number, path in enumerate(self.paths)}
+        again: set[int] = set()
+        noted = []
+        for path, _ in self.noted:
+            number = numbers.get(path)
+            if number is None:
+                number = numbers[path] = len(self.paths)
+                self.paths.append(path)
+            else:
+                again.add(number)
+            noted.append(number)
+        if again:
+            kept = list(map(operator.not_, map(again.__contains__, self.pages)))
             self.pages = array("I", compress(self.pages, kept))
             self.read = array("I", compress(self.read, kept))
-            self._renoted = set()
+        read = list(chain.from_iterable(reads for _, reads in self.noted))
         keys = self.keys
-        for key in dict.fromkeys(self._noted_keys):
+        for key in dict.fromkeys(read):
             if key not in keys:
                 keys[key] = len(keys)
-        self.read.extend(map(keys.__getitem__, self._noted_keys))
-        self.pages.extend(self._noted_pages)
-        self._noted_pages, self._noted_keys = array("I"), []
-        self._settled = len(self.paths)
+        self.read.extend(map(keys.__getitem__, read))
+        self.pages.extend(chain.from_iterable(map(repeat, noted, [len(reads) for _, reads in self.noted])))
+        self.noted = []

@@ -687,7 +687,8 @@ class Pages:
             and any(recorded.salts.get(name) == salt for name, salt in salts.items())
         if not update:
             known, recorded = {}, Recorded()
-        stale = recorded.reading({*change.keys, *source.stale_category_pages(change)}) if update else {}
+        stale = recorded.reading({*change.keys, *source.stale_category_pages(change)}) if update else set()
+        noted = recorded.noted.append
         for kind in self.kinds:
             name, route, read = kind.name, kind.route, kind.read
             salt = salts[name]
@@ -704,14 +705,10 @@ class Pages:
                                                map(stale.__contains__, paths)))
             first = len(pages) - len(paths)
             for index in unread:
-                path = paths[index]
                 read_now.append(pages[first + index])
                 source.reads = reads = set()
                 found[index] = inputs_digest(read(source, keys[index]), salt)
-                number = stale.get(path)
-                if number is None:
-                    number = recorded.number(path) if fresh and update else recorded.add(path)
-                recorded.note(number, reads)
+                noted((paths[index], reads))
             fingerprints.update(zip(paths, found))
         return pages, fingerprints, recorded, read_now
 

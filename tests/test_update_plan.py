@@ -32,7 +32,7 @@ def planned_update(config, before: dict, after: dict):
     change = changed_keys(archive, before.items(), after)
     pages, fingerprints, *_ = Pages(archive, config).plan("site", {}, known, recorded, change)
     again = {path for path, fingerprint in fingerprints.items() if known.get(path) is None} | \
-        set(recorded.reading(change.keys))
+        recorded.reading(change.keys)
     return pages, fingerprints, known, again
 
 
@@ -143,3 +143,17 @@ def test_a_slug_that_moves_reads_the_pages_listing_the_name_again(tmp_path, thre
     assert routes.day(date.fromisoformat("2022-09-29")) in kept_pages_that_changed(config, three_days, fewer)
     assert_clean(config, three_days, fewer)
     assert_clean(config, fewer, three_days)
+
+
+def test_an_update_after_an_update_plans_what_a_clean_build_plans(tmp_path, three_days):
+    """The reads an update kept (the pages it read again, with what they read now) serve
+    the next update: the day taken out, then put back."""
+    config = make_config(tmp_path)
+    fewer = without_day(three_days, "2022-09-28")
+    _, known, recorded, _ = Pages(build_archive(three_days.values()), config).plan("site", {})
+    for before, after in [(three_days, fewer), (fewer, three_days)]:
+        recorded = pickle.loads(pickle.dumps(recorded))
+        archive = build_archive(after.values())
+        _, known, recorded, _ = Pages(archive, config).plan("site", {}, known, recorded,
+                                                            changed_keys(archive, before.items(), after))
+        assert known == Pages(archive, config).plan("site", {})[1]
