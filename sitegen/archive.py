@@ -6,7 +6,10 @@ never references, so any stage can hold a part of the model without the rest.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import heapq
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -189,11 +192,7 @@ def _categories(ordered: list[Paper]) -> dict[str, Category]:
     members: dict[str, list[str]] = defaultdict(list)
     is_category = cache(is_arxiv_category)  # a few codes, listed under 200,000 times
     for paper in ordered:
-        codes = dict.fromkeys(paper.categories)
-        for _, listed_under in paper.listings:
-            if listed_under not in codes and is_category(listed_under):
-                codes[listed_under] = None
-        for code in codes:
+        for code in _category_codes(paper, is_category):
             members[code].append(paper.id)
     return {code: Category(code, category_name(code), tuple(members[code])) for code in sorted(members)}
 
@@ -255,6 +254,9 @@ def author_slugs(names: Iterable[str], seen_first: Callable[[str], object]) -> d
     return slugs
 
 
+_HASH = re.compile(r"[0-9a-f]{6,}")  # what `_hashed_slug` appends to a base
+
+
 def _hashed_slug(base: str, name: str, taken: set[str]) -> str:
     digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).hexdigest()
     for length in range(6, len(digest) + 1, 2):
@@ -263,3 +265,150 @@ def _hashed_slug(base: str, name: str, taken: set[str]) -> str:
             taken.add(slug)
             return slug
     raise ValueError(f"cannot find a unique slug for {name!r}")
+
+
+# --- what an update changed ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    """What differs between the last build's model and this one's, as the model keys that
+    `kinds.Source` records a page's reads by (`changed_keys`)."""
+
+    keys: frozenset
+    categories: Mapping[str, tuple[str, ...]]  # a category named in `keys`: its paper ids before, newest first
+
+
+def changed_keys(new: Archive, before: Iterable[tuple[str, Digest]], after: Mapping[str, Digest],
+                 venues: Venues | None = None) -> Change:
+    """The model keys whose records may differ between the archive of `before` (the last
+    build's digests, by content key, in reading order) and `new`, the archive of `after`
+    (this build's): told from the digest files that came and went, without the last
+    build's model. A paper's record follows from the files that list it alone, so each
+    paper those files list is merged again from the files of each side that list it, and
+    what differs names the rest:
+
+    - a paper's id, where the paper differs;
+    - `("a", name)` for each author of either version (and, where a name shares its slug's
+      base with another, every name of that base and their papers: a slug may move);
+    - `("c", code)` for each category of either version (`("c?", code)` where it came or
+      went), `("v", slug)` for either version's accepted venue;
+    - `("d", date)` for the days of the files, `("n", date)` for them and the listing days
+      beside them;
+    - `("totals",)`, `("days",)`, and `("categories",)` and `("venues",)` where one changed.
+
+    A key named may not have changed (an author of a changed paper still lists the same
+    papers); a key whose record changed is always named."""
+    before = list(before)
+    held = {key for key, _ in before}
+    files = [digest for key, digest in after.items() if key not in held] + \
+            [digest for key, digest in before if key not in after]
+    files = [digest for digest in files if digest.day is not None]
+    touched = {entry.id for digest in files for entry in digest.entries}
+    lists = [digest for _, digest in before if digest.day is not None and any(entry.id in touched
+                                                                              for entry in digest.entries)]
+    old = build_archive(lists, venues).papers
+    pairs = [(old.get(paper_id), new.papers.get(paper_id)) for paper_id in touched]
+    pairs = [(was, now) for was, now in pairs if was != now]
+    versions = [paper for pair in pairs for paper in pair if paper is not None]
+    keys: set = {paper.id for paper in versions}
+    names = {name for paper in versions for name in paper.authors}
+    keys.update(("a", name) for name in names)
+    for name in _moved_slugs(new, pairs):
+        keys.add(("a", name))
+        keys.update(new.authors[name].paper_ids)
+    gone = {paper.id for paper in versions}
+    categories = {}
+    for code in {code for paper in versions for code in _category_codes(paper)}:
+        categories[code] = _members_before(new.categories[code].paper_ids if code in new.categories else (),
+                                           new.papers, gone, [paper for paper, _ in pairs if paper and code in _category_codes(paper)])
+        keys.add(("c", code))
+        if bool(categories[code]) != (code in new.categories):
+            keys.add(("c?", code))
+    keys.update(("v", paper.venue.slug) for paper in versions if paper.venue is not None and paper.venue.accepted)
+    days = {digest.day for digest in files}
+    keys.update(("d", when) for when in days)
+    keys.update(("n", when) for when in _beside(new, days))
+    if files:
+        keys.update({("totals",), ("days",)})
+    for kind, collection in (("c", "categories"), ("v", "venues")):
+        if any(type(key) is tuple and key[0] == kind for key in keys):
+            keys.add((collection,))
+    return Change(frozenset(keys), categories)
+
+
+def _category_codes(paper: Paper, is_category: Callable[[str], bool] = is_arxiv_category) -> dict[str, None]:
+    """The categories a paper is in (`_categories`): those it carries, then the arXiv
+    categories it was listed under."""
+    codes = dict.fromkeys(paper.categories)
+    for _, listed_under in paper.listings:
+        if listed_under not in codes and is_category(listed_under):
+            codes[listed_under] = None
+    return codes
+
+
+def _members_before(now: tuple[str, ...], papers: Mapping[str, Paper], changed: set[str],
+                    was: list[Paper]) -> tuple[str, ...]:
+    """A newest-first list of paper ids (`now`, of `papers`) as it was before: the
+    `changed` papers taken out, their earlier versions `was` (the ones that belonged) put
+    back in their places."""
+    kept = [paper_id for paper_id in now if paper_id not in changed]
+    if not was:
+        return tuple(kept)
+    order = {paper.id: (paper.published, paper.id) for paper in was}
+    return tuple(heapq.merge(kept, [paper.id for paper in newest_first(was)], reverse=True,
+                             key=lambda paper_id: order.get(paper_id) or (papers[paper_id].published, paper_id)))
+
+
+def _moved_slugs(new: Archive, pairs: list[tuple[Paper | None, Paper | None]]) -> list[str]:
+    """The authors of `new` whose slug may differ from the last build's, given the changed
+    papers (`pairs`: each one's version before and now). `author_slugs` gives a base's
+    plain slug to the name with the oldest first paper and hashes the others' names: the
+    slugs of a base move only where its names or its first name change, or where a name's
+    base became or stopped being another base's hashed slug (`smith-0a1b2c`)."""
+    versions = [paper for pair in pairs for paper in pair if paper is not None]
+    bases = {slugify(name) for paper in versions for name in paper.authors}
+    suspect = {head for head, _, tail in map(lambda base: base.rpartition("-"), bases) if _HASH.fullmatch(tail)}
+    bases |= suspect
+    if not bases:
+        return []
+    members: dict[str, list[str]] = defaultdict(list)
+    for name, author in new.authors.items():  # a slug is its base, or the base, a dash and a hash
+        slug = author.slug
+        if (slug in bases or slug.rpartition("-")[0] in bases) and slugify(name) in bases:
+            members[slugify(name)].append(name)
+    changed = {paper.id for paper in versions}
+    earlier: dict[str, list[Paper]] = defaultdict(list)  # name -> its papers' versions before
+    for was, _ in pairs:
+        for name in was.authors if was is not None else ():
+            earlier[name].append(was)
+
+    def first_before(name: str) -> tuple | None:
+        kept = [paper_id for paper_id in (new.authors[name].paper_ids if name in new.authors else ())
+                if paper_id not in changed]
+        dates = [(paper.published, paper.id) for paper in earlier.get(name, ())]
+        if kept:
+            dates.append((new.papers[kept[-1]].published, kept[-1]))
+        return min(dates) if dates else None
+
+    moved = []
+    for base in bases:
+        now = {name: (new.papers[new.authors[name].paper_ids[-1]].published, new.authors[name].paper_ids[-1])
+               for name in members.get(base, ())}
+        was = {name: first for name in {*now, *(name for name in earlier if slugify(name) == base)}
+               for first in (first_before(name),) if first is not None}
+        if base in suspect or now.keys() != was.keys() or \
+                min(now, key=lambda name: (now[name], name), default=None) != \
+                min(was, key=lambda name: (was[name], name), default=None):
+            moved.extend(now)
+    return moved
+
+
+def _beside(new: Archive, days: set[date]) -> set[date]:
+    """`days` and the listing days of `new` just before and after each: the days whose
+    neighbours may have moved when `days` came, went or changed."""
+    listing = [day.date for day in new.days.values() if day.listings]
+    found = set(days)
+    for when in days:
+        index = bisect.bisect_left(listing, when)
+        found.update(listing[max(index - 1, 0):index + 2])
+    return found

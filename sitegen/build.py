@@ -7,15 +7,17 @@ Each stage reports its time.
 
 from __future__ import annotations
 
+import operator
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Collection, Iterator, Sequence
 
 from . import feeds, folders, publish
-from .archive import Archive, build_archive, venue_readings
+from .archive import Archive, build_archive, changed_keys, venue_readings
 from .cache import BuildState, Cache, SearchTier, Stamp
 from .config import Config
+from .digest import Digest
 from .dependencies import code_fingerprint, digest_of, template_fingerprints
 from .errors import BuildError
 from .kinds import PageRenderer, Pages, document_kinds, templates as page_templates
@@ -31,6 +33,7 @@ from .themes import Theme, Vendor
 from .venues import Venues
 
 BATCH = 250  # pages a worker renders between reports
+PATH = operator.attrgetter("path")
 PROGRESS_BATCHES = 8  # batches between progress lines
 
 
@@ -54,13 +57,14 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                     # only the served folder: its files are linked in beside reading and modelling
                     linking = running.enter_context(Background(lambda: spare.link_all(output, served), fork=jobs > 1))
                 reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
+                before = _last_digests(cache, state.digest_keys, reading.parsed) if served is not None else None
                 cache.forget_digests_but(reading.parsed)
         if unchanged:
             cache.save_stamp(Stamp(quick, publish.folder_key(output), state.problems))
             return nothing_changed(config, listing, state.problems, output, started, report)
         report_problems(config, listing, reading, reading.problems, report)
         with report.stage("model"):
-            archive = _model(reading, config, cache)
+            archive, venues = _model(reading, config, cache)
         if linking is not None:
             with report.stage("link"):  # what is left of it when the model is done
                 failed = set(linking.result())
@@ -70,10 +74,16 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                                  1 if served is None else jobs), fork=jobs > 1))
         with report.stage("plan"):
             views = Pages(archive, config)
-            pages, wanted = views.plan(site, templates)
-            check_unique_paths(page.path for page in pages)
-            stale = [page for page in pages if served is None or page.path not in served
+            recorded = cache.load_part("reads", state.inputs) if before is not None else None
+            change = changed_keys(archive, before, reading.parsed, venues) if recorded is not None else None
+            pages, wanted, recorded, read = views.plan(site, templates, state.fingerprints, recorded, change)
+            check_unique_paths(list(map(PATH, pages)))
+            # a page not read again has the fingerprint and the path it had in the served folder
+            stale = [page for page in read if served is None or page.path not in served
                      or state.fingerprints.get(page.path) != wanted[page.path]]
+        # what the pages read, kept for the next update: pickled beside feeds and rendering
+        # (seconds for a clean build at archive scale)
+        keeping = running.enter_context(Background(lambda: cache.save_part("reads", recorded, inputs), fork=jobs > 1))
         manifest: dict[str, str] = {}
         with report.stage("assets"):
             for source, path in _asset_files(assets, vendor):
@@ -98,7 +108,10 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         state.manifests = {publish.folder_key(output): manifest}
         if served is not None:
             state.manifests[publish.folder_key(spare.folder)] = served
+        keeping.result()  # before the state that names `inputs`: a build stopped in between
+        # leaves reads that the next build does not take
         state.fingerprints, state.inputs, state.problems = wanted, inputs, reading.problems
+        state.digest_keys = tuple(reading.parsed)
         state.output_bytes = size
         cache.save(state)
         cache.save_stamp(Stamp(quick, publish.folder_key(output), reading.problems))
@@ -116,14 +129,29 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
     return BuildResult(counts, len(stale), len(reading.problems), report.timings)
 
 
-def _model(reading: Reading, config: Config, cache: Cache) -> Archive:
-    """The archive, with the venues read before (same aliases, same code) not read again."""
+def _model(reading: Reading, config: Config, cache: Cache) -> tuple[Archive, Venues]:
+    """The archive, with the venues read before (same aliases, same code) not read again,
+    and the venue reader (an update reads the old versions of changed papers with it)."""
     key = digest_of(code_fingerprint(), sorted(config.venue_aliases.items()))
     venues = Venues(config.venue_aliases, cache.venue_readings(key))
     archive = build_archive(reading.digests, venues)
     if venues.read_afresh:
         cache.save_venue_readings(key, venue_readings(archive))
-    return archive
+    return archive, venues
+
+
+def _last_digests(cache: Cache, keys: tuple[str, ...] | None,
+                  parsed: dict[str, Digest]) -> list[tuple[str, Digest]] | None:
+    """The digests the last build modelled, by content key, in its reading order: this
+    build's where unchanged, the others from the cache (before `forget_digests_but`).
+    None where one is missing: the update then plans every page."""
+    found = []
+    for key in keys if keys is not None else ():
+        digest = parsed.get(key) or cache.digest(key)
+        if digest is None:
+            return None
+        found.append((key, digest))
+    return found if keys is not None else None
 
 
 def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,
@@ -163,8 +191,11 @@ def _claim_spare(cache: Cache, state: BuildState, output: Path) -> publish.Spare
     return publish.prepare_spare(output, holds)
 
 
-def check_unique_paths(paths) -> None:
-    """Two pages on one path, or on paths that differ only in case, would overwrite each other."""
+def check_unique_paths(paths: Collection[str]) -> None:
+    """Two pages on one path, or on paths that differ only in case, would overwrite each
+    other. (Told at C speed first: a whole archive has a million paths.)"""
+    if len(set(map(str.lower, paths))) == len(paths):
+        return
     seen: dict[str, str] = {}
     for path in paths:
         other = seen.setdefault(path.lower(), path)

@@ -48,6 +48,7 @@ class BuildState:
     problems: tuple[Problem, ...] = ()  # found in the digests last read: a build with nothing changed reports them again
     output: str = ""  # the output folder this state describes (resolved)
     output_bytes: int | None = None  # the size of its files
+    digest_keys: tuple[str, ...] | None = None  # the content keys of the digests it modelled, in reading order
 
 
 @dataclass(frozen=True)
@@ -150,3 +151,17 @@ class Cache:
     def save(self, state: BuildState) -> None:
         make_cache(self.folder)
         _write_atomically(self.file, ((FORMAT, __version__), state))
+
+    def load_part(self, name: str, token: object) -> object | None:
+        """What `save_part` kept under `name` with the same `token` (what it is valid
+        for: the build it came from); None otherwise."""
+        try:
+            with open(self.folder / f"{name}.pickle", "rb") as handle:
+                stamp, value = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            return None
+        return value if stamp == (FORMAT, __version__, token) else None
+
+    def save_part(self, name: str, value: object, token: object) -> None:
+        make_cache(self.folder)
+        _write_atomically(self.folder / f"{name}.pickle", ((FORMAT, __version__, token), value))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import operator
+from array import array
+from itertools import chain, compress, repeat
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -103,3 +105,67 @@ def inputs_digest(inputs: tuple, *more: object) -> str:
     (Inline: planning digests every page.)"""
     return digest_of(*more, *[tuple(map(DIGEST, value)) if type(value) is tuple and value
                               and isinstance(value[0], Digested) else value for value in inputs])
+
+
+class Recorded:
+    """Which pages read which model keys, as `kinds.Source` recorded them while each page
+    was read: an update plans again only the pages that read a key that changed
+    (`archive.changed_keys`). What a page depends on is what its `read` did, so there is
+    no second list of it to keep in step.
+
+    Flat, as a clean build notes a million pages and an update asks for a few keys: the
+    paths by number, the keys by number, and a pair of arrays with a page number and a key
+    number per read (arrays pickle as bytes). Planning only appends each page read to
+    `noted`; `settle` (in the process that pickles it) numbers them, and a page read again
+    replaces what it read before."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.keys: dict[object, int] = {}
+        self.pages = array("I")  # per read: the number of the page that read
+        self.read = array("I")  # per read: the number of the key it read
+        self.salts: dict[str, str] = {}  # kind -> what its pages depend on besides their inputs
+        self.noted: list[tuple[str, set]] = []  # (path, keys) of each page read since `settle`
+
+    def __getstate__(self) -> dict:
+        self.settle()
+        return {"paths": self.paths, "keys": self.keys, "pages": self.pages, "read": self.read, "salts": self.salts}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__()
+        self.__dict__.update(state)
+
+    def reading(self, keys: Iterable[object]) -> set[str]:
+        """The paths of the pages that read any of `keys`."""
+        wanted = {self.keys[key] for key in keys if key in self.keys}
+        if not wanted:
+            return set()
+        return {self.paths[number] for number in set(compress(self.pages, map(wanted.__contains__, self.read)))}
+
+    def settle(self) -> None:
+        """Number what was noted: a page noted again keeps only what it read last."""
+        if not self.noted:
+            return
+        numbers = {path: number for number, path in enumerate(self.paths)}
+        again: set[int] = set()
+        noted = []
+        for path, _ in self.noted:
+            number = numbers.get(path)
+            if number is None:
+                number = numbers[path] = len(self.paths)
+                self.paths.append(path)
+            else:
+                again.add(number)
+            noted.append(number)
+        if again:
+            kept = list(map(operator.not_, map(again.__contains__, self.pages)))
+            self.pages = array("I", compress(self.pages, kept))
+            self.read = array("I", compress(self.read, kept))
+        read = list(chain.from_iterable(reads for _, reads in self.noted))
+        keys = self.keys
+        for key in dict.fromkeys(read):
+            if key not in keys:
+                keys[key] = len(keys)
+        self.read.extend(map(keys.__getitem__, read))
+        self.pages.extend(chain.from_iterable(map(repeat, noted, [len(reads) for _, reads in self.noted])))
+        self.noted = []

@@ -37,14 +37,14 @@ class BibliographyInputs(NamedTuple):
 
 
 def read_author_feed(source: Source, name: str) -> FeedInputs:
-    author = source.archive.authors[name]
+    author = source.author(name)
     return FeedInputs(name, routes.author_feed(author.slug), routes.author(author.slug),
                       source.papers(author.paper_ids[: source.feed_size]))
 
 
 def read_venue_feed(source: Source, key: tuple[str, int | None]) -> FeedInputs:
     slug, year = key
-    group = source.archive.venues[slug]
+    group = source.venue(slug)
     return FeedInputs(venue_title(group.short, year), routes.venue_feed(slug, year), routes.venue(slug, year),
                       source.papers(group.years[year][: source.feed_size]))
 
@@ -56,16 +56,16 @@ def feed(inputs: FeedInputs, present: Present) -> bytes:
 
 
 def read_author_bibliography(source: Source, name: str) -> BibliographyInputs:
-    return BibliographyInputs(source.papers(source.archive.authors[name].paper_ids))
+    return BibliographyInputs(source.papers(source.author(name).paper_ids))
 
 
 def read_day_bibliography(source: Source, when: date) -> BibliographyInputs:
-    return BibliographyInputs(source.papers(source.archive.days[when].paper_ids))
+    return BibliographyInputs(source.papers(source.day(when).paper_ids))
 
 
 def read_venue_bibliography(source: Source, key: tuple[str, int | None]) -> BibliographyInputs:
     slug, year = key
-    return BibliographyInputs(source.papers(source.archive.venues[slug].years[year]))
+    return BibliographyInputs(source.papers(source.venue(slug).years[year]))
 
 
 def bibliography(inputs: BibliographyInputs, present: Present) -> bytes:

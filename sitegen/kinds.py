@@ -20,14 +20,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
+import operator
+from functools import cached_property, partial
+from itertools import compress, count, repeat
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 from urllib.parse import urlsplit
 
 from . import routes
-from .archive import Archive
+from .archive import Archive, Change
 from .config import Config
-from .dependencies import digest_of, inputs_digest
+from .dependencies import Recorded, digest_of, inputs_digest
 from .markup import abstract_html, has_math, safe_href, text_html
 from .routes import Page
 from .search import FILTERS
@@ -43,49 +45,127 @@ if TYPE_CHECKING:
 View = dict[str, Any]
 
 
+class Made(dict):
+    """A dict whose missing values are made by `make(key)` and kept: looked up with
+    `map(made.__getitem__, keys)` at C speed, made only for the keys asked for (an update
+    reads a few pages, a clean build every one)."""
+
+    def __init__(self, make: Callable[[Any], Any]):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
+
+
 class Source:
-    """The archive as page kinds read it. What many pages read is made once per build: a
-    paper as lists show it, the paths of authors and categories, a category's pages."""
+    """The archive as page kinds read it, recording what each page reads.
+
+    A kind's `read` reaches the archive only through the methods below, each of which
+    notes the model key it read in `reads` (see `archive.changed_keys` for the keys): a
+    paper by its id, `("d", date)`, `("c", code)` (`("c?", code)`: whether it has a page),
+    `("a", name)`, `("v", slug)`, and the
+    archive's sizes and whole collections. An update plans again only the pages whose
+    recorded keys changed (`dependencies.Recorded`). What many pages read is made once
+    per build: a paper as lists show it, the paths of authors, a category's pages.
+    (`keys` and `route` use `archive` directly: every page's route is made at every
+    build, and a page that moves to another key reads what changed.)"""
 
     def __init__(self, archive: Archive, config: Config):
         self.archive = archive
         self.per_page = config.per_page
         self.feed_size = config.feed_size
+        self.reads: set = set()
+        self._listed = Made(self._make_listed)
+        self._whole = Made(lambda paper_id: Whole.of(self.archive.papers[paper_id]))
+        self._author_paths: dict[str, str] = {}
         self._category_paths: dict[str, str | None] = {}
         self._chunks: dict[object, list[tuple[str, ...]]] = {}
 
-    @cached_property
-    def listed(self) -> dict[str, Listed]:
-        """Every paper as lists show it, by id."""
-        author_paths, category_path = self.author_paths.__getitem__, self.category_path
-        return {paper_id: Listed.of(paper, tuple(map(author_paths, paper.authors)),
-                                    tuple(map(category_path, paper.categories)))
-                for paper_id, paper in self.archive.papers.items()}
+    def listed(self, paper_id: str) -> Listed:
+        """A paper as lists show it."""
+        self.reads.add(paper_id)
+        return self._listed[paper_id]
 
-    def listed_all(self, paper_ids: Iterable[str]) -> tuple[Listed, ...]:
-        return tuple(map(self.listed.__getitem__, paper_ids))
+    def listed_all(self, paper_ids: Sequence[str]) -> tuple[Listed, ...]:
+        self.reads.update(paper_ids)
+        return tuple(map(self._listed.__getitem__, paper_ids))
 
-    @cached_property
-    def whole(self) -> dict[str, Whole]:
-        """Every paper shown whole (its page, feeds, bibliographies), by id."""
-        return {paper_id: Whole.of(paper) for paper_id, paper in self.archive.papers.items()}
+    def _make_listed(self, paper_id: str) -> Listed:
+        paper = self.archive.papers[paper_id]
+        return Listed.of(paper, tuple(map(self.author_path, paper.authors)),
+                         tuple(map(self._category_path, paper.categories)))
 
-    def papers(self, paper_ids: Iterable[str]) -> tuple[Whole, ...]:
-        return tuple(map(self.whole.__getitem__, paper_ids))
+    def whole(self, paper_id: str) -> Whole:
+        """A paper shown whole (its page, feeds, bibliographies)."""
+        self.reads.add(paper_id)
+        return self._whole[paper_id]
 
-    @cached_property
-    def author_paths(self) -> dict[str, str]:
-        return {name: routes.author(author.slug) for name, author in self.archive.authors.items()}
+    def papers(self, paper_ids: Sequence[str]) -> tuple[Whole, ...]:
+        self.reads.update(paper_ids)
+        return tuple(map(self._whole.__getitem__, paper_ids))
+
+    def author(self, name: str):
+        self.reads.add(("a", name))
+        return self.archive.authors[name]
+
+    def author_path(self, name: str) -> str:
+        """(Not recorded: a paper's list form records the paper, whose key changes with
+        its authors' slugs.)"""
+        path = self._author_paths.get(name)
+        if path is None:
+            path = self._author_paths[name] = routes.author(self.archive.authors[name].slug)
+        return path
+
+    def category(self, code: str):
+        """A category; its papers come with it: its key changes with any of theirs."""
+        self.reads.add(("c", code))
+        return self.archive.categories[code]
 
     def category_path(self, code: str) -> str | None:
         """None for a code without a page (a heading's category that is no arXiv category)."""
+        self.reads.add(("c?", code))
+        return self._category_path(code)
+
+    def _category_path(self, code: str) -> str | None:
         if code not in self._category_paths:
             self._category_paths[code] = routes.category(code) if code in self.archive.categories else None
         return self._category_paths[code]
 
+    def categories(self):
+        self.reads.add(("categories",))
+        return self.archive.categories.values()
+
+    def day(self, when: date):
+        self.reads.add(("d", when))
+        return self.archive.days[when]
+
+    def days(self):
+        self.reads.add(("days",))
+        return self.archive.days.values()
+
+    def venue(self, slug: str):
+        self.reads.add(("v", slug))
+        return self.archive.venues[slug]
+
+    def venues(self):
+        self.reads.add(("venues",))
+        return self.archive.venues.values()
+
+    def totals(self) -> tuple[int, int, int, int]:
+        """Papers, authors, categories and listing days."""
+        self.reads.add(("totals",))
+        archive = self.archive
+        return len(archive.papers), len(archive.authors), len(archive.categories), len(self.days_with_papers)
+
     @cached_property
     def days_with_papers(self) -> list[date]:
         return [day.date for day in self.archive.days.values() if day.listings]
+
+    def latest_day(self) -> date | None:
+        self.reads.add(("days",))
+        return self.days_with_papers[-1] if self.days_with_papers else None
 
     @cached_property
     def _day_index(self) -> dict[date, int]:
@@ -93,25 +173,50 @@ class Source:
 
     def neighbours(self, when: date) -> tuple[date | None, date | None]:
         """The listing days with papers before and after `when`."""
+        self.reads.add(("n", when))
         days = self.days_with_papers
         index = self._day_index[when]
         return (days[index - 1] if index > 0 else None, days[index + 1] if index + 1 < len(days) else None)
 
     def chunks(self, code: str) -> list[tuple[str, ...]]:
+        """A category's pages, by number from the oldest. (Not recorded: what a page
+        reads of them is, by `category_page`.)"""
         return self._chunked(code, self.archive.categories[code].paper_ids)
 
+    def category_page(self, code: str, number: int) -> tuple[tuple[str, ...], tuple | None, int | None]:
+        """Page `number` of a category: its paper ids (oldest first), its pager and the
+        next newer page's number. The front page records the category's key; a numbered
+        page, `("c", code, number)`, which changes only when this shape does
+        (`stale_category_pages`)."""
+        chunks = self.chunks(code)
+        self.reads.add(("c", code) if number == len(chunks) else ("c", code, number))
+        return page_shape(chunks, number)
+
+    def stale_category_pages(self, change: Change) -> set:
+        """`("c", code, number)` for each numbered page of a changed category whose shape
+        (`page_shape`) differs from the one it had before the change."""
+        stale = set()
+        for code, before in change.categories.items():
+            if code in self.archive.categories:
+                old, new = self._chunked(None, before), self.chunks(code)
+                stale.update(("c", code, number) for number in range(1, max(len(old), len(new)) + 1)
+                             if page_shape(old, number) != page_shape(new, number))
+        return stale
+
     def venue_chunks(self, slug: str, year: int | None) -> list[tuple[str, ...]]:
-        return self._chunked((slug, year), self.archive.venues[slug].years[year])
+        return self._chunked((slug, year), self.venue(slug).years[year])
 
     def _chunked(self, key: object, newest_first: tuple[str, ...]) -> list[tuple[str, ...]]:
         """Numbered pages hold `per_page` papers counted from the oldest, so they stay put.
-        (Cached: every page of a category asks, and a category can have thousands.)"""
+        (Cached: every page of a category asks, and a category can have thousands; a key
+        of None is not kept.)"""
         chunks = self._chunks.get(key)
         if chunks is None:
             oldest_first = newest_first[::-1]
             size = self.per_page
             chunks = [oldest_first[start:start + size] for start in range(0, len(oldest_first), size)] or [()]
-            self._chunks[key] = chunks
+            if key is not None:
+                self._chunks[key] = chunks
         return chunks
 
 
@@ -154,7 +259,7 @@ class PaperInputs(NamedTuple):
 
 
 def read_paper(source: Source, paper_id: str) -> PaperInputs:
-    return PaperInputs(source.whole[paper_id], source.listed[paper_id])
+    return PaperInputs(source.whole(paper_id), source.listed(paper_id))
 
 
 def paper_view(inputs: PaperInputs, present: Present) -> View:
@@ -200,7 +305,7 @@ class DayInputs(NamedTuple):
 
 
 def read_day(source: Source, when: date) -> DayInputs:
-    day = source.archive.days[when]
+    day = source.day(when)
     codes = sorted({code for _, code in day.listings})
     return DayInputs(when, tuple((code, source.category_path(code)) for code in codes),
                      source.listed_all(day.paper_ids), *source.neighbours(when))
@@ -250,34 +355,48 @@ def category_route(source: Source, key: tuple[str, int]) -> str:
     return routes.category(code, None if number == len(source.chunks(code)) else number)
 
 
+def page_shape(chunks: Sequence[tuple[str, ...]], number: int) -> tuple[tuple[str, ...], tuple | None, int | None]:
+    """What a page of a paged list shows of the list: its paper ids (oldest first), its
+    pager (None: one page only) and the next newer page's number (None for the front).
+    Given the chunks of a list before and after a change, the pages whose shape differs
+    are the ones to read again."""
+    last = len(chunks)
+    return (chunks[number - 1] if number <= last else (), pager_numbers(number, last) if last > 1 else None,
+            None if number + 1 >= last else number + 1)
+
+
 def read_category(source: Source, key: tuple[str, int]) -> CategoryInputs:
     code, number = key
-    chunks = source.chunks(code)
-    last = len(chunks)
+    chunk, pager, newer = source.category_page(code, number)
+    last = len(source.chunks(code))
     front = number == last
-    paper_ids = source.archive.categories[code].paper_ids
-    papers = source.listed_all(chunks[number - 1][::-1])
-    pager = pager_numbers(number, last) if last > 1 else None
-    newer = None if number + 1 >= last else number + 1
+    papers = source.listed_all(chunk[::-1])
     if not front:
         return CategoryInputs(code, number, front, papers, pager, newer, None, None, None)
-    per_month = Counter((paper.published.year, paper.published.month)
-                        for paper in map(source.archive.papers.__getitem__, paper_ids))
-    starts = {month: None if start == last else start for month, start in _month_starts(source, code).items()}
+    paper_ids = source.category(code).paper_ids
+    months = _months(source, code)
+    per_month = Counter(months)
+    starts = {month: None if start == last else start for month, start in _month_starts(months, source.per_page).items()}
     return CategoryInputs(code, number, front, papers, pager, newer, len(paper_ids), tuple(sorted(per_month.items())),
                           tuple(sorted(starts.items())) if last > 1 else None)
 
 
-def _month_starts(source: Source, code: str) -> dict[tuple[int, int], int]:
+def _month_starts(months: list[tuple[int, int]], size: int) -> dict[tuple[int, int], int]:
     """(year, month) -> the number of the category page that lists the month's newest
-    paper: the listing is newest first, so reading on from there reads the month."""
-    paper_ids = source.archive.categories[code].paper_ids
-    count, size = len(paper_ids), source.per_page
-    starts: dict[tuple[int, int], int] = {}
-    for position, paper_id in enumerate(paper_ids):
-        published = source.archive.papers[paper_id].published
-        starts.setdefault((published.year, published.month), (count - 1 - position) // size + 1)
-    return starts
+    paper: the listing is newest first, so reading on from there reads the month.
+    (`months`: each paper's, newest first; the first position of each is found by a dict
+    made from the list backwards, at C speed: a category has up to 200,000 papers.)"""
+    count = len(months)
+    first = dict(zip(reversed(months), range(count - 1, -1, -1)))
+    return {month: (count - 1 - position) // size + 1 for month, position in first.items()}
+
+
+def _months(source: Source, code: str) -> list[tuple[int, int]]:
+    """The (year, month) each paper of a category was published in, newest first. (Its
+    key, not each paper's, is recorded: a category's key changes with any of its papers.)"""
+    papers = source.archive.papers
+    return [(when.year, when.month) for when in [papers[paper_id].published
+                                                  for paper_id in source.category(code).paper_ids]]
 
 
 def category_view(inputs: CategoryInputs, present: Present) -> View:
@@ -304,7 +423,7 @@ class AuthorInputs(NamedTuple):
 
 
 def read_author(source: Source, name: str) -> AuthorInputs:
-    author = source.archive.authors[name]
+    author = source.author(name)
     return AuthorInputs(name, author.slug, source.listed_all(author.paper_ids))
 
 
@@ -339,10 +458,9 @@ class HomeInputs(NamedTuple):
 
 
 def read_home(source: Source, key: None) -> HomeInputs:
-    archive, days = source.archive, source.days_with_papers
-    categories = sorted(archive.categories.values(), key=lambda c: (-len(c.paper_ids), c.code))
-    return HomeInputs(read_day(source, days[-1]) if days else None,
-                      (len(archive.papers), len(archive.authors), len(archive.categories), len(days)),
+    latest = source.latest_day()
+    categories = sorted(source.categories(), key=lambda c: (-len(c.paper_ids), c.code))
+    return HomeInputs(read_day(source, latest) if latest else None, source.totals(),
                       tuple((c.code, source.category_path(c.code), len(c.paper_ids)) for c in categories))
 
 
@@ -364,7 +482,7 @@ class ArchiveInputs(NamedTuple):
 
 def read_archive(source: Source, key: None) -> ArchiveInputs:
     counts, papers = [], {}
-    for day in source.archive.days.values():
+    for day in source.days():
         if day.listings:
             ids = day.paper_ids
             counts.append((day.date, len(ids)))
@@ -431,7 +549,7 @@ def venue_year_route(source: Source, key: tuple[str, int | None, int]) -> str:
 
 def read_venue_year(source: Source, key: tuple[str, int | None, int]) -> VenueYearInputs:
     slug, year, number = key
-    group = source.archive.venues[slug]
+    group = source.venue(slug)
     chunks = source.venue_chunks(slug, year)
     last = len(chunks)
     front = number == last
@@ -469,7 +587,7 @@ class VenueIndexInputs(NamedTuple):
 
 
 def read_venue_index(source: Source, key: None) -> VenueIndexInputs:
-    groups = sorted(source.archive.venues.values(), key=lambda group: (group.short.casefold(), group.slug))
+    groups = sorted(source.venues(), key=lambda group: (group.short.casefold(), group.slug))
     return VenueIndexInputs(tuple((group.slug, group.short, group.name, group.kind,
                                    tuple((year, len(ids)) for year, ids in group.years.items())) for group in groups))
 
@@ -498,7 +616,7 @@ KINDS = (
     single("home", routes.home(), read_home, home_view),
     single("archive", routes.archive(), read_archive, archive_view),
     single("not_found", routes.not_found(), nothing, not_found_view),
-    single("search", routes.search(), lambda source, key: SearchInputs(len(source.archive.papers)), search_view),
+    single("search", routes.search(), lambda source, key: SearchInputs(source.totals()[0]), search_view),
     single("following", routes.following(), nothing, following_view),
     single("venue_index", routes.venues(), read_venue_index, venue_index_view),
     Kind("paper", lambda source: source.archive.papers, lambda source, key: routes.paper(key), read_paper, paper_view),
@@ -506,7 +624,7 @@ KINDS = (
     Kind("day_bibliography", lambda source: source.days_with_papers, lambda source, key: routes.day_bibliography(key),
          documents.read_day_bibliography, documents.bibliography, document=True),
     Kind("category", category_keys, category_route, read_category, category_view),
-    Kind("author", lambda source: source.archive.authors, lambda source, name: source.author_paths[name],
+    Kind("author", lambda source: source.archive.authors, lambda source, name: routes.author(source.archive.authors[name].slug),
          read_author, author_view),
     Kind("author_feed", lambda source: source.archive.authors,
          lambda source, name: routes.author_feed(source.archive.authors[name].slug),
@@ -521,6 +639,7 @@ KINDS = (
          documents.read_venue_bibliography, documents.bibliography, document=True),
 )
 KIND = {kind.name: kind for kind in KINDS}
+MAKE_PAGE = partial(tuple.__new__, Page)  # a Page of (kind, key, path), made at C speed
 AUTHOR_KINDS = ("author", "author_feed", "author_bibliography")  # the kinds keyed by an author's name
 
 
@@ -545,21 +664,53 @@ class Pages:
     def inputs(self, page: Page) -> tuple:
         return KIND[page.kind].read(self.source, page.key)
 
-    def plan(self, site: str, templates: dict[str, str]) -> tuple[list[Page], dict[str, str]]:
+    def plan(self, site: str, templates: dict[str, str], known: Mapping[str, str] | None = None,
+             recorded: Recorded | None = None, change: Change | None = None
+             ) -> tuple[list[Page], dict[str, str], Recorded, list[Page]]:
         """Every page, and each one's fingerprint by path: the digest of the site's settings
         and code (`site`), its kind's template (with the ones it uses; a document has none)
         and its inputs. (Fingerprints are compared path by path, so the path need not be in
-        them.) Kind by kind, in one pass: planning visits every page of the archive at
-        each build."""
-        pages, fingerprints = [], {}
+        them.) Also what each page read (`Recorded`), and the pages read now (the others
+        have the fingerprint they had).
+
+        Given the fingerprints of the last build (`known`), what its pages read
+        (`recorded`) and what changed in the model since (`change`), a page keeps its
+        fingerprint unless it is new, it read a key that changed, or its kind's template
+        changed: only those pages are read. Otherwise (or where the site's settings or
+        code changed) every page is read, and recorded afresh. Every page is routed."""
+        pages: list[Page] = []
+        fingerprints: dict[str, str] = {}
+        read_now: list[Page] = []
         source = self.source
+        salts = {kind.name: _kind_fingerprint(kind, site, templates) for kind in self.kinds}
+        update = known is not None and recorded is not None and change is not None \
+            and any(recorded.salts.get(name) == salt for name, salt in salts.items())
+        if not update:
+            known, recorded = {}, Recorded()
+        stale = recorded.reading({*change.keys, *source.stale_category_pages(change)}) if update else set()
+        noted = recorded.noted.append
         for kind in self.kinds:
-            name, route, read, salt = kind.name, kind.route, kind.read, _kind_fingerprint(kind, site, templates)
-            for key in kind.keys(source):
-                path = route(source, key)
-                pages.append(Page(name, key, path))
-                fingerprints[path] = inputs_digest(read(source, key), salt)
-        return pages, fingerprints
+            name, route, read = kind.name, kind.route, kind.read
+            salt = salts[name]
+            fresh = recorded.salts.get(name) != salt
+            recorded.salts[name] = salt
+            keys = list(kind.keys(source))
+            paths = [route(source, key) for key in keys]
+            pages.extend(map(MAKE_PAGE, zip(repeat(name), keys, paths)))
+            if fresh:
+                found, unread = [None] * len(paths), range(len(paths))
+            else:  # the last build's fingerprints, but for new pages and the ones that read a key that changed
+                found = list(map(known.get, paths))
+                unread = compress(count(), map(operator.or_, map(operator.is_, found, repeat(None)),
+                                               map(stale.__contains__, paths)))
+            first = len(pages) - len(paths)
+            for index in unread:
+                read_now.append(pages[first + index])
+                source.reads = reads = set()
+                found[index] = inputs_digest(read(source, keys[index]), salt)
+                noted((paths[index], reads))
+            fingerprints.update(zip(paths, found))
+        return pages, fingerprints, recorded, read_now
 
     def view(self, page: Page) -> View | bytes:
         return KIND[page.kind].view(self.inputs(page), self.present)

@@ -246,7 +246,7 @@ def pager_numbers(number: int, last: int) -> tuple[int | None, ...]:
     PAGER_WINDOW pages either side of `number`; 0 stands for each run of pages left out
     (a run of one is shown instead: `…` would hide no more)."""
     shown = {1, last, *range(max(1, number - PAGER_WINDOW), min(last, number + PAGER_WINDOW) + 1)}
-    shown |= {n for n in range(2, last) if n - 1 in shown and n + 1 in shown}
+    shown |= {n + 1 for n in shown if 1 < n + 1 < last and n + 2 in shown}  # (a window's size, not the list's)
     numbers: list[int | None] = []
     previous = None
     for n in sorted(shown, reverse=True):

@@ -68,8 +68,8 @@ def test_pages_with_equal_fingerprints_show_the_same_after_an_edit(tmp_path: Pat
     title = text.split("### ", 2)[1].split("\n", 1)[0]
     day.write_text(text.replace(title, title + " Revisited", 1), encoding="utf-8")
     edited = pages_of(content, tmp_path / "site", per_page=2)
-    before, old_fingerprints = fixture_pages.plan("", {})
-    after, new_fingerprints = edited.plan("", {})
+    before, old_fingerprints, *_ = fixture_pages.plan("", {})
+    after, new_fingerprints, *_ = edited.plan("", {})
     old_pages = {page.path: page for page in before}
     kept = changed = 0
     for page in after:

@@ -74,7 +74,7 @@ def view(views: Pages, kind: str, key: object) -> dict:
 
 def item(views: Pages, paper_id: str) -> dict:
     """A paper as lists show it."""
-    return views.present.item(views.source.listed[paper_id])
+    return views.present.item(views.source.listed(paper_id))
 
 
 def first_of_each_kind(views: Pages) -> dict[str, dict]:

@@ -21,7 +21,7 @@ def views_of(*entries: str) -> Pages:
 
 
 def author_view(views: Pages, name: str) -> dict:
-    return views.view(Page("author", name, views.source.author_paths[name]))
+    return views.view(Page("author", name, views.source.author_path(name)))
 
 
 def shown(view: dict) -> tuple:

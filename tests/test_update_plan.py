@@ -1,0 +1,159 @@
+"""An update plans only the pages that read what changed (`archive.changed_keys`, told
+from the digest files that came and went, and the reads each page recorded), and every
+page gets the fingerprint a clean plan gives it."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import date
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sitegen import routes
+from sitegen.archive import build_archive, changed_keys
+from sitegen.kinds import Pages
+from sitegen.reader import read_content
+
+from conftest import SITE_CONTENT, make_config
+
+
+def keyed(content: Path) -> dict:
+    return dict(read_content(content, {}).parsed)
+
+
+def planned_update(config, before: dict, after: dict):
+    """The last build's plan of `before`, kept as the cache keeps it, then the update's
+    plan of `after`: its pages, fingerprints, and the paths of the pages it read again."""
+    _, known, recorded, _ = Pages(build_archive(before.values()), config).plan("site", {})
+    recorded = pickle.loads(pickle.dumps(recorded))
+    archive = build_archive(after.values())
+    change = changed_keys(archive, before.items(), after)
+    pages, fingerprints, *_ = Pages(archive, config).plan("site", {}, known, recorded, change)
+    again = {path for path, fingerprint in fingerprints.items() if known.get(path) is None} | \
+        recorded.reading(change.keys)
+    return pages, fingerprints, known, again
+
+
+def assert_clean(config, before: dict, after: dict) -> set:
+    """The update's plan is the clean plan; returns the paths it read again."""
+    pages, fingerprints, known, again = planned_update(config, before, after)
+    clean_pages, clean, *_ = Pages(build_archive(after.values()), config).plan("site", {})
+    assert pages == clean_pages
+    assert fingerprints == clean
+    return again
+
+
+def kept_pages_that_changed(config, before: dict, after: dict) -> set:
+    """The pages of both plans whose fingerprint differs: the ones an update must read again."""
+    _, old, *_ = Pages(build_archive(before.values()), config).plan("site", {})
+    _, new, *_ = Pages(build_archive(after.values()), config).plan("site", {})
+    return {path for path in old.keys() & new.keys() if old[path] != new[path]}
+
+
+@pytest.fixture(scope="module")
+def files() -> dict:
+    return keyed(SITE_CONTENT)
+
+
+def test_adding_or_removing_any_one_file_plans_what_a_clean_build_plans(tmp_path, files):
+    config = make_config(tmp_path, per_page=2)
+    for key, digest in files.items():
+        fewer = {k: digest for k, digest in files.items() if k != key}
+        assert_clean(config, fewer, files)
+        assert_clean(config, files, fewer)
+        # each file's papers change pages that both plans have: a page not read again shows
+        assert not digest.entries or kept_pages_that_changed(config, files, fewer)
+
+
+def test_an_edited_entry_reads_its_paper_again_not_the_others(tmp_path, files):
+    content = tmp_path / "content"
+    shutil.copytree(SITE_CONTENT, content)
+    digest = next(path for path in sorted(content.rglob("*.md")) if "Arxiv ID" in path.read_text(encoding="utf-8"))
+    before = keyed(content)
+    text = digest.read_text(encoding="utf-8")
+    title_line = next(line for line in text.splitlines() if line.startswith("### "))
+    digest.write_text(text.replace(title_line, "### A title nobody had", 1)
+                      .replace("- **Authors**: ", "- **Authors**: Someone Newauthor, ", 1), encoding="utf-8")
+    after = keyed(content)
+    again = assert_clean(make_config(tmp_path, per_page=2), before, after)
+    archive = build_archive(after.values())
+    paper = next(paper for paper in archive.papers.values() if paper.title == "A title nobody had")
+    assert routes.paper(paper.id) in again
+    assert routes.author(archive.authors["Someone Newauthor"].slug) in again
+    others = [paper_id for paper_id, other in archive.papers.items()
+              if not set(other.authors) & set(paper.authors) and not set(other.days) & set(paper.days)]
+    assert others and not {routes.paper(paper_id) for paper_id in others} & again
+
+
+def test_a_day_added_reads_the_day_before_it_and_not_the_papers_it_does_not_list(tmp_path, files):
+    config = make_config(tmp_path, per_page=2)
+    newest = max(digest.day for digest in files.values() if digest.entries)
+    before = {key: digest for key, digest in files.items() if digest.day != newest}
+    again = assert_clean(config, before, files)
+    day_before = max(digest.day for digest in before.values() if digest.entries)
+    assert routes.day(day_before) in again
+    listed = {entry.id for digest in files.values() if digest.day == newest for entry in digest.entries}
+    others = {routes.paper(paper_id) for paper_id in build_archive(before.values()).papers if paper_id not in listed}
+    assert others and not others & again
+
+
+def digest_text(day: str, papers: list[tuple[int, str]]) -> str:
+    """A cs.CV digest of `day` listing papers given as (number, authors)."""
+    return f"# Arxiv Papers in cs.CV on {day}\n" + "".join(
+        f"### Paper {number}\n- **Arxiv ID**: http://arxiv.org/abs/2209.{10000 + number}v1\n- **DOI**: None\n"
+        f"- **Categories**: **cs.CV**\n- **Links**: [PDF](http://arxiv.org/pdf/2209.{10000 + number}v1)\n"
+        f"- **Published**: {day} 10:00:00+00:00\n- **Updated**: {day} 10:00:00+00:00\n"
+        f"- **Authors**: {authors}\n- **Comment**: None\n- **Journal**: None\n- **Summary**: Summary {number}.\n\n"
+        for number, authors in papers)
+
+
+@pytest.fixture
+def three_days(tmp_path) -> dict:
+    """Three days that share no paper: the first by José García, the last by Jose Garcia,
+    whose slug is the plain one only while José García has none."""
+    content = tmp_path / "three-days"
+    content.mkdir()
+    for day, papers in [("2022-09-27", [(1, "José García"), (2, "Ada Lovelace")]),
+                        ("2022-09-28", [(3, "Emmy Noether"), (4, "Carl Gauss")]),
+                        ("2022-09-29", [(5, "Jose Garcia"), (6, "Alan Turing")])]:
+        (content / f"{day.replace('-', '')}.md").write_text(digest_text(day, papers), encoding="utf-8")
+    return keyed(content)
+
+
+def without_day(files: dict, day: str) -> dict:
+    return {key: digest for key, digest in files.items() if str(digest.day) != day}
+
+
+def test_a_day_removed_reads_its_neighbours_again(tmp_path, three_days):
+    config = make_config(tmp_path)
+    fewer = without_day(three_days, "2022-09-28")
+    assert {routes.day(date.fromisoformat("2022-09-27")), routes.day(date.fromisoformat("2022-09-29"))} <= \
+        kept_pages_that_changed(config, three_days, fewer)
+    assert_clean(config, three_days, fewer)
+    assert_clean(config, fewer, three_days)
+
+
+def test_a_slug_that_moves_reads_the_pages_listing_the_name_again(tmp_path, three_days):
+    config = make_config(tmp_path)
+    fewer = without_day(three_days, "2022-09-27")
+    archive, before = build_archive(fewer.values()), build_archive(three_days.values())
+    assert archive.authors["Jose Garcia"].slug != before.authors["Jose Garcia"].slug
+    assert routes.day(date.fromisoformat("2022-09-29")) in kept_pages_that_changed(config, three_days, fewer)
+    assert_clean(config, three_days, fewer)
+    assert_clean(config, fewer, three_days)
+
+
+def test_an_update_after_an_update_plans_what_a_clean_build_plans(tmp_path, three_days):
+    """The reads an update kept (the pages it read again, with what they read now) serve
+    the next update: the day taken out, then put back."""
+    config = make_config(tmp_path)
+    fewer = without_day(three_days, "2022-09-28")
+    _, known, recorded, _ = Pages(build_archive(three_days.values()), config).plan("site", {})
+    for before, after in [(three_days, fewer), (fewer, three_days)]:
+        recorded = pickle.loads(pickle.dumps(recorded))
+        archive = build_archive(after.values())
+        _, known, recorded, _ = Pages(archive, config).plan("site", {}, known, recorded,
+                                                            changed_keys(archive, before.items(), after))
+        assert known == Pages(archive, config).plan("site", {})[1]
