@@ -41,16 +41,16 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
     state = cache.load(output)
     env = environment(theme, assets, vendor, found.extra)
     templates = template_fingerprints(env, page_templates())
-    served = state.manifests.get(publish.folder_key(output) or "")
+    served = state.served if state.served_key == publish.folder_key(output) else None
     with ExitStack() as running:  # the processes this build starts: stopped if it fails
         with report.stage("read"):
             inputs = digest_of(site, templates, sorted(listing.keys))
             unchanged = served is not None and state.inputs == inputs
             if not unchanged:  # the digests are loaded only then: at archive scale that takes seconds
                 cache.forget_stamp()
-                spare = _claim_spare(cache, state, output)
+                spare = _claim_spare(cache, state, output, served)
                 linking = None
-                if served and not spare.holds:  # the first update after a full build, which wrote
+                if served and spare.holds is publish.NOTHING:  # the first update after a full build, which wrote
                     # only the served folder: its files are linked in beside reading and modelling
                     linking = running.enter_context(Background(lambda: spare.link_all(output, served), fork=jobs > 1))
                 reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
@@ -63,8 +63,8 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
             archive = build_archive(reading.digests, Venues(config.venue_aliases))
         if linking is not None:
             with report.stage("link"):  # what is left of it when the model is done
-                failed = set(linking.result())
-            spare.holds = {path: digest for path, digest in served.items() if path not in failed}
+                failed = linking.result()
+            spare.holds = publish.Held(served, dict.fromkeys(failed))
         searching = running.enter_context(Background(
             lambda: _search_data(archive, state, spare, output, served,
                                  1 if served is None else jobs), fork=jobs > 1))
@@ -74,33 +74,35 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
             check_unique_paths(page.path for page in pages)
             stale = [page for page in pages if served is None or page.path not in served
                      or state.fingerprints.get(page.path) != wanted[page.path]]
-        manifest: dict[str, str] = {}
+        made: dict[str, str] = {}  # the files this build wrote or kept, but for unchanged pages
         with report.stage("assets"):
             for source, path in _asset_files(assets, vendor):
-                manifest[path] = spare.write(path, source.read_bytes())
+                made[path] = spare.write(path, source.read_bytes())
         with report.stage("feeds"):  # before rendering, whose processes end together: not after, alone
             for path, data in feeds.feed_files(archive, config, pages):
-                manifest[path] = spare.write(path, data)
+                made[path] = spare.write(path, data)
         with report.stage("render"):
             renderer = PageRenderer(Renderer(views, env), views)
-            manifest.update(render_all(renderer, stale, spare, jobs, report, searching.running))
-            for page in pages:
-                if page.path not in manifest:
-                    spare.copy_from(output, page.path, served[page.path])
-                    manifest[page.path] = served[page.path]
+            rendered = render_all(renderer, stale, spare, jobs, report, searching.running)
+            made.update(rendered)
         written, state.search_tiers, seconds = searching.result()
-        manifest.update(written)
+        made.update(written)
         report.record("search", seconds, "in a process of its own, beside rendering" if jobs > 1 else "")
     with report.stage("publish"):
-        spare.remove_all_but(manifest)
-        size = publish.output_bytes(spare.folder, output, manifest, served, state.output_bytes)
+        manifest, removed = publish.next_manifest(served, wanted, made)
+        spare.catch_up(output, manifest, made)
+        spare.remove_all_but(manifest, removed)
+        changed = publish.changed_paths(served or {}, manifest, made, removed)
+        size = publish.output_bytes(spare.folder, output, manifest, served, state.output_bytes, changed)
         publish.swap_in(spare.folder, output)
-        state.manifests = {publish.folder_key(output): manifest}
-        if served is not None:
-            state.manifests[publish.folder_key(spare.folder)] = served
+        state.served, state.served_key = manifest, publish.folder_key(output)
+        state.spare, state.spare_key = None, None
+        if served is not None:  # the spare now holds the served build: it differs where this one changed
+            state.spare = {path: served.get(path) for path in changed}
+            state.spare_key = publish.folder_key(spare.folder)
         state.fingerprints, state.inputs, state.problems = wanted, inputs, reading.problems
         state.output_bytes = size
-        cache.save(state)
+        cache.save(state, None if served is None else [*changed, *rendered])
         cache.save_stamp(Stamp(quick, publish.folder_key(output), reading.problems))
     counts = _count_kinds(pages)
     skipped = sum(digest.skipped for digest in reading.digests)
@@ -145,12 +147,15 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
     return written, kept, time.perf_counter() - started
 
 
-def _claim_spare(cache: Cache, state: BuildState, output: Path) -> publish.Spare:
+def _claim_spare(cache: Cache, state: BuildState, output: Path, served: dict[str, str] | None) -> publish.Spare:
     """The spare folder is about to change: forget what it held before touching it, so a
-    build killed halfway makes the next one start that folder afresh."""
-    holds = state.manifests.pop(publish.folder_key(folders.spare_folder(output)) or "", None)
-    cache.save(state)
-    return publish.prepare_spare(output, holds)
+    build killed halfway makes the next one start that folder afresh. What it holds is
+    known as its differences from the served folder, when both are known."""
+    key = publish.folder_key(folders.spare_folder(output))
+    differs = state.spare if served is not None and key is not None and state.spare_key == key else None
+    state.spare, state.spare_key = None, None
+    cache.save(state, changed=())
+    return publish.prepare_spare(output, None if differs is None else publish.Held(served, differs))
 
 
 def check_unique_paths(paths) -> None:

@@ -1,18 +1,24 @@
 """The build cache: what the last build read and wrote, so the next one redoes only what changed.
 
 It lives in a folder beside the output (`.sitegen-cache/`, tagged as sitegen's by
-`folders`), is safe to delete (the next build is then a full one), and holds a pickle of each page's fingerprint and of the
-manifest (path -> content hash) of both output folders, and one pickle per parsed digest,
-named by its content key, so a build loads and writes only the digests it needs.
+`folders`), is safe to delete (the next build is then a full one), and holds the build's
+state (each page's fingerprint, what both output folders hold) and one pickle per parsed
+digest, named by its content key, so a build loads and writes only the digests it needs.
+
+At archive scale the state runs to a million paths, and a daily update changes a few
+thousand of them: it is kept as a base (`state-TOKEN.marshal`: every path once, with its
+content hash and fingerprint) written now and then, and a small head (`state.pickle`)
+written at every build, which names the base and holds what changed since it.
 """
 
 from __future__ import annotations
 
+import marshal
 import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import xxhash
 
@@ -24,7 +30,7 @@ from .folders import make_cache
 if TYPE_CHECKING:
     from .reader import Seen  # which keys content with `content_hash`
 
-FORMAT = 9  # bump when the pickle's shape (or what its hashes mean) changes
+FORMAT = 10  # bump when the pickle's shape (or what its hashes mean) changes
 
 
 @dataclass
@@ -40,12 +46,26 @@ class BuildState:
     """Everything the cache remembers from one build to the next."""
 
     fingerprints: dict[str, str] = field(default_factory=dict)  # output path -> page fingerprint
-    manifests: dict[int, dict[str, str]] = field(default_factory=dict)  # folder inode -> path -> hash
+    served: dict[str, str] | None = None  # what the output folder holds (path -> content hash); None: unknown
+    served_key: str | None = None  # `publish.folder_key` of the output folder `served` describes
+    spare: dict[str, str | None] | None = None  # where the spare folder differs from `served`: path ->
+    # its hash there, None where it has no file; None: unknown (the folder is emptied)
+    spare_key: str | None = None  # `publish.folder_key` of the spare folder `spare` describes
     inputs: str = ""  # fingerprint of everything the last build read
     search_tiers: dict[str, SearchTier] = field(default_factory=dict)  # by what the tier is made from
     problems: tuple[Problem, ...] = ()  # found in the digests last read: a build with nothing changed reports them again
     output: str = ""  # the output folder this state describes (resolved)
     output_bytes: int | None = None  # the size of its files
+
+
+@dataclass
+class _Head:
+    """`state.pickle`: the state but for its base, which it names, and what changed since."""
+
+    state: BuildState  # its `fingerprints` and `served` left empty
+    base: str  # the token of the base file
+    known: bool  # the base holds the served folder's manifest (False: `served` was None)
+    changed: dict[str, tuple[str | None, str | None]]  # path -> (content hash, fingerprint) since the base
 
 
 @dataclass(frozen=True)
@@ -92,6 +112,8 @@ class Cache:
         self.digests = folder / "digests"
         self.stamp_file = folder / "stamp.pickle"
         self.listing_file = folder / "listing.pickle"
+        self._base: str | None = None  # the base file of the state loaded or saved last
+        self._changed: dict[str, tuple[str | None, str | None]] = {}  # and what changed since it
 
     def digest(self, key: str) -> Digest | None:
         """A digest parsed by an earlier build, by content key; None when there is none."""
@@ -131,9 +153,77 @@ class Cache:
     def load(self, output: Path) -> BuildState:
         """The last build's state, or an empty one (first build, other version, damaged
         file, or a state that describes another output folder)."""
-        state = _load(self.file, BuildState)
-        return state if state is not None and state.output == str(output) else BuildState(output=str(output))
+        head = _load(self.file, _Head)
+        if head is None or head.state.output != str(output):
+            return BuildState(output=str(output))
+        base = self._load_base(head.base)
+        if base is None:
+            return BuildState(output=str(output))
+        state = head.state
+        state.served, state.fingerprints = base
+        for path, (digest, fingerprint) in head.changed.items():
+            _put(state.served, path, digest)
+            _put(state.fingerprints, path, fingerprint)
+        if not head.known:
+            state.served = None
+        self._base, self._changed = head.base, head.changed
+        return state
 
-    def save(self, state: BuildState) -> None:
+    def save(self, state: BuildState, changed: Iterable[str] | None = None) -> None:
+        """Save `state`. `changed`: the paths whose content hash or fingerprint may differ
+        from the state loaded or saved last (None: any may). A few thousand changes go into
+        the head; the base is written again when the changes near a tenth of it."""
         make_cache(self.folder)
-        _write_atomically(self.file, ((FORMAT, __version__), state))
+        served = state.served or {}
+        changes = None if changed is None or self._base is None else dict(self._changed)
+        if changes is not None:
+            changes.update((path, (served.get(path), state.fingerprints.get(path))) for path in changed)
+        if changes is None or len(changes) > BASE_SHARE * max(len(served), len(state.fingerprints), 1):
+            self._base, changes = self._save_base(served, state.fingerprints), {}
+        small = BuildState(**{**state.__dict__, "fingerprints": {}, "served": None})
+        _write_atomically(self.file, ((FORMAT, __version__), _Head(small, self._base, state.served is not None, changes)))
+        self._changed = changes
+        for old in self.folder.glob("state-*.marshal"):  # bases no head names any longer
+            if old.name != _base_name(self._base):
+                old.unlink(missing_ok=True)
+
+    def _save_base(self, served: Mapping[str, str], fingerprints: Mapping[str, str]) -> str:
+        """Write a new base file; returns its token. The pages' paths come first, so each
+        of the two dictionaries is made again with one `zip`."""
+        paths = list(fingerprints)
+        paths += [path for path in served if path not in fingerprints]
+        data = marshal.dumps((marshal.version, paths, [served.get(path) for path in paths],
+                              list(fingerprints.values())))
+        token = os.urandom(8).hex()
+        target = self.folder / _base_name(token)
+        partial = target.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(data)
+        os.replace(partial, target)
+        return token
+
+    def _load_base(self, token: str) -> tuple[dict[str, str], dict[str, str]] | None:
+        """The manifest and fingerprints a base file holds; None when it is missing or damaged."""
+        try:
+            version, paths, digests, fingerprints = marshal.loads((self.folder / _base_name(token)).read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+        if version != marshal.version or len(paths) != len(digests) or len(fingerprints) > len(paths):
+            return None
+        served = dict(zip(paths, digests))
+        if None in digests:  # pages without a file: only in a state whose manifest was unknown
+            served = {path: digest for path, digest in served.items() if digest is not None}
+        return served, dict(zip(paths, fingerprints))
+
+
+BASE_SHARE = 0.1  # changes kept in the head, as a share of the base, before the base is written again
+
+
+def _base_name(token: str) -> str:
+    return f"state-{token}.marshal"
+
+
+def _put(values: dict[str, str], path: str, value: str | None) -> None:
+    if value is None:
+        values.pop(path, None)
+    else:
+        values[path] = value
