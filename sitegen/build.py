@@ -72,8 +72,8 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
             views = Pages(archive, config)
             pages, wanted = views.plan(site, templates)
             check_unique_paths(page.path for page in pages)
-            stale = [page for page in pages if served is None or page.path not in served
-                     or state.fingerprints.get(page.path) != wanted[page.path]]
+            # a page's version is its fingerprint followed by its content hash (`Spare.write`)
+            stale = [page for page in pages if served is None or not served.get(page.path, "").startswith(wanted[page.path])]
         made: dict[str, str] = {}  # the files this build wrote or kept, but for unchanged pages
         with report.stage("assets"):
             for source, path in _asset_files(assets, vendor):
@@ -83,7 +83,7 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                 made[path] = spare.write(path, data)
         with report.stage("render"):
             renderer = PageRenderer(Renderer(views, env), views)
-            rendered = render_all(renderer, stale, spare, jobs, report, searching.running)
+            rendered = render_all(renderer, stale, spare, jobs, report, searching.running, wanted)
             made.update(rendered)
         written, state.search_tiers, seconds = searching.result()
         made.update(written)
@@ -100,9 +100,8 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         if served is not None:  # the spare now holds the served build: it differs where this one changed
             state.spare = {path: served.get(path) for path in changed}
             state.spare_key = publish.folder_key(spare.folder)
-        state.fingerprints, state.inputs, state.problems = wanted, inputs, reading.problems
-        state.output_bytes = size
-        cache.save(state, None if served is None else [*changed, *rendered])
+        state.inputs, state.problems, state.output_bytes = inputs, reading.problems, size
+        cache.save(state, None if served is None else changed)
         cache.save_stamp(Stamp(quick, publish.folder_key(output), reading.problems))
     counts = _count_kinds(pages)
     skipped = sum(digest.skipped for digest in reading.digests)
@@ -168,9 +167,10 @@ def check_unique_paths(paths) -> None:
 
 
 def render_all(renderer: PageRenderer, pages: Sequence[Page], spare: publish.Spare, jobs: int,
-               report: Report, searching: Callable[[], bool] = lambda: False) -> dict[str, str]:
+               report: Report, searching: Callable[[], bool] = lambda: False,
+               fingerprints: dict[str, str] | None = None) -> dict[str, str]:
     """Render pages straight to disk in batches spread over `jobs` processes; returns each
-    page's content hash. While `searching()` (the search data being made in a process of
+    page's version (`Spare.write`, with its fingerprint in `fingerprints`). While `searching()` (the search data being made in a process of
     its own), one process fewer renders, so no more processes are busy than `jobs`."""
     pages = renderer.order(pages)
     batches = [pages[start:start + BATCH] for start in range(0, len(pages), BATCH)]
@@ -179,7 +179,7 @@ def render_all(renderer: PageRenderer, pages: Sequence[Page], spare: publish.Spa
     def render_batch(batch: Sequence[Page]) -> list[tuple[str, str]]:
         with collector_paused(collect_after=True):  # the young generations collected once a batch
             rendered = [(page.path, renderer.render(page)) for page in batch]
-        return list(spare.write_all(rendered).items())
+        return list(spare.write_all(rendered, fingerprints).items())
 
     def progress(index: int, rendered: list) -> None:
         nonlocal done

@@ -2,13 +2,15 @@
 
 It lives in a folder beside the output (`.sitegen-cache/`, tagged as sitegen's by
 `folders`), is safe to delete (the next build is then a full one), and holds the build's
-state (each page's fingerprint, what both output folders hold) and one pickle per parsed
-digest, named by its content key, so a build loads and writes only the digests it needs.
+state (what both output folders hold) and one pickle per parsed digest, named by its
+content key, so a build loads and writes only the digests it needs.
 
-At archive scale the state runs to a million paths, and a daily update changes a few
-thousand of them: it is kept as a base (`state-TOKEN.marshal`: every path once, with its
-content hash and fingerprint) written now and then, and a small head (`state.pickle`)
-written at every build, which names the base and holds what changed since it.
+What a folder holds is a version per path: a file's content hash, after a page's
+fingerprint (which says whether it must be rendered again). At archive scale that is a million
+paths, and a daily update changes a few thousand: the state is kept as a base
+(`state-TOKEN.marshal`: every path once, with its version) written now and then, and a
+small head (`state.pickle`) written at every build, which names the base and holds what
+changed since it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from .reader import Seen  # which keys content with `content_hash`
 
 FORMAT = 10  # bump when the pickle's shape (or what its hashes mean) changes
+BASE_SHARE = 0.1  # changes kept in the state's head, as a share of its base, before the base is written again
 
 
 @dataclass
@@ -45,11 +48,10 @@ class SearchTier:
 class BuildState:
     """Everything the cache remembers from one build to the next."""
 
-    fingerprints: dict[str, str] = field(default_factory=dict)  # output path -> page fingerprint
-    served: dict[str, str] | None = None  # what the output folder holds (path -> content hash); None: unknown
+    served: dict[str, str] | None = None  # what the output folder holds (path -> version); None: unknown
     served_key: str | None = None  # `publish.folder_key` of the output folder `served` describes
     spare: dict[str, str | None] | None = None  # where the spare folder differs from `served`: path ->
-    # its hash there, None where it has no file; None: unknown (the folder is emptied)
+    # its version there, None where it has no file; None: unknown (the folder is emptied)
     spare_key: str | None = None  # `publish.folder_key` of the spare folder `spare` describes
     inputs: str = ""  # fingerprint of everything the last build read
     search_tiers: dict[str, SearchTier] = field(default_factory=dict)  # by what the tier is made from
@@ -62,17 +64,16 @@ class BuildState:
 class _Head:
     """`state.pickle`: the state but for its base, which it names, and what changed since."""
 
-    state: BuildState  # its `fingerprints` and `served` left empty
-    base: str  # the token of the base file
-    known: bool  # the base holds the served folder's manifest (False: `served` was None)
-    changed: dict[str, tuple[str | None, str | None]]  # path -> (content hash, fingerprint) since the base
+    state: BuildState  # its `served` left out
+    base: str | None  # the token of the base file: `served` as it was; None: `served` is None
+    changed: dict[str, str | None]  # path -> version (None: no file) where `served` differs from the base
 
 
 @dataclass(frozen=True)
 class Stamp:
     """A few bytes written last by a build that finished: what it was built from, in short.
     A build that finds the same inputs and the same output folder knows that nothing
-    changed without loading the state, whose fingerprints and manifests run to millions."""
+    changed without loading the state, whose manifests run to millions of paths."""
 
     inputs: str  # `dependencies.quick_inputs` of the build
     output: str  # `publish.folder_key` of the output folder it made
@@ -156,44 +157,44 @@ class Cache:
         head = _load(self.file, _Head)
         if head is None or head.state.output != str(output):
             return BuildState(output=str(output))
-        base = self._load_base(head.base)
-        if base is None:
-            return BuildState(output=str(output))
         state = head.state
-        state.served, state.fingerprints = base
-        for path, (digest, fingerprint) in head.changed.items():
-            _put(state.served, path, digest)
-            _put(state.fingerprints, path, fingerprint)
-        if not head.known:
-            state.served = None
+        if head.base is not None:
+            state.served = self._load_base(head.base)
+            if state.served is None:
+                return BuildState(output=str(output))
+            for path, version in head.changed.items():
+                if version is None:
+                    state.served.pop(path, None)
+                else:
+                    state.served[path] = version
         self._base, self._changed = head.base, head.changed
         return state
 
     def save(self, state: BuildState, changed: Iterable[str] | None = None) -> None:
-        """Save `state`. `changed`: the paths whose content hash or fingerprint may differ
-        from the state loaded or saved last (None: any may). A few thousand changes go into
-        the head; the base is written again when the changes near a tenth of it."""
+        """Save `state`. `changed`: the paths whose version in `state.served` may differ from
+        the state loaded or saved last (None: any may). A few thousand changes go into the
+        head; the base is written again when the changes near a tenth of it."""
         make_cache(self.folder)
-        served = state.served or {}
-        changes = None if changed is None or self._base is None else dict(self._changed)
-        if changes is not None:
-            changes.update((path, (served.get(path), state.fingerprints.get(path))) for path in changed)
-        if changes is None or len(changes) > BASE_SHARE * max(len(served), len(state.fingerprints), 1):
-            self._base, changes = self._save_base(served, state.fingerprints), {}
-        small = BuildState(**{**state.__dict__, "fingerprints": {}, "served": None})
-        _write_atomically(self.file, ((FORMAT, __version__), _Head(small, self._base, state.served is not None, changes)))
+        served = state.served
+        if served is None:
+            self._base, changes = None, {}
+        elif changed is None or self._base is None:
+            self._base, changes = self._save_base(served), {}
+        else:
+            changes = dict(self._changed)
+            changes.update((path, served.get(path)) for path in changed)
+            if len(changes) > BASE_SHARE * len(served):
+                self._base, changes = self._save_base(served), {}
+        small = BuildState(**{**state.__dict__, "served": None})
+        _write_atomically(self.file, ((FORMAT, __version__), _Head(small, self._base, changes)))
         self._changed = changes
         for old in self.folder.glob("state-*.marshal"):  # bases no head names any longer
-            if old.name != _base_name(self._base):
+            if self._base is None or old.name != _base_name(self._base):
                 old.unlink(missing_ok=True)
 
-    def _save_base(self, served: Mapping[str, str], fingerprints: Mapping[str, str]) -> str:
-        """Write a new base file; returns its token. The pages' paths come first, so each
-        of the two dictionaries is made again with one `zip`."""
-        paths = list(fingerprints)
-        paths += [path for path in served if path not in fingerprints]
-        data = marshal.dumps((marshal.version, paths, [served.get(path) for path in paths],
-                              list(fingerprints.values())))
+    def _save_base(self, served: Mapping[str, str]) -> str:
+        """Write a new base file; returns its token."""
+        data = marshal.dumps((marshal.version, list(served), list(served.values())))
         token = os.urandom(8).hex()
         target = self.folder / _base_name(token)
         partial = target.with_suffix(f".{os.getpid()}.partial")
@@ -201,29 +202,18 @@ class Cache:
         os.replace(partial, target)
         return token
 
-    def _load_base(self, token: str) -> tuple[dict[str, str], dict[str, str]] | None:
-        """The manifest and fingerprints a base file holds; None when it is missing or damaged."""
+    def _load_base(self, token: str) -> dict[str, str] | None:
+        """The manifest a base file holds; None when it is missing or damaged. (marshal,
+        not pickle: with the paths and versions in two lists, a million of each, it
+        loads several times faster.)"""
         try:
-            version, paths, digests, fingerprints = marshal.loads((self.folder / _base_name(token)).read_bytes())
+            version, paths, versions = marshal.loads((self.folder / _base_name(token)).read_bytes())
         except (OSError, EOFError, ValueError, TypeError):
             return None
-        if version != marshal.version or len(paths) != len(digests) or len(fingerprints) > len(paths):
+        if version != marshal.version or len(paths) != len(versions):
             return None
-        served = dict(zip(paths, digests))
-        if None in digests:  # pages without a file: only in a state whose manifest was unknown
-            served = {path: digest for path, digest in served.items() if digest is not None}
-        return served, dict(zip(paths, fingerprints))
-
-
-BASE_SHARE = 0.1  # changes kept in the head, as a share of the base, before the base is written again
+        return dict(zip(paths, versions))
 
 
 def _base_name(token: str) -> str:
     return f"state-{token}.marshal"
-
-
-def _put(values: dict[str, str], path: str, value: str | None) -> None:
-    if value is None:
-        values.pop(path, None)
-    else:
-        values[path] = value

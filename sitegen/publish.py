@@ -50,8 +50,8 @@ def safe_relative(path: str) -> str:
 
 
 class Held(Mapping[str, str]):
-    """What the spare folder holds (path -> content hash): the served folder's manifest
-    but where `differs` says otherwise (a hash, or None where the spare has no file). The
+    """What the spare folder holds (path -> version): the served folder's manifest but
+    where `differs` says otherwise (a version, or None where the spare has no file). The
     spare holds the build before the served one, so they differ in what that build changed."""
 
     def __init__(self, served: Mapping[str, str], differs: Mapping[str, str | None]):
@@ -89,32 +89,33 @@ class Spare:
         self.holds = holds
         self._made: set[str] = set()  # folders known to exist: one makedirs per folder, not per file
 
-    def write(self, path: str, data: bytes) -> str:
-        """Write `data` at `path` unless the folder holds it already; returns its hash."""
+    def write(self, path: str, data: bytes, fingerprint: str = "") -> str:
+        """Write `data` at `path` unless the folder holds these bytes already; returns
+        its version: `fingerprint` (a page's) followed by the content hash."""
         digest = content_hash(data)
         held = self.holds.get(path)
         target = self._place(path)
-        if held != digest:
+        if held is None or not held.endswith(digest):
             self._make_room(target, held is not None)
             _write_new(target, data)
-        return digest
+        return fingerprint + digest
 
-    def write_all(self, files: Iterable[tuple[str, bytes]]) -> dict[str, str]:
-        """`write` each (path, data) that `files` makes (path -> hash), in runs: RUN files
-        made, then written one after the other. A file written as soon as it is made
-        (between rendering pages, say) costs the kernel several times as much, its caches
-        being cold each time."""
+    def write_all(self, files: Iterable[tuple[str, bytes]], fingerprints: Mapping[str, str] | None = None) -> dict[str, str]:
+        """`write` each (path, data) that `files` makes (path -> version; pages with their
+        `fingerprints`), in runs: RUN files made, then written one after the other. A
+        file written as soon as it is made (between rendering pages, say) costs the
+        kernel several times as much, its caches being cold each time."""
         files = iter(files)
-        hashes = {}
+        written = {}
         while run := list(islice(files, RUN)):
             for path, data in run:
-                hashes[path] = self.write(path, data)
-        return hashes
+                written[path] = self.write(path, data, "" if fingerprints is None else fingerprints[path])
+        return written
 
-    def copy_from(self, source_folder: Path, path: str, digest: str) -> None:
+    def copy_from(self, source_folder: Path, path: str, version: str) -> None:
         """Bring an unchanged file over from the served folder (a hard link), unless it is here already."""
         held = self.holds.get(path)
-        if held != digest:
+        if held != version:
             source = os.path.join(source_folder, path)
             target = self._place(path)
             self._make_room(target, held is not None)
