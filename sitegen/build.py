@@ -79,8 +79,13 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
             for source, path in _asset_files(assets, vendor):
                 made[path] = spare.write(path, source.read_bytes())
         with report.stage("feeds"):  # before rendering, whose processes end together: not after, alone
-            for path, data in feeds.feed_files(archive, config, pages):
-                made[path] = spare.write(path, data)
+            for feed in feeds.feed_sources(archive, config, pages, site):
+                held = served and served.get(feed.path)
+                if held and held.startswith(feed.fingerprint):  # what it shows did not change
+                    spare.copy_from(output, feed.path, held)
+                    made[feed.path] = held
+                else:
+                    made[feed.path] = spare.write(feed.path, feed.make(), feed.fingerprint)
         with report.stage("render"):
             renderer = PageRenderer(Renderer(views, env), views)
             rendered = render_all(renderer, stale, spare, jobs, report, searching.running, wanted)
