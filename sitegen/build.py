@@ -51,7 +51,7 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                 spare = _claim_spare(cache, state, output, served)
                 linking = None
                 if served and spare.holds is publish.NOTHING:  # the first update after a full build, which wrote
-                    # only the served folder: its files are linked in beside reading and modelling
+                    # only the served folder: its files are linked in beside reading, modelling and planning
                     linking = running.enter_context(Background(lambda: spare.link_all(output, served), fork=jobs > 1))
                 reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
                 cache.forget_digests_but(reading.parsed)
@@ -61,19 +61,23 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         report_problems(config, listing, reading, reading.problems, report)
         with report.stage("model"):
             archive = build_archive(reading.digests, Venues(config.venue_aliases))
-        if linking is not None:
-            with report.stage("link"):  # what is left of it when the model is done
-                failed = linking.result()
-            spare.holds = publish.Held(served, dict.fromkeys(failed))
-        searching = running.enter_context(Background(
-            lambda: _search_data(archive, state, spare, output, served,
-                                 1 if served is None else jobs), fork=jobs > 1))
+        def search() -> Background:
+            return running.enter_context(Background(
+                lambda: _search_data(archive, state, spare, output, served, 1 if served is None else jobs),
+                fork=jobs > 1))
+
+        searching = search() if linking is None else None  # else once the spare holds the served files
         with report.stage("plan"):
             views = Pages(archive, config)
             pages, wanted = views.plan(site, templates)
             check_unique_paths(page.path for page in pages)
             # a page's version is its fingerprint followed by its content hash (`Spare.write`)
             stale = [page for page in pages if served is None or not served.get(page.path, "").startswith(wanted[page.path])]
+        if linking is not None:
+            with report.stage("link"):  # what is left of it when the pages are planned
+                failed = linking.result()
+            spare.holds = publish.Held(served, dict.fromkeys(failed))
+            searching = search()
         made: dict[str, str] = {}  # the files this build wrote or kept, but for unchanged pages
         with report.stage("assets"):
             for source, path in _asset_files(assets, vendor):
@@ -175,8 +179,9 @@ def render_all(renderer: PageRenderer, pages: Sequence[Page], spare: publish.Spa
                report: Report, searching: Callable[[], bool] = lambda: False,
                fingerprints: dict[str, str] | None = None) -> dict[str, str]:
     """Render pages straight to disk in batches spread over `jobs` processes; returns each
-    page's version (`Spare.write`, with its fingerprint in `fingerprints`). While `searching()` (the search data being made in a process of
-    its own), one process fewer renders, so no more processes are busy than `jobs`."""
+    page's version (`Spare.write`, with its fingerprint in `fingerprints`). While
+    `searching()` (the search data being made in a process of its own), one process
+    fewer renders, so no more processes are busy than `jobs`."""
     pages = renderer.order(pages)
     batches = [pages[start:start + BATCH] for start in range(0, len(pages), BATCH)]
     done = 0
