@@ -21,6 +21,7 @@ from .cache import content_hash
 from .errors import BuildError
 from .folders import make_marked, remove_marked, spare_folder
 
+HASH_LENGTH = len(content_hash(b""))
 RUN = 250  # files made before they are written (`Spare.write_all`)
 # What static hosts accept, as they document it: (host, most files, most bytes).
 HOST_LIMITS = (
@@ -95,7 +96,7 @@ class Spare:
         digest = content_hash(data)
         held = self.holds.get(path)
         target = self._place(path)
-        if held is None or not held.endswith(digest):
+        if not same_bytes(held, digest):
             self._make_room(target, held is not None)
             _write_new(target, data)
         return fingerprint + digest
@@ -115,7 +116,7 @@ class Spare:
     def copy_from(self, source_folder: Path, path: str, version: str) -> None:
         """Bring an unchanged file over from the served folder (a hard link), unless it is here already."""
         held = self.holds.get(path)
-        if held != version:
+        if not same_bytes(held, version):
             source = os.path.join(source_folder, path)
             target = self._place(path)
             self._make_room(target, held is not None)
@@ -174,6 +175,12 @@ class Spare:
             target = self.folder / safe_relative(path)
             _unlink(target)
             _remove_empty_parents(target.parent, self.folder)
+
+
+def same_bytes(held: str | None, version: str) -> bool:
+    """Whether a file held is of the bytes of `version`: versions end with the content
+    hash (a page whose fingerprint changed may well be rendered to the same bytes)."""
+    return held is not None and held[-HASH_LENGTH:] == version[-HASH_LENGTH:]
 
 
 def next_manifest(served: Mapping[str, str] | None, planned: Mapping[str, str],
