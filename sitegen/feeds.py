@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from . import routes
 from .archive import Archive, Paper
@@ -57,11 +57,12 @@ def feed_sources(archive: Archive, config: Config, pages: Sequence[Page], site: 
     """Every feed, the sitemap (listing `pages`) and robots.txt, each with its fingerprint:
     `site` (what every file depends on: settings, code) and the papers or pages it shows,
     the papers by their `key` (all they show follows from it)."""
-    papers = heapq.nlargest(config.feed_size, archive.papers.values(), key=_newest)  # newest_first's, cut short
+    newest = {code: [archive.papers[paper_id] for paper_id in category.paper_ids[: config.feed_size]]
+              for code, category in archive.categories.items()}
+    papers = _newest(newest.values(), config.feed_size)
     yield FeedFile(routes.feed(), _fingerprint(site, routes.feed(), papers), partial(site_feed, config, papers))
-    for code, category in archive.categories.items():
+    for code, papers in newest.items():
         path = routes.category_feed(code)
-        papers = [archive.papers[paper_id] for paper_id in category.paper_ids[: config.feed_size]]
         yield FeedFile(path, _fingerprint(site, path, papers), partial(category_feed, config, code, papers))
     modified = {routes.paper(paper.id): paper for paper in archive.papers.values()}
     # the HTML pages: not the 404 page, nor the feeds and bibliographies planned as pages
@@ -71,8 +72,12 @@ def feed_sources(archive: Archive, config: Config, pages: Sequence[Page], site: 
     yield FeedFile("robots.txt", digest_of(site), partial(robots, config))
 
 
-def _newest(paper: Paper) -> tuple:
-    return paper.published, paper.id
+def _newest(lists: Iterable[list[Paper]], size: int) -> list[Paper]:
+    """The `size` newest papers of the archive (as `archive.newest_first` orders them),
+    from each category's newest: every paper has a category, and those newer than it in
+    any of them are newer in the whole archive, so it is among its categories' newest."""
+    return heapq.nlargest(size, {paper.id: paper for papers in lists for paper in papers}.values(),
+                          key=lambda paper: (paper.published, paper.id))
 
 
 def _fingerprint(site: str, path: str, papers: Sequence[Paper]) -> str:
