@@ -64,10 +64,9 @@ def feed_sources(archive: Archive, config: Config, pages: Sequence[Page], site: 
     for code, papers in newest.items():
         path = routes.category_feed(code)
         yield FeedFile(path, _fingerprint(site, path, papers), partial(category_feed, config, code, papers))
-    modified = {routes.paper(paper.id): paper for paper in archive.papers.values()}
     # the HTML pages: not the 404 page, nor the feeds and bibliographies planned as pages
-    listed = [(page.path, modified.get(page.path)) for page in pages
-              if page.kind != "not_found" and page.path.endswith(".html")]
+    listed = [(path, archive.papers[key] if kind == "paper" else None) for kind, key, path in pages
+              if kind != "not_found" and path.endswith(".html")]
     yield from sitemaps(config, listed, site)
     yield FeedFile("robots.txt", digest_of(site), partial(robots, config))
 
