@@ -44,17 +44,17 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
     state = cache.load(output)
     env = environment(theme, assets, vendor, found.extra)
     templates = template_fingerprints(env, page_templates())
-    served = state.manifests.get(publish.folder_key(output) or "")
+    served = state.served if state.served_key == publish.folder_key(output) else None
     with ExitStack() as running:  # the processes this build starts: stopped if it fails
         with report.stage("read"):
             inputs = digest_of(site, templates, sorted(listing.keys))
             unchanged = served is not None and state.inputs == inputs
             if not unchanged:  # the digests are loaded only then: at archive scale that takes seconds
                 cache.forget_stamp()
-                spare = _claim_spare(cache, state, output)
+                spare = _claim_spare(cache, state, output, served)
                 linking = None
-                if served and not spare.holds:  # the first update after a full build, which wrote
-                    # only the served folder: its files are linked in beside reading and modelling
+                if served and spare.holds is publish.NOTHING:  # the first update after a full build, which wrote
+                    # only the served folder: its files are linked in beside reading, modelling and planning
                     linking = running.enter_context(Background(lambda: spare.link_all(output, served), fork=jobs > 1))
                 reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
                 before = _last_digests(cache, state.digest_keys, reading.parsed) if served is not None else None
@@ -65,55 +65,67 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         report_problems(config, listing, reading, reading.problems, report)
         with report.stage("model"):
             archive, venues = _model(reading, config, cache)
-        if linking is not None:
-            with report.stage("link"):  # what is left of it when the model is done
-                failed = set(linking.result())
-            spare.holds = {path: digest for path, digest in served.items() if path not in failed}
-        searching = running.enter_context(Background(
-            lambda: _search_data(archive, state, spare, output, served,
-                                 1 if served is None else jobs), fork=jobs > 1))
+
+        def search() -> Background:
+            return running.enter_context(Background(
+                lambda: _search_data(archive, state, spare, output, served, 1 if served is None else jobs),
+                fork=jobs > 1))
+
+        searching = search() if linking is None else None  # else once the spare holds the served files
         with report.stage("plan"):
             views = Pages(archive, config)
             recorded = cache.load_part("reads", state.inputs) if before is not None else None
             change = changed_keys(archive, before, reading.parsed, venues) if recorded is not None else None
-            pages, wanted, recorded, read = views.plan(site, templates, state.fingerprints, recorded, change)
+            # a page not read again keeps its version in the served folder, which begins
+            # with its fingerprint (`Spare.write`)
+            pages, wanted, recorded, read = views.plan(site, templates, served, recorded, change)
             check_unique_paths(list(map(PATH, pages)))
-            # a page not read again has the fingerprint and the path it had in the served folder
-            stale = [page for page in read if served is None or page.path not in served
-                     or state.fingerprints.get(page.path) != wanted[page.path]]
+            stale = [page for page in read
+                     if served is None or not served.get(page.path, "").startswith(wanted[page.path])]
         # what the pages read, kept for the next update: pickled beside feeds and rendering
         # (seconds for a clean build at archive scale)
         keeping = running.enter_context(Background(lambda: cache.save_part("reads", recorded, inputs), fork=jobs > 1))
-        manifest: dict[str, str] = {}
+        if linking is not None:
+            with report.stage("link"):  # what is left of it when the pages are planned
+                failed = linking.result()
+            spare.holds = publish.Held(served, dict.fromkeys(failed))
+            searching = search()
+        made: dict[str, str] = {}  # the files this build wrote or kept, but for unchanged pages
         with report.stage("assets"):
             for source, path in _asset_files(assets, vendor):
-                manifest[path] = spare.write(path, source.read_bytes())
+                made[path] = spare.write(path, source.read_bytes())
         with report.stage("feeds"):  # before rendering, whose processes end together: not after, alone
-            for path, data in feeds.feed_files(archive, config, pages):
-                manifest[path] = spare.write(path, data)
+            for feed in feeds.feed_sources(archive, config, pages, site):
+                held = served and served.get(feed.path)
+                if held and held.startswith(feed.fingerprint):  # what it shows did not change
+                    spare.copy_from(output, feed.path, held)
+                    made[feed.path] = held
+                else:
+                    made[feed.path] = spare.write(feed.path, feed.make(), feed.fingerprint)
         with report.stage("render"):
             renderer = PageRenderer(Renderer(views, env), views)
-            manifest.update(render_all(renderer, stale, spare, jobs, report, searching.running))
-            for page in pages:
-                if page.path not in manifest:
-                    spare.copy_from(output, page.path, served[page.path])
-                    manifest[page.path] = served[page.path]
+            rendered = render_all(renderer, stale, spare, jobs, report, searching.running, wanted)
+            made.update(rendered)
         written, state.search_tiers, seconds = searching.result()
-        manifest.update(written)
+        made.update(written)
         report.record("search", seconds, "in a process of its own, beside rendering" if jobs > 1 else "")
     with report.stage("publish"):
-        spare.remove_all_but(manifest)
-        size = publish.output_bytes(spare.folder, output, manifest, served, state.output_bytes)
+        manifest, removed = publish.next_manifest(served, wanted, made)
+        spare.catch_up(output, manifest, made)
+        spare.remove_all_but(manifest, removed)
+        changed = publish.changed_paths(served or {}, manifest, made, removed)
+        size = publish.output_bytes(spare.folder, output, manifest, served, state.output_bytes, changed)
         publish.swap_in(spare.folder, output)
-        state.manifests = {publish.folder_key(output): manifest}
-        if served is not None:
-            state.manifests[publish.folder_key(spare.folder)] = served
+        state.served, state.served_key = manifest, publish.folder_key(output)
+        state.spare, state.spare_key = None, None
+        if served is not None:  # the spare now holds the served build: it differs where this one changed
+            state.spare = {path: served.get(path) for path in changed}
+            state.spare_key = publish.folder_key(spare.folder)
         keeping.result()  # before the state that names `inputs`: a build stopped in between
         # leaves reads that the next build does not take
-        state.fingerprints, state.inputs, state.problems = wanted, inputs, reading.problems
+        state.inputs, state.problems, state.output_bytes = inputs, reading.problems, size
         state.digest_keys = tuple(reading.parsed)
-        state.output_bytes = size
-        cache.save(state)
+        cache.save(state, None if served is None else changed)
         cache.save_stamp(Stamp(quick, publish.folder_key(output), reading.problems))
     counts = _count_kinds(pages)
     skipped = sum(digest.skipped for digest in reading.digests)
@@ -183,12 +195,15 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
     return written, kept, time.perf_counter() - started
 
 
-def _claim_spare(cache: Cache, state: BuildState, output: Path) -> publish.Spare:
+def _claim_spare(cache: Cache, state: BuildState, output: Path, served: dict[str, str] | None) -> publish.Spare:
     """The spare folder is about to change: forget what it held before touching it, so a
-    build killed halfway makes the next one start that folder afresh."""
-    holds = state.manifests.pop(publish.folder_key(folders.spare_folder(output)) or "", None)
-    cache.save(state)
-    return publish.prepare_spare(output, holds)
+    build killed halfway makes the next one start that folder afresh. What it holds is
+    known as its differences from the served folder, when both are known."""
+    key = publish.folder_key(folders.spare_folder(output))
+    differs = state.spare if served is not None and key is not None and state.spare_key == key else None
+    state.spare, state.spare_key = None, None
+    cache.save(state, changed=())
+    return publish.prepare_spare(output, None if differs is None else publish.Held(served, differs))
 
 
 def check_unique_paths(paths: Collection[str]) -> None:
@@ -204,10 +219,12 @@ def check_unique_paths(paths: Collection[str]) -> None:
 
 
 def render_all(renderer: PageRenderer, pages: Sequence[Page], spare: publish.Spare, jobs: int,
-               report: Report, searching: Callable[[], bool] = lambda: False) -> dict[str, str]:
+               report: Report, searching: Callable[[], bool] = lambda: False,
+               fingerprints: dict[str, str] | None = None) -> dict[str, str]:
     """Render pages straight to disk in batches spread over `jobs` processes; returns each
-    page's content hash. While `searching()` (the search data being made in a process of
-    its own), one process fewer renders, so no more processes are busy than `jobs`."""
+    page's version (`Spare.write`, with its fingerprint in `fingerprints`). While
+    `searching()` (the search data being made in a process of its own), one process
+    fewer renders, so no more processes are busy than `jobs`."""
     pages = renderer.order(pages)
     batches = [pages[start:start + BATCH] for start in range(0, len(pages), BATCH)]
     done = 0
@@ -215,7 +232,7 @@ def render_all(renderer: PageRenderer, pages: Sequence[Page], spare: publish.Spa
     def render_batch(batch: Sequence[Page]) -> list[tuple[str, str]]:
         with collector_paused(collect_after=True):  # the young generations collected once a batch
             rendered = [(page.path, renderer.render(page)) for page in batch]
-        return list(spare.write_all(rendered).items())
+        return list(spare.write_all(rendered, fingerprints).items())
 
     def progress(index: int, rendered: list) -> None:
         nonlocal done

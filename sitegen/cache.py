@@ -1,19 +1,28 @@
 """The build cache: what the last build read and wrote, so the next one redoes only what changed.
 
 It lives in a folder beside the output (`.sitegen-cache/`, tagged as sitegen's by
-`folders`), is safe to delete (the next build is then a full one), and holds a pickle of each page's fingerprint and of the
-manifest (path -> content hash) of both output folders, and one pickle per parsed digest,
-named by its content key, so a build loads and writes only the digests it needs, and
-the venue read from each paper's Comment and Journal text (`venues.pickle`).
+`folders`), is safe to delete (the next build is then a full one), and holds the build's
+state (what both output folders hold) and one pickle per parsed digest, named by its
+content key, so a build loads and writes only the digests it needs, the venue read from
+each paper's Comment and Journal text (`venues.pickle`) and what each page read
+(`reads.pickle`).
+
+What a folder holds is a version per path: a file's content hash, after a page's
+fingerprint (which says whether it must be rendered again). At archive scale that is a million
+paths, and a daily update changes a few thousand: the state is kept as a base
+(`state-TOKEN.marshal`: every path once, with its version) written now and then, and a
+small head (`state.pickle`) written at every build, which names the base and holds what
+changed since it.
 """
 
 from __future__ import annotations
 
+import marshal
 import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import xxhash
 
@@ -27,6 +36,7 @@ if TYPE_CHECKING:
     from .venues import Venue  # not imported at run time: a build with nothing changed never needs it
 
 FORMAT = 10  # bump when the pickle's shape (or what its hashes mean) changes
+BASE_SHARE = 0.1  # changes kept in the state's head, as a share of its base, before the base is written again
 
 
 @dataclass
@@ -41,8 +51,11 @@ class SearchTier:
 class BuildState:
     """Everything the cache remembers from one build to the next."""
 
-    fingerprints: dict[str, str] = field(default_factory=dict)  # output path -> page fingerprint
-    manifests: dict[int, dict[str, str]] = field(default_factory=dict)  # folder inode -> path -> hash
+    served: dict[str, str] | None = None  # what the output folder holds (path -> version); None: unknown
+    served_key: str | None = None  # `publish.folder_key` of the output folder `served` describes
+    spare: dict[str, str | None] | None = None  # where the spare folder differs from `served`: path ->
+    # its version there, None where it has no file; None: unknown (the folder is emptied)
+    spare_key: str | None = None  # `publish.folder_key` of the spare folder `spare` describes
     inputs: str = ""  # fingerprint of everything the last build read
     search_tiers: dict[str, SearchTier] = field(default_factory=dict)  # by what the tier is made from
     problems: tuple[Problem, ...] = ()  # found in the digests last read: a build with nothing changed reports them again
@@ -51,11 +64,20 @@ class BuildState:
     digest_keys: tuple[str, ...] | None = None  # the content keys of the digests it modelled, in reading order
 
 
+@dataclass
+class _Head:
+    """`state.pickle`: the state but for its base, which it names, and what changed since."""
+
+    state: BuildState  # its `served` left out
+    base: str | None  # the token of the base file: `served` as it was; None: `served` is None
+    changed: dict[str, str | None]  # path -> version (None: no file) where `served` differs from the base
+
+
 @dataclass(frozen=True)
 class Stamp:
     """A few bytes written last by a build that finished: what it was built from, in short.
     A build that finds the same inputs and the same output folder knows that nothing
-    changed without loading the state, whose fingerprints and manifests run to millions."""
+    changed without loading the state, whose manifests run to millions of paths."""
 
     inputs: str  # `dependencies.quick_inputs` of the build
     output: str  # `publish.folder_key` of the output folder it made
@@ -96,6 +118,8 @@ class Cache:
         self.stamp_file = folder / "stamp.pickle"
         self.listing_file = folder / "listing.pickle"
         self.venues_file = folder / "venues.pickle"
+        self._base: str | None = None  # the base file of the state loaded or saved last
+        self._changed: dict[str, tuple[str | None, str | None]] = {}  # and what changed since it
 
     def digest(self, key: str) -> Digest | None:
         """A digest parsed by an earlier build, by content key; None when there is none."""
@@ -145,12 +169,43 @@ class Cache:
     def load(self, output: Path) -> BuildState:
         """The last build's state, or an empty one (first build, other version, damaged
         file, or a state that describes another output folder)."""
-        state = _load(self.file, BuildState)
-        return state if state is not None and state.output == str(output) else BuildState(output=str(output))
+        head = _load(self.file, _Head)
+        if head is None or head.state.output != str(output):
+            return BuildState(output=str(output))
+        state = head.state
+        if head.base is not None:
+            state.served = self._load_base(head.base)
+            if state.served is None:
+                return BuildState(output=str(output))
+            for path, version in head.changed.items():
+                if version is None:
+                    state.served.pop(path, None)
+                else:
+                    state.served[path] = version
+        self._base, self._changed = head.base, head.changed
+        return state
 
-    def save(self, state: BuildState) -> None:
+    def save(self, state: BuildState, changed: Iterable[str] | None = None) -> None:
+        """Save `state`. `changed`: the paths whose version in `state.served` may differ from
+        the state loaded or saved last (None: any may). A few thousand changes go into the
+        head; the base is written again when the changes near a tenth of it."""
         make_cache(self.folder)
-        _write_atomically(self.file, ((FORMAT, __version__), state))
+        served = state.served
+        if served is None:
+            self._base, changes = None, {}
+        elif changed is None or self._base is None:
+            self._base, changes = self._save_base(served), {}
+        else:
+            changes = dict(self._changed)
+            changes.update((path, served.get(path)) for path in changed)
+            if len(changes) > BASE_SHARE * len(served):
+                self._base, changes = self._save_base(served), {}
+        small = BuildState(**{**state.__dict__, "served": None})
+        _write_atomically(self.file, ((FORMAT, __version__), _Head(small, self._base, changes)))
+        self._changed = changes
+        for old in self.folder.glob("state-*.marshal"):  # bases no head names any longer
+            if self._base is None or old.name != _base_name(self._base):
+                old.unlink(missing_ok=True)
 
     def load_part(self, name: str, token: object) -> object | None:
         """What `save_part` kept under `name` with the same `token` (what it is valid
@@ -165,3 +220,29 @@ class Cache:
     def save_part(self, name: str, value: object, token: object) -> None:
         make_cache(self.folder)
         _write_atomically(self.folder / f"{name}.pickle", ((FORMAT, __version__, token), value))
+
+    def _save_base(self, served: Mapping[str, str]) -> str:
+        """Write a new base file; returns its token."""
+        data = marshal.dumps((marshal.version, list(served), list(served.values())))
+        token = os.urandom(8).hex()
+        target = self.folder / _base_name(token)
+        partial = target.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(data)
+        os.replace(partial, target)
+        return token
+
+    def _load_base(self, token: str) -> dict[str, str] | None:
+        """The manifest a base file holds; None when it is missing or damaged. (marshal,
+        not pickle: with the paths and versions in two lists, a million of each, it
+        loads several times faster.)"""
+        try:
+            version, paths, versions = marshal.loads((self.folder / _base_name(token)).read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+        if version != marshal.version or len(paths) != len(versions):
+            return None
+        return dict(zip(paths, versions))
+
+
+def _base_name(token: str) -> str:
+    return f"state-{token}.marshal"

@@ -3,8 +3,8 @@ bibliography of each author, day and venue-year.
 
 An archive has one of each per author (260,000 authors at archive scale), so they are
 page kinds like any other (declared in `kinds.KINDS`): planned with the HTML pages,
-fingerprinted by their inputs and made only when those changed, unlike the site's and
-categories' feeds, a few hundred files that `feeds.feed_files` writes at every build.
+fingerprinted by their inputs and made only when those changed (as the site's and
+categories' feeds and the sitemap are, by `feeds.feed_sources`).
 Their `view` makes the file's bytes by code, not with the theme's templates: Atom and
 BibTeX are formats a reader's software parses, not a look to restyle, and these feeds
 are written by the same code as the site's (`feeds.atom`).

@@ -1,14 +1,22 @@
-"""Atom feeds, the sitemap and robots.txt: the files that need absolute URLs."""
+"""Atom feeds, the sitemap and robots.txt: the files that need absolute URLs.
+
+Each comes with a fingerprint of what it shows, as pages do, so an update makes only
+those whose papers or pages changed: at archive scale, a few of a few thousand.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Iterable, Iterator, Sequence
+import heapq
 import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import partial
+from typing import Callable, Iterable, Iterator, Sequence
 
 from . import routes
-from .archive import Archive, Paper, newest_first
+from .archive import Archive, Paper
 from .config import Config
+from .dependencies import digest_of
 from .routes import Page
 from .taxonomy import category_name
 
@@ -33,29 +41,55 @@ def quoteattr(text: str) -> str:
     return '"{}"'.format(value.replace('"', "&quot;"))
 
 
+@dataclass(frozen=True)
+class FeedFile:
+    path: str
+    fingerprint: str  # of what it shows: the same fingerprint, the same bytes
+    make: Callable[[], bytes]
+
+
 def feed_files(archive: Archive, config: Config, pages: Sequence[Page]) -> Iterator[tuple[str, bytes]]:
     """Every feed, the sitemap (listing `pages`) and robots.txt, as (path, bytes)."""
-    yield routes.feed(), site_feed(archive, config)
-    for code in archive.categories:
-        yield routes.category_feed(code), category_feed(archive, config, code)
-    modified = {routes.paper(paper.id): paper.updated for paper in archive.papers.values()}
+    return ((file.path, file.make()) for file in feed_sources(archive, config, pages, ""))
+
+
+def feed_sources(archive: Archive, config: Config, pages: Sequence[Page], site: str) -> Iterator[FeedFile]:
+    """Every feed, the sitemap (listing `pages`) and robots.txt, each with its fingerprint:
+    `site` (what every file depends on: settings, code) and the papers or pages it shows,
+    the papers by their `key` (all they show follows from it)."""
+    newest = {code: [archive.papers[paper_id] for paper_id in category.paper_ids[: config.feed_size]]
+              for code, category in archive.categories.items()}
+    papers = _newest(newest.values(), config.feed_size)
+    yield FeedFile(routes.feed(), _fingerprint(site, routes.feed(), papers), partial(site_feed, config, papers))
+    for code, papers in newest.items():
+        path = routes.category_feed(code)
+        yield FeedFile(path, _fingerprint(site, path, papers), partial(category_feed, config, code, papers))
     # the HTML pages: not the 404 page, nor the feeds and bibliographies planned as pages
-    listed = [(page.path, modified.get(page.path)) for page in pages
-              if page.kind != "not_found" and page.path.endswith(".html")]
-    yield from sitemaps(config, listed)
-    yield "robots.txt", robots(config)
+    listed = [(path, archive.papers[key] if kind == "paper" else None) for kind, key, path in pages
+              if kind != "not_found" and path.endswith(".html")]
+    yield from sitemaps(config, listed, site)
+    yield FeedFile("robots.txt", digest_of(site), partial(robots, config))
 
 
-def site_feed(archive: Archive, config: Config) -> bytes:
-    papers = newest_first(archive.papers.values())[: config.feed_size]
+def _newest(lists: Iterable[list[Paper]], size: int) -> list[Paper]:
+    """The `size` newest papers of the archive (as `archive.newest_first` orders them),
+    from each category's newest: every paper has a category, and those newer than it in
+    any of them are newer in the whole archive, so it is among its categories' newest."""
+    return heapq.nlargest(size, {paper.id: paper for papers in lists for paper in papers}.values(),
+                          key=lambda paper: (paper.published, paper.id))
+
+
+def _fingerprint(site: str, path: str, papers: Sequence[Paper]) -> str:
+    return digest_of(site, path, [paper.key for paper in papers])
+
+
+def site_feed(config: Config, papers: Sequence[Paper]) -> bytes:
     return atom(config, config.title, routes.feed(), routes.home(), papers)
 
 
-def category_feed(archive: Archive, config: Config, code: str) -> bytes:
-    ids = archive.categories[code].paper_ids[: config.feed_size]
+def category_feed(config: Config, code: str, papers: Sequence[Paper]) -> bytes:
     title = f"{config.title}: {category_name(code)} ({code})"
-    return atom(config, title, routes.category_feed(code), routes.category(code),
-                 [archive.papers[paper_id] for paper_id in ids])
+    return atom(config, title, routes.category_feed(code), routes.category(code), papers)
 
 
 def atom(config: Config, title: str, self_path: str, page_path: str, papers: Sequence[Paper],
@@ -97,20 +131,30 @@ def atom_entry(config: Config, paper: Paper) -> str:
     ])
 
 
-def sitemaps(config: Config, pages: Iterable[tuple[str, datetime | None]]) -> Iterator[tuple[str, bytes]]:
-    """`sitemap.xml`, split into `sitemap-N.xml` files under an index past 50,000 URLs."""
-    entries = [_url_entry(config, path, modified) for path, modified in pages]
-    if len(entries) <= SITEMAP_LIMIT:
-        yield "sitemap.xml", _urlset(entries)
+def sitemaps(config: Config, pages: Sequence[tuple[str, Paper | None]], site: str) -> Iterator[FeedFile]:
+    """`sitemap.xml`, split into `sitemap-N.xml` files under an index past 50,000 URLs:
+    the pages, with the last update of those that show a paper."""
+    if len(pages) <= SITEMAP_LIMIT:
+        yield _sitemap_file(config, "sitemap.xml", pages, site)
         return
-    parts = [entries[start:start + SITEMAP_LIMIT] for start in range(0, len(entries), SITEMAP_LIMIT)]
+    parts = [pages[start:start + SITEMAP_LIMIT] for start in range(0, len(pages), SITEMAP_LIMIT)]
     names = [f"sitemap-{number}.xml" for number in range(1, len(parts) + 1)]
     for name, part in zip(names, parts):
-        yield name, _urlset(part)
+        yield _sitemap_file(config, name, part, site)
+    yield FeedFile("sitemap.xml", digest_of(site, names), partial(_sitemap_index, config, names))
+
+
+def _sitemap_file(config: Config, name: str, pages: Sequence[tuple[str, Paper | None]], site: str) -> FeedFile:
+    fingerprint = digest_of(site, name, [(path, paper and paper.key) for path, paper in pages])
+    return FeedFile(name, fingerprint, lambda: _urlset([_url_entry(config, path, paper and paper.updated)
+                                                        for path, paper in pages]))
+
+
+def _sitemap_index(config: Config, names: Sequence[str]) -> bytes:
     index = [f"  <sitemap><loc>{escape(routes.absolute(config.base_url, name))}</loc></sitemap>" for name in names]
-    yield "sitemap.xml", "\n".join(['<?xml version="1.0" encoding="utf-8"?>',
-                                    '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
-                                    *index, "</sitemapindex>\n"]).encode("utf-8")
+    return "\n".join(['<?xml version="1.0" encoding="utf-8"?>',
+                      '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+                      *index, "</sitemapindex>\n"]).encode("utf-8")
 
 
 def _url_entry(config: Config, path: str, modified: datetime | None) -> str:

@@ -673,10 +673,11 @@ class Pages:
         them.) Also what each page read (`Recorded`), and the pages read now (the others
         have the fingerprint they had).
 
-        Given the fingerprints of the last build (`known`), what its pages read
-        (`recorded`) and what changed in the model since (`change`), a page keeps its
-        fingerprint unless it is new, it read a key that changed, or its kind's template
-        changed: only those pages are read. Otherwise (or where the site's settings or
+        Given what the last build's pages are known by (`known`: their versions in the
+        served folder, which begin with their fingerprints), what they read (`recorded`)
+        and what changed in the model since (`change`), a page keeps what it is known by
+        unless it is new, it read a key that changed, or its kind's template changed: only
+        those pages are read. Otherwise (or where the site's settings or
         code changed) every page is read, and recorded afresh. Every page is routed."""
         pages: list[Page] = []
         fingerprints: dict[str, str] = {}

@@ -2,8 +2,8 @@
 
 Two folders take turns: `output/` is the site being served, `.output.next/` holds an older
 build. A build brings the spare folder up to date (writing only files whose content
-changed, deleting those that no longer belong) and then exchanges the two folders in one
-atomic rename. A failed or killed build leaves `output/` untouched; the spare folder it
+changed, linking those that changed in the build before, deleting those that no longer
+belong) and then exchanges the two folders in one atomic rename. A failed or killed build leaves `output/` untouched; the spare folder it
 was writing is marked unknown in the cache beforehand, so the next build starts it afresh.
 """
 
@@ -13,14 +13,15 @@ import ctypes
 import ctypes.util
 import os
 import shutil
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
-from typing import Container, Iterable, Mapping
+from typing import Collection, Iterable, Iterator, Mapping
 
 from .cache import content_hash
 from .errors import BuildError
 from .folders import make_marked, remove_marked, spare_folder
 
+HASH_LENGTH = len(content_hash(b""))
 RUN = 250  # files made before they are written (`Spare.write_all`)
 # What static hosts accept, as they document it: (host, most files, most bytes).
 HOST_LIMITS = (
@@ -49,45 +50,73 @@ def safe_relative(path: str) -> str:
     return path
 
 
+class Held(Mapping[str, str]):
+    """What the spare folder holds (path -> version): the served folder's manifest but
+    where `differs` says otherwise (a version, or None where the spare has no file). The
+    spare holds the build before the served one, so they differ in what that build changed."""
+
+    def __init__(self, served: Mapping[str, str], differs: Mapping[str, str | None]):
+        self.served = served
+        self.differs = differs
+
+    def __getitem__(self, path: str) -> str:
+        digest = self.differs[path] if path in self.differs else self.served[path]
+        if digest is None:
+            raise KeyError(path)
+        return digest
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (path for path in self.served if path not in self.differs)
+        yield from (path for path, digest in self.differs.items() if digest is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+NOTHING = Held({}, {})
+
+
 class Spare:
-    """The folder a build writes into, with what it is known to hold (path -> content hash).
+    """The folder a build writes into, with what it is known to hold (`Held`).
 
     Files unchanged since the served build are hard links to the served folder's files,
-    so bringing the spare up to date costs a link per page, not a copy. A file is never
-    written through: it is unlinked and created anew, so the served folder is never touched.
+    so bringing the spare up to date costs a link per file that changed, not a copy. A
+    file is never written through: it is unlinked and created anew, so the served folder
+    is never touched.
     """
 
-    def __init__(self, folder: Path, holds: Mapping[str, str]):
+    def __init__(self, folder: Path, holds: Held):
         self.folder = folder
         self.holds = holds
         self._made: set[str] = set()  # folders known to exist: one makedirs per folder, not per file
 
-    def write(self, path: str, data: bytes) -> str:
-        """Write `data` at `path` unless the folder holds it already; returns its hash."""
+    def write(self, path: str, data: bytes, fingerprint: str = "") -> str:
+        """Write `data` at `path` unless the folder holds these bytes already; returns
+        its version: `fingerprint` (a page's) followed by the content hash."""
         digest = content_hash(data)
         held = self.holds.get(path)
         target = self._place(path)
-        if held != digest:
+        if not same_bytes(held, digest):
             self._make_room(target, held is not None)
             _write_new(target, data)
-        return digest
+        return fingerprint + digest
 
-    def write_all(self, files: Iterable[tuple[str, bytes]]) -> dict[str, str]:
-        """`write` each (path, data) that `files` makes (path -> hash), in runs: RUN files
-        made, then written one after the other. A file written as soon as it is made
-        (between rendering pages, say) costs the kernel several times as much, its caches
-        being cold each time."""
+    def write_all(self, files: Iterable[tuple[str, bytes]], fingerprints: Mapping[str, str] | None = None) -> dict[str, str]:
+        """`write` each (path, data) that `files` makes (path -> version; pages with their
+        `fingerprints`), in runs: RUN files made, then written one after the other. A
+        file written as soon as it is made (between rendering pages, say) costs the
+        kernel several times as much, its caches being cold each time."""
         files = iter(files)
-        hashes = {}
+        written = {}
         while run := list(islice(files, RUN)):
             for path, data in run:
-                hashes[path] = self.write(path, data)
-        return hashes
+                written[path] = self.write(path, data, "" if fingerprints is None else fingerprints[path])
+        return written
 
-    def copy_from(self, source_folder: Path, path: str, digest: str) -> None:
+    def copy_from(self, source_folder: Path, path: str, version: str) -> None:
         """Bring an unchanged file over from the served folder (a hard link), unless it is here already."""
         held = self.holds.get(path)
-        if held != digest:
+        if not same_bytes(held, version):
             source = os.path.join(source_folder, path)
             target = self._place(path)
             self._make_room(target, held is not None)
@@ -128,15 +157,52 @@ class Spare:
             os.makedirs(folder, exist_ok=True)
             self._made.add(folder)
 
-    def remove_all_but(self, keep: Container[str]) -> None:
-        """Delete what the folder holds that the new build does not have (`keep`, a
-        manifest: looked up, not copied into a set, a million paths at archive scale)."""
-        stale = [path for path in self.holds if path not in keep]
+    def catch_up(self, source_folder: Path, manifest: Mapping[str, str], written: Collection[str]) -> None:
+        """Link the files of `manifest` not `written` by this build that the folder holds
+        in another version or not at all: only where it differs from the served folder."""
+        for path in list(self.holds.differs):
+            if path not in written and path in manifest:
+                self.copy_from(source_folder, path, manifest[path])
+
+    def remove_all_but(self, keep: Mapping[str, str], removed: Iterable[str]) -> None:
+        """Delete what the folder holds that the new build does not have (`keep`, its
+        manifest): of the files `removed` from the served build, and of those where the
+        folder differs from it."""
+        stale = {path for path in chain(removed, self.holds.differs)
+                 if path not in keep and self.holds.get(path) is not None}
         self._made.clear()  # emptied folders go too
         for path in sorted(stale, reverse=True):
             target = self.folder / safe_relative(path)
             _unlink(target)
             _remove_empty_parents(target.parent, self.folder)
+
+
+def same_bytes(held: str | None, version: str) -> bool:
+    """Whether a file held is of the bytes of `version`: versions end with the content
+    hash (a page whose fingerprint changed may well be rendered to the same bytes)."""
+    return held is not None and held[-HASH_LENGTH:] == version[-HASH_LENGTH:]
+
+
+def next_manifest(served: Mapping[str, str] | None, planned: Mapping[str, str],
+                  made: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The new build's manifest and the paths of the served one it no longer has: the
+    served files of the pages `planned` (path -> fingerprint), with the files `made`
+    (written, or kept as they were) over them."""
+    if served is None:
+        return dict(made), []
+    removed = list(served.keys() - planned.keys() - made.keys())
+    manifest = dict(served)
+    for path in removed:
+        del manifest[path]
+    manifest.update(made)
+    return manifest, removed
+
+
+def changed_paths(served: Mapping[str, str], manifest: Mapping[str, str], made: Mapping[str, str],
+                  removed: Iterable[str]) -> list[str]:
+    """The paths whose file differs between the served build and the new one (`manifest`),
+    among those it `made` and those `removed`."""
+    return [*removed, *(path for path, digest in made.items() if served.get(path) != digest)]
 
 
 def _create_anew(target: str, create):
@@ -175,13 +241,13 @@ def _remove_empty_parents(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-def prepare_spare(output: Path, holds: Mapping[str, str] | None) -> Spare:
+def prepare_spare(output: Path, holds: Held | None) -> Spare:
     """The spare folder (checked to be sitegen's by `folders.build_folders`), emptied
     first when nothing is known of what it holds."""
     folder = spare_folder(output)
     if holds is None:
         remove_marked(folder)
-        holds = {}
+        holds = NOTHING
     make_marked(folder)
     folder.chmod(0o755)
     return Spare(folder, holds)
@@ -214,18 +280,17 @@ def _exchange(first: Path, second: Path) -> bool:
 
 
 def output_bytes(spare: Path, output: Path, manifest: Mapping[str, str], served: Mapping[str, str] | None,
-                 served_bytes: int | None) -> int:
+                 served_bytes: int | None, changed: Iterable[str]) -> int:
     """The bytes of the files in `manifest`, as written in `spare`. After a build of
-    known output, counted from its total and the files that changed: a daily update
-    looks at a few hundred files, not at the half million of a whole archive."""
+    known output, counted from its total and the files that `changed`: a daily update
+    looks at a few thousand files, not at the million of a whole archive."""
     if served is None or served_bytes is None:
         return sum(os.stat(os.path.join(spare, path)).st_size for path in manifest)
     total = served_bytes
-    for path, digest in served.items():
-        if manifest.get(path) != digest:
+    for path in changed:
+        if path in served:
             total -= os.stat(os.path.join(output, path)).st_size
-    for path, digest in manifest.items():
-        if served.get(path) != digest:
+        if path in manifest:
             total += os.stat(os.path.join(spare, path)).st_size
     return total
 

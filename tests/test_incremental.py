@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SITE_CONTENT, make_config, quiet_build
-from sitegen import build, cache, folders, kinds, publish, reader
+from sitegen import build, cache, feeds, folders, kinds, publish, reader
 from sitegen.errors import BuildError
 
 DAY = Path("cs.CV/2022/09/20220929.md")  # the fixture day that holds most papers
@@ -332,3 +332,52 @@ def entry(number: int) -> str:
 - **Journal**: None
 - **Summary**: Paper {number} of the day.
 """
+
+
+def test_an_update_makes_only_the_feeds_whose_papers_changed(tmp_path: Path, content: Path, monkeypatch):
+    """The site's and categories' feeds are fingerprinted like pages: editing a paper of
+    cs.CV alone makes the site's feed and cs.CV's again, not those of other categories."""
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    made = []
+    category_feed = feeds.category_feed
+    monkeypatch.setattr(feeds, "category_feed", lambda config, code, papers: made.append(code)
+                        or category_feed(config, code, papers))
+    edited = content / DAY
+    edited.write_text(edited.read_text(encoding="utf-8").replace("nothing unusual", "nothing new"), encoding="utf-8")
+    quiet_build(config)
+    monkeypatch.undo()
+    assert made == ["cs.CV"]
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)
+
+
+def test_the_spare_folder_is_brought_up_to_date_from_what_the_build_before_changed(
+        tmp_path: Path, content: Path, monkeypatch):
+    """The spare folder holds the build before the served one: an update links into it
+    the pages that build rendered (and this one did not), not every unchanged page."""
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    rendered_before = []
+    render_all = build.render_all
+
+    def recording(*args):
+        rendered = render_all(*args)
+        rendered_before.extend(rendered)
+        return rendered
+
+    monkeypatch.setattr(build, "render_all", recording)
+    edited = content / DAY
+    edited.write_text(edited.read_text(encoding="utf-8").replace("nothing unusual", "nothing new"), encoding="utf-8")
+    quiet_build(config)
+    monkeypatch.undo()
+    linked = []
+    copy_from = publish.Spare.copy_from
+    monkeypatch.setattr(publish.Spare, "copy_from", lambda self, folder, path, version:
+                        linked.append(path) or copy_from(self, folder, path, version))
+    other = content / "cs.CV/2022/09/20220928.md"
+    other.write_text(other.read_text(encoding="utf-8").replace("### ", "### Revised: ", 1), encoding="utf-8")
+    quiet_build(config)
+    monkeypatch.undo()
+    pages_linked = {path for path in linked if path.endswith(".html")}
+    assert pages_linked and pages_linked <= set(rendered_before)
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)
