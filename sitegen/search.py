@@ -29,10 +29,9 @@ import itertools
 import math
 import operator
 import re
-import struct
 import unicodedata
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
@@ -269,11 +268,11 @@ def lunr_ranks(counts: Sequence[int], lengths: Sequence[int], average: float, do
     of a term's postings in a field: what ranks the postings of very common terms."""
     idf = math.log(1 + abs((documents - documents_with_term + 0.5) / (documents_with_term + 0.5)))
     floor = math.floor
-    pairs = list(zip(counts, lengths))  # few distinct ones: each computed once
+    # few distinct pairs: each computed once
     ranks = {(count, length): floor(idf * ((K1 + 1) * count) / (K1 * (1 - B + B * (length / average)) + count)
                                     * boost * 1000 + 0.5)
-             for count, length in set(pairs)}
-    return list(map(ranks.__getitem__, pairs))
+             for count, length in set(zip(counts, lengths))}
+    return list(map(ranks.__getitem__, zip(counts, lengths)))
 
 
 def first_listed(paper: Paper) -> date:
@@ -319,9 +318,12 @@ def tier_name(papers: Sequence[Paper]) -> str:
     return hashlib.blake2b(" ".join(paper.key for paper in papers).encode("utf-8"), digest_size=8).hexdigest()
 
 
-Postings = dict[str, dict[str, list[int]]]  # field -> term -> [document, term count, document, …]
-Packed = dict[str, dict[str, bytes]]  # the same as bytes of 32-bit numbers
-ONE_POSTING = struct.Struct("=ii")  # a packed posting: document, term count
+# field -> term -> its postings in the field, `[document, term count, document, …]` as
+# 32-bit numbers: half the memory of a list of ints, and they travel between processes fast
+Postings = dict[str, dict[str, array]]
+# A term's postings in a field as columns: documents (in order), term counts, field lengths.
+Columns = tuple[list[int], list[int], list[int]]
+TOKENIZED_RUN = 4096  # documents whose terms are gathered before their postings are added
 
 
 @dataclass(frozen=True)
@@ -439,15 +441,15 @@ def _docs_file(name: str, papers: Sequence[Paper], start: int) -> SearchFile:
     return SearchFile(f"search/{name}/docs/{number}.js", _script("addDocs", f"{name}/{number}", records))
 
 
-def _tokenize_all(papers: Sequence[Paper], jobs: int) -> tuple[Packed, dict[str, list[int]]]:
+def _tokenize_all(papers: Sequence[Paper], jobs: int) -> tuple[Postings, dict[str, list[int]]]:
     """Postings and field lengths for every document, a slice of documents per process."""
     size = max(1, -(-len(papers) // max(jobs, 1)))
     slices = [range(start, min(start + size, len(papers))) for start in range(0, len(papers), size)]
-    parts = fork_map(lambda numbers: _packed(*_tokenize(papers, numbers)), slices, jobs)
+    parts = fork_map(lambda numbers: _tokenize(papers, numbers), slices, jobs)
     if not parts:
         return {field: {} for field in FIELDS}, {field: [] for field in FIELDS}
     postings, lengths = parts[0]
-    for part_postings, part_lengths in parts[1:]:  # slices are in document order: lists stay sorted
+    for part_postings, part_lengths in parts[1:]:  # slices are in document order: postings stay sorted
         for field in FIELDS:
             lengths[field] += part_lengths[field]
             merged = postings[field]
@@ -459,49 +461,49 @@ def _tokenize_all(papers: Sequence[Paper], jobs: int) -> tuple[Packed, dict[str,
     return postings, lengths
 
 
-def _packed(postings: Postings, lengths: dict[str, list[int]]) -> tuple[Packed, dict[str, list[int]]]:
-    """Postings as bytes of 32-bit numbers: they travel between processes far faster."""
-    return {field: {term: array("i", entry).tobytes() for term, entry in field_postings.items()}
-            for field, field_postings in postings.items()}, lengths
-
-
 def _tokenize(papers: Sequence[Paper], numbers: range) -> tuple[Postings, dict[str, list[int]]]:
+    """The postings and field lengths of the documents `numbers`.
+
+    A run of documents' (term, document, count) triples is gathered per field in flat
+    lists, then added to the terms' postings by `map` and `array.extend`: no Python code
+    runs per posting (there are tens of millions), only per document and field.
+    """
     terms = Terms()
-    postings: Postings = {field: {} for field in FIELDS}
+    postings: Postings = {field: defaultdict(_new_postings) for field in FIELDS}
     lengths: dict[str, list[int]] = {field: [] for field in FIELDS}
-    for number in numbers:
-        for field, values in terms.fields(papers[number]).items():
-            lengths[field].append(len(values))
-            field_postings = postings[field]
-            get = field_postings.get
-            if len(values) < 2 or len(set(values)) == len(values):  # names, ids, most titles
-                once = (number, 1)
-                for term in values:
-                    entry = get(term)
-                    if entry is None:
-                        field_postings[term] = [number, 1]
-                    else:
-                        entry += once
-                continue
-            for term, count in Counter(values).items():
-                entry = get(term)
-                if entry is None:
-                    field_postings[term] = [number, count]
+    for start in range(0, len(numbers), TOKENIZED_RUN):
+        run = {field: ([], [], []) for field in FIELDS}  # terms, documents, counts
+        for number in numbers[start:start + TOKENIZED_RUN]:
+            for field, values in terms.fields(papers[number]).items():
+                lengths[field].append(len(values))
+                found, documents, counts = run[field]
+                if len(values) < 2 or len(set(values)) == len(values):  # names, ids, most titles
+                    found += values
+                    counts += itertools.repeat(1, len(values))
                 else:
-                    entry += (number, count)
-    return postings, lengths
+                    counted = Counter(values)
+                    found += counted
+                    counts += counted.values()
+                documents += itertools.repeat(number, len(found) - len(documents))
+        for field, (found, documents, counts) in run.items():
+            deque(map(array.extend, map(postings[field].__getitem__, found), zip(documents, counts)), maxlen=0)
+    return {field: dict(field_postings) for field, field_postings in postings.items()}, lengths
+
+
+def _new_postings() -> array:
+    return array("i")
 
 
 class Weights:
     """Each term's postings as a shard carries them (the best MAX_POSTINGS per field) and
     as its tail file does (the rest)."""
 
-    def __init__(self, postings: Packed, lengths: Mapping[str, list[int]], blocks: Sequence[int]):
+    def __init__(self, postings: Postings, lengths: Mapping[str, list[int]], blocks: Sequence[int]):
         # term -> [documents with it (over fields, as lunr counts), postings kept, (field, postings), …]
         terms: dict[str, list] = {}
         for field in FIELDS:
             for term, entry in postings[field].items():
-                count = len(entry) >> 3
+                count = len(entry) >> 1
                 found = terms.get(term)
                 if found is None:
                     terms[term] = [count, min(count, MAX_POSTINGS), (field, entry)]
@@ -547,8 +549,8 @@ class Weights:
             entry: list = [term, with_term]
             tail: dict[int, list] = defaultdict(list)  # block -> [field, postings, …]
             bounds: list = []
-            for field, packed in fields:
-                head, rest = self._postings(field, packed, with_term)
+            for field, field_postings in fields:
+                head, rest = self._postings(field, field_postings, with_term)
                 entry += [FIELD_POSITIONS[field], _flat(head)]
                 if rest:
                     for block, postings in self._by_block(rest):
@@ -563,60 +565,68 @@ class Weights:
         return [SearchFile(f"search/{name}/shards/{number}.js", _script("addShard", f"{name}/{number}", entries)),
                 *tails]
 
-    def _by_block(self, postings: list[tuple[int, int, int]]) -> Iterator[tuple[int, list[tuple[int, int, int]]]]:
-        """(block, its postings) for each block holding any of `postings` (in document order)."""
-        ends = [bisect.bisect_left(postings, first, key=_DOCUMENT) for first in self.blocks[1:]]
-        for block, (start, end) in enumerate(zip([0, *ends], [*ends, len(postings)])):
+    def _by_block(self, postings: Columns) -> Iterator[tuple[int, Columns]]:
+        """(block, its postings) for each block holding any of `postings`."""
+        documents = postings[0]
+        ends = [bisect.bisect_left(documents, first) for first in self.blocks[1:]]
+        for block, (start, end) in enumerate(zip([0, *ends], [*ends, len(documents)])):
             if start < end:
-                yield block, postings[start:end]
+                yield block, tuple(column[start:end] for column in postings)
 
-    def _postings(self, field: str, packed: bytes, with_term: int) -> tuple[list[tuple], list[tuple]]:
-        """A term's postings in a field, (document, term count, field length) each: at most
-        MAX_POSTINGS, the ones lunr weighs highest, and the rest (within the tier: a term's
-        idf and a field's boost are the same for all of them, so the order is the one the
-        whole archive's weights give, but for the average field length: the tail's frontier
-        bounds it whatever that is). Both in document order."""
+    def _postings(self, field: str, entry: array, with_term: int) -> tuple[Columns, Columns | None]:
+        """A term's postings in a field: at most MAX_POSTINGS, the ones lunr weighs highest,
+        and the rest, or None (within the tier: a term's idf and a field's boost are the
+        same for all of them, so the order is the one the whole archive's weights give, but
+        for the average field length: the tail's frontier bounds it whatever that is)."""
         field_lengths = self.lengths[field]
-        if len(packed) == ONE_POSTING.size:  # most terms: a name, a phrase, an id
-            document, count = ONE_POSTING.unpack(packed)
-            return [(document, count, field_lengths[document])], []
-        entry = array("i")
-        entry.frombytes(packed)
+        if len(entry) == 2:  # most terms: a name, a phrase, an id
+            document, count = entry
+            return ([document], [count], [field_lengths[document]]), None
         documents, counts = entry[0::2].tolist(), entry[1::2].tolist()
-        lengths = operator.itemgetter(*documents)(field_lengths)  # (two postings or more here)
-        postings = list(zip(documents, counts, lengths))
+        lengths = list(map(field_lengths.__getitem__, documents))
         if len(documents) <= MAX_POSTINGS:
-            return postings, []
+            return (documents, counts, lengths), None
         ranks = lunr_ranks(counts, lengths, self.averages[field], with_term, self.documents, FIELDS[field])
-        # the best, earlier documents first among equals
-        kept = bytearray(len(documents))
-        for i in sorted(range(len(documents)), key=ranks.__getitem__, reverse=True)[:MAX_POSTINGS]:
-            kept[i] = 1
-        return (list(itertools.compress(postings, kept)),
-                list(itertools.compress(postings, map(operator.not_, kept))))
+        kept = _best(ranks, MAX_POSTINGS)
+        dropped = bytes(map(operator.not_, kept))
+        return (tuple(list(itertools.compress(column, kept)) for column in (documents, counts, lengths)),
+                tuple(list(itertools.compress(column, dropped)) for column in (documents, counts, lengths)))
 
 
-_DOCUMENT = operator.itemgetter(0)  # of a (document, count, length) posting
-_COUNT_AND_LENGTH = operator.itemgetter(1, 2)
+def _best(ranks: Sequence[int], number: int) -> bytearray:
+    """A flag for each of `ranks`: set on the `number` highest, the earlier first among
+    equals (what a stable sort, highest first, would put first), found by counting the
+    few distinct ranks rather than sorting them all."""
+    counted = Counter(ranks)
+    above = 0  # ranks above the lowest one kept
+    for threshold in sorted(counted, reverse=True):
+        if above + counted[threshold] >= number:
+            break
+        above += counted[threshold]
+    kept = bytearray(map(threshold.__lt__, ranks))
+    for i in itertools.islice(itertools.compress(itertools.count(), map(threshold.__eq__, ranks)), number - above):
+        kept[i] = 1
+    return kept
 
 
-def _flat(postings: Sequence[tuple[int, int, int]]) -> list[int]:
-    """(document, count, length) postings in document order as `[gap, count, length, …]`."""
-    documents, counts, lengths = zip(*postings)
+def _flat(postings: Columns) -> list[int]:
+    """Postings as `[gap, count, length, …]`, each document given as the gap from the one before."""
+    documents, counts, lengths = postings
     flat = [0] * (3 * len(documents))
-    flat[0::3] = [b - a for a, b in zip([0, *documents], documents)]
+    flat[0::3] = map(operator.sub, documents, [0, *documents])
     flat[1::3] = counts
     flat[2::3] = lengths
     return flat
 
 
-def _frontier(postings: Iterable[tuple[int, int, int]]) -> list[int]:
+def _frontier(postings: Columns) -> list[int]:
     """`[count, length, …]`: the (count, length) pairs of `postings` that no other beats
     with a higher count and a length no longer (or a shorter length and a count no lower),
     by count, highest first."""
     frontier: list[int] = []
     shortest = None
-    for count, length in sorted(set(map(_COUNT_AND_LENGTH, postings)), key=lambda p: (-p[0], p[1])):
+    _, counts, lengths = postings
+    for count, length in sorted(set(zip(counts, lengths)), key=lambda p: (-p[0], p[1])):
         if shortest is None or length < shortest:
             frontier += (count, length)
             shortest = length
