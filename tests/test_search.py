@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 from collections import Counter, defaultdict
-from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -177,7 +176,7 @@ TIER_DAYS = (date(2021, 5, 3), date(2022, 3, 1), date(2022, 9, 28))  # one a tie
 
 def tiered(archive):
     """The archive's papers first listed on the days of TIER_DAYS in turn: all three tiers."""
-    return archive_of(*(replace(p, listings=((TIER_DAYS[n % 3], p.primary_category),))
+    return archive_of(*(p._replace(listings=((TIER_DAYS[n % 3], p.primary_category),))
                         for n, p in enumerate(archive.papers.values())))
 
 
@@ -679,8 +678,8 @@ def venue_papers():
         ("2209.20008", "2022-09-28", None, None),
     ]
     venues = Venues({"Journal of Imaging": "J.Imaging"})
-    return [replace(paper(id, f"Paper {id}", published=published), comment=comment, journal=journal,
-                    venue=venues.read(comment, journal))
+    return [paper(id, f"Paper {id}", published=published)._replace(comment=comment, journal=journal,
+                                                                    venue=venues.read(comment, journal))
             for id, published, comment, journal in texts]
 
 
@@ -713,8 +712,8 @@ def test_venue_filter_lists_the_papers_accepted_at_each_venue_never_submitted_on
 def test_venues_change_no_tier_file_and_a_site_without_any_lists_none():
     papers = venue_papers()
     with_venues = {file.path: file.data for file in build_search(archive_of(*papers))}
-    without = {file.path: file.data for file in build_search(archive_of(*(replace(p, comment=None, journal=None,
-                                                                                 venue=None) for p in papers)))}
+    unread = archive_of(*(p._replace(comment=None, journal=None, venue=None) for p in papers))
+    without = {file.path: file.data for file in build_search(unread)}
     assert {path for path in with_venues if path.startswith("search/venues/")}
     assert not {path for path in without if path.startswith("search/venues/")}
     assert decode(without["search/manifest.js"])[2]["venues"] == {}
