@@ -113,7 +113,7 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         manifest, removed = publish.next_manifest(served, wanted, made)
         spare.catch_up(output, manifest, made)
         spare.remove_all_but(manifest, removed)
-        changed = publish.changed_paths(served or {}, manifest, made, removed)
+        changed = publish.changed_paths(served or {}, made, removed)
         size = publish.output_bytes(spare.folder, output, manifest, served, state.output_bytes, changed)
         publish.swap_in(spare.folder, output)
         state.served, state.served_key = manifest, publish.folder_key(output)

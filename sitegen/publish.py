@@ -198,10 +198,9 @@ def next_manifest(served: Mapping[str, str] | None, planned: Mapping[str, str],
     return manifest, removed
 
 
-def changed_paths(served: Mapping[str, str], manifest: Mapping[str, str], made: Mapping[str, str],
-                  removed: Iterable[str]) -> list[str]:
-    """The paths whose file differs between the served build and the new one (`manifest`),
-    among those it `made` and those `removed`."""
+def changed_paths(served: Mapping[str, str], made: Mapping[str, str], removed: Iterable[str]) -> list[str]:
+    """The paths whose version differs between the served build and the new one: of the
+    files the new build `made`, and those it `removed`."""
     return [*removed, *(path for path, digest in made.items() if served.get(path) != digest)]
 
 
