@@ -82,9 +82,12 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
             check_unique_paths(list(map(PATH, pages)))
             stale = [page for page in read
                      if served is None or not served.get(page.path, "").startswith(wanted[page.path])]
-        # what the pages read, kept for the next update: pickled beside feeds and rendering
-        # (seconds for a clean build at archive scale)
-        keeping = running.enter_context(Background(lambda: cache.save_part("reads", recorded, inputs), fork=jobs > 1))
+        # What the pages read, kept for the next update: in an update, pickled beside feeds
+        # and rendering. A full build's million pages are pickled here after rendering: a
+        # forked process beside it would copy every page of memory it touches (a gigabyte
+        # of the peak at archive scale).
+        keeping = running.enter_context(Background(lambda: cache.save_part("reads", recorded, inputs),
+                                                   fork=jobs > 1 and served is not None))
         if linking is not None:
             with report.stage("link"):  # what is left of it when the pages are planned
                 failed = linking.result()

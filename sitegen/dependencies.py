@@ -115,8 +115,9 @@ class Recorded:
 
     Flat, as a clean build notes a million pages and an update asks for a few keys: the
     paths by number, the keys by number, and a pair of arrays with a page number and a key
-    number per read (arrays pickle as bytes). Planning only appends each page read to
-    `noted`; `settle` (in the process that pickles it) numbers them, and a page read again
+    number per read (arrays pickle as bytes). Planning `note`s each page read, its keys
+    numbered at once (a million pages' keys kept as sets of tuples until they are pickled
+    would hold half a gigabyte); `settle` numbers the pages, and a page read again
     replaces what it read before."""
 
     def __init__(self) -> None:
@@ -125,7 +126,9 @@ class Recorded:
         self.pages = array("I")  # per read: the number of the page that read
         self.read = array("I")  # per read: the number of the key it read
         self.salts: dict[str, str] = {}  # kind -> what its pages depend on besides their inputs
-        self.noted: list[tuple[str, set]] = []  # (path, keys) of each page read since `settle`
+        self._noted_paths: list[str] = []  # the pages read since `settle`,
+        self._noted_counts = array("I")  # how many keys each read,
+        self._noted_keys = array("I")  # and their numbers, one page after the other
 
     def __getstate__(self) -> dict:
         self.settle()
@@ -142,14 +145,22 @@ class Recorded:
             return set()
         return {self.paths[number] for number in set(compress(self.pages, map(wanted.__contains__, self.read)))}
 
+    def note(self, path: str, reads: Iterable[object]) -> None:
+        """What the page at `path` read."""
+        keys = self.keys
+        numbered = [keys.setdefault(key, len(keys)) for key in reads]
+        self._noted_paths.append(path)
+        self._noted_counts.append(len(numbered))
+        self._noted_keys.extend(numbered)
+
     def settle(self) -> None:
-        """Number what was noted: a page noted again keeps only what it read last."""
-        if not self.noted:
+        """Number the pages noted: a page noted again keeps only what it read last."""
+        if not self._noted_paths:
             return
         numbers = {path: number for number, path in enumerate(self.paths)}
         again: set[int] = set()
         noted = []
-        for path, _ in self.noted:
+        for path in self._noted_paths:
             number = numbers.get(path)
             if number is None:
                 number = numbers[path] = len(self.paths)
@@ -161,11 +172,6 @@ class Recorded:
             kept = list(map(operator.not_, map(again.__contains__, self.pages)))
             self.pages = array("I", compress(self.pages, kept))
             self.read = array("I", compress(self.read, kept))
-        read = list(chain.from_iterable(reads for _, reads in self.noted))
-        keys = self.keys
-        for key in dict.fromkeys(read):
-            if key not in keys:
-                keys[key] = len(keys)
-        self.read.extend(map(keys.__getitem__, read))
-        self.pages.extend(chain.from_iterable(map(repeat, noted, [len(reads) for _, reads in self.noted])))
-        self.noted = []
+        self.read.extend(self._noted_keys)
+        self.pages.extend(chain.from_iterable(map(repeat, noted, self._noted_counts)))
+        self._noted_paths, self._noted_counts, self._noted_keys = [], array("I"), array("I")

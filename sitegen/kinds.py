@@ -689,7 +689,7 @@ class Pages:
         if not update:
             known, recorded = {}, Recorded()
         stale = recorded.reading({*change.keys, *source.stale_category_pages(change)}) if update else set()
-        noted = recorded.noted.append
+        note = recorded.note
         for kind in self.kinds:
             name, route, read = kind.name, kind.route, kind.read
             salt = salts[name]
@@ -709,7 +709,7 @@ class Pages:
                 read_now.append(pages[first + index])
                 source.reads = reads = set()
                 found[index] = inputs_digest(read(source, keys[index]), salt)
-                noted((paths[index], reads))
+                note(paths[index], reads)
             fingerprints.update(zip(paths, found))
         return pages, fingerprints, recorded, read_now
 
