@@ -318,9 +318,10 @@ def changed_keys(new: Archive, before: Iterable[tuple[str, Digest]], after: Mapp
         keys.update(new.authors[name].paper_ids)
     gone = {paper.id for paper in versions}
     categories = {}
+    was_in = [(paper, _category_codes(paper)) for paper, _ in pairs if paper is not None]
     for code in {code for paper in versions for code in _category_codes(paper)}:
         categories[code] = _members_before(new.categories[code].paper_ids if code in new.categories else (),
-                                           new.papers, gone, [paper for paper, _ in pairs if paper and code in _category_codes(paper)])
+                                           new.papers, gone, [paper for paper, codes in was_in if code in codes])
         keys.add(("c", code))
         if bool(categories[code]) != (code in new.categories):
             keys.add(("c?", code))

@@ -160,13 +160,15 @@ def _last_digests(cache: Cache, keys: tuple[str, ...] | None,
     """The digests the last build modelled, by content key, in its reading order: this
     build's where unchanged, the others from the cache (before `forget_digests_but`).
     None where one is missing: the update then plans every page."""
+    if keys is None:
+        return None
     found = []
-    for key in keys if keys is not None else ():
+    for key in keys:
         digest = parsed.get(key) or cache.digest(key)
         if digest is None:
             return None
         found.append((key, digest))
-    return found if keys is not None else None
+    return found
 
 
 def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,

@@ -17,10 +17,10 @@ could drift from it. Markup (abstracts, math) is made by views only, never while
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-import operator
 from functools import cached_property, partial
 from itertools import compress, count, repeat
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
@@ -376,7 +376,8 @@ def read_category(source: Source, key: tuple[str, int]) -> CategoryInputs:
     paper_ids = source.category(code).paper_ids
     months = _months(source, code)
     per_month = Counter(months)
-    starts = {month: None if start == last else start for month, start in _month_starts(months, source.per_page).items()}
+    starts = {month: None if start == last else start
+              for month, start in _month_starts(months, source.per_page).items()}
     return CategoryInputs(code, number, front, papers, pager, newer, len(paper_ids), tuple(sorted(per_month.items())),
                           tuple(sorted(starts.items())) if last > 1 else None)
 
@@ -624,7 +625,7 @@ KINDS = (
     Kind("day_bibliography", lambda source: source.days_with_papers, lambda source, key: routes.day_bibliography(key),
          documents.read_day_bibliography, documents.bibliography, document=True),
     Kind("category", category_keys, category_route, read_category, category_view),
-    Kind("author", lambda source: source.archive.authors, lambda source, name: routes.author(source.archive.authors[name].slug),
+    Kind("author", lambda source: source.archive.authors, lambda source, name: source.author_path(name),
          read_author, author_view),
     Kind("author_feed", lambda source: source.archive.authors,
          lambda source, name: routes.author_feed(source.archive.authors[name].slug),
@@ -699,13 +700,13 @@ class Pages:
             paths = [route(source, key) for key in keys]
             pages.extend(map(MAKE_PAGE, zip(repeat(name), keys, paths)))
             if fresh:
-                found, unread = [None] * len(paths), range(len(paths))
+                found, to_read = [None] * len(paths), range(len(paths))
             else:  # the last build's fingerprints, but for new pages and the ones that read a key that changed
                 found = list(map(known.get, paths))
-                unread = compress(count(), map(operator.or_, map(operator.is_, found, repeat(None)),
-                                               map(stale.__contains__, paths)))
+                to_read = compress(count(), map(operator.or_, map(operator.is_, found, repeat(None)),
+                                                map(stale.__contains__, paths)))
             first = len(pages) - len(paths)
-            for index in unread:
+            for index in to_read:
                 read_now.append(pages[first + index])
                 source.reads = reads = set()
                 found[index] = inputs_digest(read(source, keys[index]), salt)

@@ -3,8 +3,9 @@
 Two folders take turns: `output/` is the site being served, `.output.next/` holds an older
 build. A build brings the spare folder up to date (writing only files whose content
 changed, linking those that changed in the build before, deleting those that no longer
-belong) and then exchanges the two folders in one atomic rename. A failed or killed build leaves `output/` untouched; the spare folder it
-was writing is marked unknown in the cache beforehand, so the next build starts it afresh.
+belong) and then exchanges the two folders in one atomic rename. A failed or killed build
+leaves `output/` untouched; the spare folder it was writing is marked unknown in the
+cache beforehand, so the next build starts it afresh.
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ class Spare:
             _write_new(target, data)
         return fingerprint + digest
 
-    def write_all(self, files: Iterable[tuple[str, bytes]], fingerprints: Mapping[str, str] | None = None) -> dict[str, str]:
+    def write_all(self, files: Iterable[tuple[str, bytes]],
+                  fingerprints: Mapping[str, str] | None = None) -> dict[str, str]:
         """`write` each (path, data) that `files` makes (path -> version; pages with their
         `fingerprints`), in runs: RUN files made, then written one after the other. A
         file written as soon as it is made (between rendering pages, say) costs the

@@ -537,11 +537,12 @@ class Weights:
         there (its head); the rest (its tail) are cut by the tier's blocks (its years, see
         `year_blocks`) into `search/<tier>/tails/<shard>-<entry position>-<block>.js`,
         `[field, postings, …]`, loaded only when a query needs them (a query for a year, the
-        year's block alone). The bounds start with the blocks that have a file. The frontier is `[term count, field length, …]`: the tail's pairs no other tail posting
-        beats on both (more occurrences, shorter field). A weight grows with the count and
-        falls with the length whatever the archive's totals, so the best of the frontier's
-        weights bounds every tail posting's weight: search.js can tell from the heads alone
-        whether the tails could change a query's best results.
+        year's block alone). The bounds start with the blocks that have a file. The frontier
+        is `[term count, field length, …]`: the tail's pairs no other tail posting beats on
+        both (more occurrences, shorter field). A weight grows with the count and falls with
+        the length whatever the archive's totals, so the best of the frontier's weights
+        bounds every tail posting's weight: search.js can tell from the heads alone whether
+        the tails could change a query's best results.
         """
         entries, tails = [], []
         for position, term in enumerate(terms):
