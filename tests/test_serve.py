@@ -30,6 +30,7 @@ from sitegen.serve.server import host_allowed, inject_script, site_path
 from sitegen.serve.site import LiveSite
 from sitegen.serve.watcher import Batch, Change, ChangeKind, Debouncer, Sources, Watcher, is_editor_temp
 from sitegen.themes import DEFAULT_THEME
+from sitegen.venues import Venues
 
 from conftest import SITE_CONTENT
 
@@ -459,6 +460,28 @@ def test_a_new_digest_adds_its_papers(live, site_root: Path):
     assert site.apply(change(site_root, ChangeKind.CONTENT, "content/cs.CV/2022/10/20221003.md")) == "reloaded"
     assert site.respond("papers/2210.00001.html").status == 200
     assert site.respond("days/2022/10/03.html").status == 200
+
+
+def test_a_content_edit_reads_only_the_new_venue_texts(live, site_root: Path, monkeypatch):
+    site, _ = live
+    read = []
+    monkeypatch.setattr(Venues, "_read", lambda venues, comment, journal: read.append(comment) or None)
+    digest = "content/cs.CV/2022/09/20220929.md"
+    edit(site_root / digest, "Second version, revised", "Fourth version")
+    assert site.apply(change(site_root, ChangeKind.CONTENT, digest)) == "reloaded"
+    assert read == ["Fourth version"]  # the other texts were read when the preview started
+
+
+def test_new_venue_aliases_are_read_into_texts_read_before(live, site_root: Path):
+    site, _ = live
+    digest = "content/cs.CV/2022/09/20220929.md"
+    edit(site_root / digest, "Second version, revised", "Accepted to FooConf 2023")
+    assert site.apply(change(site_root, ChangeKind.CONTENT, digest)) == "reloaded"
+    assert site.respond("venues/fooconf/2023.html").status == 404  # no venue of that name yet
+    edit(site_root / "sitegen.yaml", "theme: mine\n", "theme: mine\nvenue_aliases: {FooConf: FooConf}\n")
+    assert site.apply(change(site_root, ChangeKind.CONFIG, "sitegen.yaml")) == "reloaded"
+    assert "2209.14002" in body(site, "venues/fooconf/2023.html")
+    assert "FooConf 2023" in body(site, "papers/2209.14002.html")
 
 
 def test_a_configuration_edit_reloads_and_a_broken_one_is_shown(live, site_root: Path):

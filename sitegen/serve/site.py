@@ -163,8 +163,8 @@ class Model:
     look at a page, not a search, and the search index of a large archive takes seconds.
     """
 
-    def __init__(self, reading: Reading, config: Config, say: Callable[[str], None]):
-        self.archive = build_archive(reading.digests, Venues(config.venue_aliases))
+    def __init__(self, reading: Reading, config: Config, say: Callable[[str], None], venues: Venues):
+        self.archive = build_archive(reading.digests, venues)
         self.views = Pages(self.archive, config)
         self.contexts = Contexts(self.views)
         self.pages = {page.path: page for page in self.views.pages()}
@@ -273,10 +273,12 @@ class LiveSite:
         self._failures: dict[str, Failure] = {}  # by source: "config", "pages", "content"
         self._lock = threading.Lock()
         self._last_good: Recent[str, bytes] = Recent(PAGE_CACHE)
+        self._venues: Venues | None = None
+        self._venue_aliases: dict[str, str] | None = None  # what `_venues` was made with
         self.config = self._load_config()
         self._reading = self._read(self.config, known=None)
         self._baseline = set(self._reading.problems)  # printed at start; the overlay shows new ones
-        self.model = Model(self._reading, self.config, say)
+        self.model = Model(self._reading, self.config, say, self._venue_reader())
         self.look = load_look(self.config)
         self.current = Snapshot(self.model, self.look, self._vendor, next(self._generations))
         self._set_failure("pages", self._first_failure(self.current, self.model.probes))
@@ -342,9 +344,16 @@ class LiveSite:
 
     def _remodel(self, reading: Reading) -> None:
         self._reading = reading
-        self.model = Model(reading, self.config, self._say)
+        self.model = Model(reading, self.config, self._say, self._venue_reader())
         fresh = [problem for problem in reading.problems if problem not in self._baseline]
         self._set_failure("content", failure_of_problems(fresh) if fresh else None)
+
+    def _venue_reader(self) -> Venues:
+        """The last model's venue reader while the venue aliases stay the same: a Comment
+        and Journal text is read once while the preview runs, not again at every edit."""
+        if self._venues is None or self._venue_aliases != self.config.venue_aliases:
+            self._venues, self._venue_aliases = Venues(self.config.venue_aliases), dict(self.config.venue_aliases)
+        return self._venues
 
     def _restyle(self) -> None:
         self.look = load_look(self.config)
