@@ -69,6 +69,7 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
             last_keys = state.digest_keys if served is not None else None
             model, venues, last = _model(reading, config, cache, base, last_keys)
             if model is None:  # a digest the kept model needs is gone from the cache: all are read
+                base = None  # and the model made of them is kept
                 reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
                 model, venues, last = _model(reading, config, cache, None, last_keys)
             archive = model.archive
