@@ -412,11 +412,9 @@ def _put(records: dict, changes: Mapping) -> dict:
         else:
             added.append(key)
     added.sort()
-    if added and records and added[0] < next(reversed(records)):
-        records.update((key, changes[key]) for key in added)
-        return dict(sorted(records.items()))
+    in_order = not added or not records or added[0] > next(reversed(records))
     records.update((key, changes[key]) for key in added)
-    return records
+    return records if in_order else {key: records[key] for key in sorted(records)}  # two sorted runs: merged
 
 
 def _replaced(ids: Sequence[str], papers: Mapping[str, Paper], changed: set[str],
@@ -433,16 +431,28 @@ def _replaced(ids: Sequence[str], papers: Mapping[str, Paper], changed: set[str]
 
 def _patched_venues(groups: Mapping[str, VenueGroup], papers: Mapping[str, Paper], changed: set[str],
                     was: list[Paper], now: list[Paper]) -> dict[str, VenueGroup | None]:
-    """The venue groups of the changed papers' versions, made again (a group is a venue's
-    few hundred papers at most)."""
-    accepted = [paper for paper in was + now if paper.venue is not None and paper.venue.accepted]
+    """The venue groups of the changed papers' versions, with the years those versions
+    give patched; a group is named by its newest paper's venue (`_venue_groups`)."""
+    years: dict[str, dict[int | None, list[Paper]]] = defaultdict(dict)  # slug -> year -> versions now
+    for paper in was + now:
+        venue = paper.venue
+        if venue is not None and venue.accepted:
+            years[venue.slug].setdefault(venue.year, [])
+    for paper in now:
+        venue = paper.venue
+        if venue is not None and venue.accepted:
+            years[venue.slug][venue.year].append(paper)
     made = {}
-    for slug in {paper.venue.slug for paper in accepted}:
-        ids = [paper_id for ids in (groups[slug].years.values() if slug in groups else ())
-               for paper_id in ids if paper_id not in changed]
-        ids += [paper.id for paper in now if paper.venue is not None and paper.venue.accepted
-                and paper.venue.slug == slug]
-        made[slug] = _venue_groups(newest_first(papers[paper_id] for paper_id in ids)).get(slug)
+    for slug, changes in years.items():
+        lists = dict(groups[slug].years) if slug in groups else {}
+        for year, versions in changes.items():
+            lists[year] = _replaced(lists.get(year, ()), papers, changed, versions)
+        lists = {year: ids for year, ids in sorted(lists.items(), key=_newest_year) if ids}
+        if not lists:
+            made[slug] = None
+            continue
+        newest = max((papers[ids[0]] for ids in lists.values()), key=lambda paper: (paper.published, paper.id))
+        made[slug] = VenueGroup(slug, newest.venue.short, newest.venue.name, newest.venue.kind, lists)
     return made
 
 

@@ -24,7 +24,8 @@ NAMES = [
     "Emmy Noether", "Carl Gauss", "Émilie du Châtelet", "Emilie du Chatelet",
 ]
 PUBLISHED = ["2021-12-29 10:00:00+00:00", "2022-01-02 10:00:00+00:00", "2022-09-27 10:00:00+00:00"]
-COMMENTS = ["None", "Accepted to CVPR 2023", "Accepted at ICCV 2021", "Submitted to TPAMI"]
+COMMENTS = ["None", "Accepted to CVPR 2023", "Accepted at CVPR 2022", "Accepted to CVPR", "Accepted at ICCV 2021",
+            "Submitted to TPAMI"]
 
 entries = st.tuples(
     st.integers(0, 9),  # the paper
@@ -113,6 +114,8 @@ def assert_same(archive, clean) -> None:
     """Equal records, in the same order."""
     for field in ("papers", "days", "categories", "authors", "venues"):
         assert list(getattr(archive, field).items()) == list(getattr(clean, field).items()), field
+    assert [list(group.years.items()) for group in archive.venues.values()] == \
+        [list(group.years.items()) for group in clean.venues.values()]  # years newest first
     assert (archive.entries, archive.merged) == (clean.entries, clean.merged)
 
 
