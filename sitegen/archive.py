@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import heapq
+import operator
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -263,6 +264,7 @@ def author_slugs(names: Iterable[str], seen_first: Callable[[str], object]) -> d
 
 
 _HASH = re.compile(r"[0-9a-f]{6,}")  # what `_hashed_slug` appends to a base
+_SLUG = operator.itemgetter(1)  # an `Author`'s slug, taken at C speed
 
 
 def _hashed_slug(base: str, name: str, taken: set[str]) -> str:
@@ -402,7 +404,9 @@ def _patched(old: Archive, versions: dict[str, tuple[Paper | None, Paper | None]
 
 def _put(records: dict, changes: Mapping) -> dict:
     """`records`, in the order of their keys, with `changes` made (None: taken out), still
-    in order: new keys after the last are appended, others sorted in. Changed in place."""
+    in order: the records after the first new key are taken out and put back with the new
+    ones (a day's new papers mostly come last), or, where that is most of them, all are
+    put in a new dictionary. Changed in place."""
     added = []
     for key, record in changes.items():
         if record is None:
@@ -411,22 +415,41 @@ def _put(records: dict, changes: Mapping) -> dict:
             records[key] = record
         else:
             added.append(key)
+    if not added:
+        return records
     added.sort()
-    in_order = not added or not records or added[0] > next(reversed(records))
-    records.update((key, changes[key]) for key in added)
-    return records if in_order else {key: records[key] for key in sorted(records)}  # two sorted runs: merged
+    keys = list(records)
+    after = keys[bisect.bisect_left(keys, added[0]):]
+    records.update(zip(added, map(changes.__getitem__, added)))
+    if len(after) > len(keys) // 8:  # cheaper made afresh than taken out and put back
+        return {key: records[key] for key in sorted(records)}  # two sorted runs: merged
+    moved = dict(zip(after + added, map(records.pop, after + added)))
+    order = sorted(moved)
+    records.update(zip(order, map(moved.__getitem__, order)))
+    return records
 
 
 def _replaced(ids: Sequence[str], papers: Mapping[str, Paper], changed: set[str],
               versions: list[Paper]) -> tuple[str, ...]:
     """A newest-first list of paper ids (of `papers`) with the `changed` papers taken out
-    and their `versions` that belong put in their places."""
+    and their `versions` that belong put in their places (each found by halving: a
+    category's list runs to every paper of the archive)."""
     kept = [paper_id for paper_id in ids if paper_id not in changed]
-    if not versions:
-        return tuple(kept)
     order = {paper.id: (paper.published, paper.id) for paper in versions}
-    return tuple(heapq.merge(kept, [paper.id for paper in newest_first(versions)], reverse=True,
-                             key=lambda paper_id: order.get(paper_id) or (papers[paper_id].published, paper_id)))
+
+    def newer(paper_id: str, than: tuple) -> bool:
+        return (order.get(paper_id) or (papers[paper_id].published, paper_id)) > than
+
+    for paper in versions:
+        low, high = 0, len(kept)
+        while low < high:
+            middle = (low + high) // 2
+            if newer(kept[middle], order[paper.id]):
+                low = middle + 1
+            else:
+                high = middle
+        kept.insert(low, paper.id)
+    return tuple(kept)
 
 
 def _patched_venues(groups: Mapping[str, VenueGroup], papers: Mapping[str, Paper], changed: set[str],
@@ -490,14 +513,15 @@ def _patched_slugs(authors: Mapping[str, Author], lists: Mapping[str, tuple[str,
     affected = set(bases.values())
     if any(_HASH.fullmatch(base.rpartition("-")[2]) for base in affected):
         return None
-    taken = {author.slug for author in authors.values()}
     groups: dict[str, set[str]] = defaultdict(set)
-    for name, author in authors.items():  # a slug is its base, or its base, a dash and a hash
-        slug = author.slug
-        if (slug in affected or slug.rpartition("-")[0] in affected) and name not in lists:
-            base = slugify(name)
-            if base in affected:
-                groups[base].add(name)
+    taken = set()  # the slugs a hash of an affected base could be: those that begin with one and a dash
+    for name, slug in zip(authors, map(_SLUG, authors.values())):  # a slug is its base, or that, a dash and a hash
+        if slug in affected or slug.rpartition("-")[0] in affected:
+            taken.add(slug)
+            if name not in lists:
+                base = slugify(name)
+                if base in affected:
+                    groups[base].add(name)
     for name, base in bases.items():
         if lists[name]:
             groups[base].add(name)
