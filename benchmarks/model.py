@@ -140,9 +140,11 @@ def report(runs: dict[str, dict[str, list[dict]]], rev: str) -> None:
             medians = [[statistics.median(sum(run.get(part, (0, 0))[kind] for part in parts)
                                           for run in runs[side][scenario]) or 1e-9
                         for kind in (0, 1)] for side in (rev, "this checkout")]
-            if stage == "keep" and medians[1][0] < 1e-6:
-                continue
             (wall_a, cpu_a), (wall_b, cpu_b) = medians
+            if stage == "keep":  # only a side that keeps its model has this stage
+                if wall_b > 1e-6:
+                    print(f"{scenario + ': ' + stage:<28} {'-':>16} {wall_b:>7.2f}; {cpu_b:>6.2f}")
+                continue
             print(f"{scenario + ': ' + stage:<28} {wall_a:>7.2f}; {cpu_a:>6.2f} {wall_b:>7.2f}; {cpu_b:>6.2f} "
                   f"{wall_b / wall_a:>6.3f}; {cpu_b / cpu_a:.3f}")
 

@@ -7,6 +7,7 @@ Each stage reports its time.
 
 from __future__ import annotations
 
+import functools
 import operator
 import time
 from contextlib import ExitStack
@@ -172,6 +173,7 @@ def _model(reading: Reading, config: Config, cache: Cache, base: Modelled | None
     digest that `base` needs is gone from the cache."""
     keys = list(reading.summaries)
 
+    @functools.cache  # a file that came or went is asked for by each side
     def digest(key: str) -> Digest | None:
         return reading.parsed.get(key) or cache.digest(key)
 
