@@ -358,12 +358,14 @@ def _listing(ids: set[str], days: set[date], keys: Sequence[str], base: Modelled
     wanted = {listed for paper_id in ids if paper_id in papers for listed in papers[paper_id].listings}
     found = []
     for key in keys:
-        heading = base.headings.get(key, False)
-        if heading is False or (heading is not None and (heading in wanted or heading[0] in days)):
-            file = digest(key)
-            if file is None:
-                return None
-            found.append(file)
+        if key in base.headings:
+            heading = base.headings[key]
+            if heading is None or (heading not in wanted and heading[0] not in days):
+                continue
+        file = digest(key)
+        if file is None:
+            return None
+        found.append(file)
     return found
 
 
