@@ -7,8 +7,10 @@ CONTENT (default: the 2022 sample; the whole-size archive of `benchmarks/archive
 --keep` is `<its folder>/content`) is only read. For each side, alternately (REV first),
 a process of its own with that side's code (`PYTHONPATH`) and a fresh cache in a
 temporary folder reads and models CONTENT without its newest digest, as a clean build
-does (parsing in `--jobs` processes, storing each digest), then adds that digest back N
-times (default 3), as an update does: the cache is put back as the clean build left it
+does (parsing in `--jobs` processes, storing each digest, and, where the side keeps its
+model, keeping it: `keep`), then adds that digest back N times (default 3), as an update
+does (with what it needs to tell what changed since the clean build: the last build's
+digests, or the papers they had): the cache is put back as the clean build left it
 before each time. It prints each stage's median wall and CPU time (user and system,
 with the parsing processes), and their ratios against REV. Nothing is rendered or
 written but the cache.
@@ -45,8 +47,13 @@ config = load_config(work / "sitegen.yaml")
 cache = Cache(work / "cache")
 gc.disable()  # as a build does (`collector_paused`)
 
-def model(reading):
+keeps = hasattr(build, "_keep_model")  # a revision that keeps its model, and patches it in an update
+
+
+def model(reading, base, last_keys):
     # the build's model stage; revisions before build._model read venues from scratch
+    if keeps:
+        return build._model(reading, config, cache, base, last_keys)[0]
     if hasattr(build, "_model"):
         return build._model(reading, config, cache)
     return build_archive(reading.digests, Venues(config.venue_aliases))
@@ -58,13 +65,24 @@ def timed(stage, times, work):
     times[stage] = (time.perf_counter() - wall, sum(after[:4]) - sum(before[:4]))
     return result
 
-def build_once(listing, times):
+def build_once(listing, times, last_keys=None):
     def read():
+        if keeps:
+            kept = cache.load_part("model", build._model_key(config)) if last_keys else None
+            base, summaries = kept or (None, None)
+            reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest,
+                                  summarized=summaries)
+            cache.forget_digests_but([*reading.summaries, *(base.headings if base is not None else ())])
+            return reading, base
         reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
+        if last_keys and hasattr(build, "_last_digests"):
+            build._last_digests(cache, last_keys, reading.parsed)
         cache.forget_digests_but(reading.parsed)
-        return reading
-    reading = timed("read", times, read)
-    timed("model", times, lambda: model(reading))
+        return reading, None
+    reading, base = timed("read", times, read)
+    made = timed("model", times, lambda: model(reading, base, last_keys))
+    if keeps and last_keys is None:
+        timed("keep", times, lambda: build._keep_model(cache, config, None, made, reading))
 
 everything = list_content(content, config.category_overrides)
 newest = everything.files[-1]
@@ -72,9 +90,10 @@ listing = list_content(content, config.category_overrides, ignore=[newest.path.n
 runs = {"clean": [{}]}
 build_once(listing, runs["clean"][0])
 kept = {path.name: path.read_bytes() for path in cache.folder.glob("*.pickle")}
+last_keys = tuple(listing.keys)
 for _ in range(repeat):
     runs.setdefault("a day added", []).append({})
-    build_once(everything, runs["a day added"][-1])
+    build_once(everything, runs["a day added"][-1], last_keys)
     (cache.digests / f"{newest.key}.pickle").unlink()
     for name, data in kept.items():
         (cache.folder / name).write_bytes(data)
@@ -116,11 +135,16 @@ def report(runs: dict[str, dict[str, list[dict]]], rev: str) -> None:
     seconds, and this checkout's ratio to REV's."""
     print(f"{'median s (wall; CPU)':<28} {rev:>16} {'this checkout':>16} {'ratio':>13}")
     for scenario in runs[rev]:
-        for stage in ("read", "model", "read + model"):
+        for stage in ("read", "model", "read + model", "keep"):
             parts = stage.split(" + ")
-            medians = [[statistics.median(sum(run[part][kind] for part in parts) for run in runs[side][scenario])
+            medians = [[statistics.median(sum(run.get(part, (0, 0))[kind] for part in parts)
+                                          for run in runs[side][scenario]) or 1e-9
                         for kind in (0, 1)] for side in (rev, "this checkout")]
             (wall_a, cpu_a), (wall_b, cpu_b) = medians
+            if stage == "keep":  # only a side that keeps its model has this stage
+                if wall_b > 1e-6:
+                    print(f"{scenario + ': ' + stage:<28} {'-':>16} {wall_b:>7.2f}; {cpu_b:>6.2f}")
+                continue
             print(f"{scenario + ': ' + stage:<28} {wall_a:>7.2f}; {cpu_a:>6.2f} {wall_b:>7.2f}; {cpu_b:>6.2f} "
                   f"{wall_b / wall_a:>6.3f}; {cpu_b / cpu_a:.3f}")
 

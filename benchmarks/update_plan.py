@@ -66,6 +66,7 @@ from sitegen.archive import changed_keys  # noqa: E402  (not in older checkouts)
 
 old = timed("model without the day", lambda: build_archive(before.values(), venues))
 _, known, recorded, _ = timed("clean plan without the day", lambda: Pages(old, config).plan(site, templates))
+old_papers = old.papers  # as the last build had them: what `changed_keys` compares with
 del old
 with tempfile.TemporaryDirectory() as folder:
     kept = Path(folder) / "reads.pickle"
@@ -73,7 +74,9 @@ with tempfile.TemporaryDirectory() as folder:
     print(f"reads.pickle: {kept.stat().st_size / 2**20:.1f} MiB, {len(recorded.paths):,} paths, "
           f"{len(recorded.keys):,} keys, {len(recorded.read):,} reads")
     recorded = timed("load the reads", lambda: pickle.loads(kept.read_bytes()))
-    change = timed("changed keys", lambda: changed_keys(new, before.items(), after, venues))
+    files = [digest for key, digest in after.items() if key not in before] + \
+            [digest for key, digest in before.items() if key not in after]
+    change = timed("changed keys", lambda: changed_keys(new, files, old_papers))
     print(f"  {len(change.keys)} keys, {len(change.categories)} categories")
     pages, fingerprints, recorded, read = timed("update plan", lambda: Pages(new, config).plan(
         site, templates, known, recorded, change))

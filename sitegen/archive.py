@@ -9,12 +9,13 @@ from __future__ import annotations
 import bisect
 import hashlib
 import heapq
+import operator
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import Callable, Iterable, Mapping, NamedTuple
+from typing import Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from .digest import Digest, Entry
 from .slugs import slugify
@@ -115,6 +116,25 @@ class Archive:
 def build_archive(digests: Iterable[Digest], venues: Venues | None = None) -> Archive:
     """Merge the digests' entries into one archive; `venues` reads each paper's venue
     (the built-in table when None)."""
+    newest, listings, day_listings, entries = _merge(digests)
+    read_venue = _venue_reader(venues or Venues())
+    papers = {paper_id: _paper(newest[paper_id], listings[paper_id], read_venue) for paper_id in sorted(newest)}
+    ordered = newest_first(papers.values())
+    return Archive(
+        papers=papers,
+        days={day: Day(day, tuple(day_listings[day])) for day in sorted(day_listings)},
+        categories=_categories(ordered),
+        authors=_authors(ordered, papers),
+        entries=entries,
+        merged=entries - len(papers),
+        venues=_venue_groups(ordered),
+    )
+
+
+def _merge(digests: Iterable[Digest]) -> tuple[dict[str, Entry], dict[str, list[tuple[date, str]]],
+                                               dict[date, dict[tuple[str, str], None]], int]:
+    """Each paper's newest entry and its listings, each day's listings, and the number of
+    entries: what the digests give, read in order (of two entries as new, the first wins)."""
     newest: dict[str, Entry] = {}
     listings: dict[str, list[tuple[date, str]]] = defaultdict(list)
     day_listings: dict[date, dict[tuple[str, str], None]] = defaultdict(dict)
@@ -131,18 +151,7 @@ def build_archive(digests: Iterable[Digest], venues: Venues | None = None) -> Ar
                 newest[entry.id] = entry
             listings[entry.id].append(listed)
             on_day[(entry.id, digest.category)] = None
-    read_venue = _venue_reader(venues or Venues())
-    papers = {paper_id: _paper(newest[paper_id], listings[paper_id], read_venue) for paper_id in sorted(newest)}
-    ordered = newest_first(papers.values())
-    return Archive(
-        papers=papers,
-        days={day: Day(day, tuple(day_listings[day])) for day in sorted(day_listings)},
-        categories=_categories(ordered),
-        authors=_authors(ordered, papers),
-        entries=entries,
-        merged=entries - len(papers),
-        venues=_venue_groups(ordered),
-    )
+    return newest, listings, day_listings, entries
 
 
 def venue_readings(archive: Archive) -> dict[tuple[str | None, str | None], Venue | None]:
@@ -255,6 +264,7 @@ def author_slugs(names: Iterable[str], seen_first: Callable[[str], object]) -> d
 
 
 _HASH = re.compile(r"[0-9a-f]{6,}")  # what `_hashed_slug` appends to a base
+_SLUG = operator.itemgetter(1)  # an `Author`'s slug, taken at C speed
 
 
 def _hashed_slug(base: str, name: str, taken: set[str]) -> str:
@@ -265,6 +275,275 @@ def _hashed_slug(base: str, name: str, taken: set[str]) -> str:
             taken.add(slug)
             return slug
     raise ValueError(f"cannot find a unique slug for {name!r}")
+
+
+# --- the model kept from one build to the next -----------------------------------------
+
+Heading = tuple[date, str] | None  # a digest's day and category; None: it has no day (it is not modelled)
+
+
+@dataclass
+class Modelled:
+    """An archive with the content key of each digest it was made from, in reading order,
+    and each one's heading: what `updated` needs to bring it up to date from the digest
+    files that came and went, without reading the others."""
+
+    archive: Archive
+    headings: dict[str, Heading]
+
+
+def modelled(keyed: Mapping[str, Digest], venues: Venues | None = None) -> Modelled:
+    """`build_archive` of the digests `keyed` (by content key, in reading order)."""
+    return Modelled(build_archive(keyed.values(), venues), {key: _heading(digest) for key, digest in keyed.items()})
+
+
+def _heading(digest: Digest) -> Heading:
+    return None if digest.day is None else (digest.day, digest.category)
+
+
+def updated(base: Modelled, keys: Sequence[str], digest: Callable[[str], Digest | None],
+            venues: Venues | None = None) -> Modelled | None:
+    """`base` brought to the digests `keys` (content keys in reading order; `digest(key)`
+    gives one): the same archive as `build_archive` of them. The papers that the files
+    which came or went list are merged again from every file that lists them, as are the
+    days of those files; the categories, authors and venue groups of those papers (both
+    versions) are patched. None where a digest needed is missing. `base` is patched in
+    place (at archive scale a copy costs more than the patch): it is not for use after."""
+    now = dict.fromkeys(keys)
+    files = _loaded([key for key in keys if key not in base.headings] +
+                    [key for key in base.headings if key not in now], digest)
+    if files is None:
+        return None
+    headings = {key: base.headings[key] if key in base.headings else _heading(files[key]) for key in keys}
+    dated = [file for file in files.values() if file.day is not None]
+    touched = {entry.id for file in dated for entry in file.entries}
+    days = {file.day for file in dated}
+    lists = _listing(touched, days, keys, base, digest)
+    if lists is None:
+        return None
+    newest, listings, day_listings, _ = _merge(lists)
+    old = base.archive
+    papers = _merged_papers(touched, newest, listings, venues)
+    versions = {paper_id: (old.papers.get(paper_id), paper) for paper_id, paper in papers.items()}
+    versions = {paper_id: pair for paper_id, pair in versions.items() if pair[0] != pair[1]}
+    entries = old.entries + sum(len(file.entries) if key in now else -len(file.entries)
+                                for key, file in files.items() if file.day is not None)
+    records = {day: Day(day, tuple(day_listings[day])) if day in day_listings else None for day in days}
+    return Modelled(_patched(old, versions, records, entries), headings)
+
+
+def papers_before(base: Modelled, keys: Sequence[str], ids: set[str], digest: Callable[[str], Digest | None],
+                  venues: Venues | None = None) -> dict[str, Paper] | None:
+    """The papers `ids` as the digests `keys` (content keys in reading order) merge them,
+    told from `base` and the files it does not hold; None where a digest is missing."""
+    lists = _listing(ids, set(), keys, base, digest)
+    if lists is None:
+        return None
+    newest, listings, _, _ = _merge(lists)
+    return {paper_id: paper for paper_id, paper in _merged_papers(ids, newest, listings, venues).items()
+            if paper is not None}
+
+
+def _loaded(keys: Iterable[str], digest: Callable[[str], Digest | None]) -> dict[str, Digest] | None:
+    found = {key: digest(key) for key in keys}
+    return None if None in found.values() else found
+
+
+def _listing(ids: set[str], days: set[date], keys: Sequence[str], base: Modelled,
+             digest: Callable[[str], Digest | None]) -> list[Digest] | None:
+    """The digests of `keys`, in order, that may list a paper of `ids` or are of one of
+    `days`: those `base` does not hold, and those it holds under a heading that a paper's
+    version in `base` is listed under (a file lists the same papers while its key is the same)."""
+    papers = base.archive.papers
+    wanted = {listed for paper_id in ids if paper_id in papers for listed in papers[paper_id].listings}
+    found = []
+    for key in keys:
+        if key in base.headings:
+            heading = base.headings[key]
+            if heading is None or (heading not in wanted and heading[0] not in days):
+                continue
+        file = digest(key)
+        if file is None:
+            return None
+        found.append(file)
+    return found
+
+
+def _merged_papers(ids: set[str], newest: Mapping[str, Entry], listings: Mapping[str, list[tuple[date, str]]],
+                   venues: Venues | None) -> dict[str, Paper | None]:
+    read_venue = _venue_reader(venues or Venues())
+    return {paper_id: _paper(newest[paper_id], listings[paper_id], read_venue) if paper_id in newest else None
+            for paper_id in ids}
+
+
+def _patched(old: Archive, versions: dict[str, tuple[Paper | None, Paper | None]],
+             days: dict[date, Day | None], entries: int) -> Archive:
+    """`old` with the papers of `versions` (id -> version before, version now; None where
+    there is none) and the `days` records (None: gone) changed, and what they are in."""
+    papers = _put(old.papers, {paper_id: now for paper_id, (_, now) in versions.items()})
+    changed = set(versions)
+    was = [paper for paper, _ in versions.values() if paper is not None]
+    now = [paper for _, paper in versions.values() if paper is not None]
+    members = defaultdict(list)  # category code -> the papers now in it, of those changed
+    for paper in now:
+        for code in _category_codes(paper):
+            members[code].append(paper)
+    categories = {}
+    for code in {code for paper in was for code in _category_codes(paper)} | members.keys():
+        ids = _replaced(old.categories[code].paper_ids if code in old.categories else (), papers, changed,
+                        members[code])
+        categories[code] = Category(code, category_name(code), ids) if ids else None
+    return Archive(
+        papers=papers,
+        days=_put(old.days, days),
+        categories=_put(old.categories, categories),
+        authors=_patched_authors(old.authors, papers, changed, was, now),
+        entries=entries,
+        merged=entries - len(papers),
+        venues=_put(old.venues, _patched_venues(old.venues, papers, changed, was, now)),
+    )
+
+
+def _put(records: dict, changes: Mapping) -> dict:
+    """`records`, in the order of their keys, with `changes` made (None: taken out), still
+    in order: the records after the first new key are taken out and put back with the new
+    ones (a day's new papers mostly come last), or, where that is most of them, all are
+    put in a new dictionary. Changed in place."""
+    added = []
+    for key, record in changes.items():
+        if record is None:
+            records.pop(key, None)
+        elif key in records:
+            records[key] = record
+        else:
+            added.append(key)
+    if not added:
+        return records
+    added.sort()
+    keys = list(records)
+    after = keys[bisect.bisect_left(keys, added[0]):]
+    records.update(zip(added, map(changes.__getitem__, added)))
+    if len(after) > len(keys) // 8:  # cheaper made afresh than taken out and put back
+        return {key: records[key] for key in sorted(records)}  # two sorted runs: merged
+    moved = dict(zip(after + added, map(records.pop, after + added)))
+    order = sorted(moved)
+    records.update(zip(order, map(moved.__getitem__, order)))
+    return records
+
+
+def _replaced(ids: Sequence[str], papers: Mapping[str, Paper], changed: set[str],
+              versions: list[Paper]) -> tuple[str, ...]:
+    """A newest-first list of paper ids (of `papers`) with the `changed` papers taken out
+    and their `versions` that belong put in their places (each found by halving: a
+    category's list runs to every paper of the archive)."""
+    kept = [paper_id for paper_id in ids if paper_id not in changed]
+    order = {paper.id: (paper.published, paper.id) for paper in versions}
+
+    def newer(paper_id: str, than: tuple) -> bool:
+        return (order.get(paper_id) or (papers[paper_id].published, paper_id)) > than
+
+    for paper in versions:
+        low, high = 0, len(kept)
+        while low < high:
+            middle = (low + high) // 2
+            if newer(kept[middle], order[paper.id]):
+                low = middle + 1
+            else:
+                high = middle
+        kept.insert(low, paper.id)
+    return tuple(kept)
+
+
+def _patched_venues(groups: Mapping[str, VenueGroup], papers: Mapping[str, Paper], changed: set[str],
+                    was: list[Paper], now: list[Paper]) -> dict[str, VenueGroup | None]:
+    """The venue groups of the changed papers' versions, with the years those versions
+    give patched; a group is named by its newest paper's venue (`_venue_groups`)."""
+    years: dict[str, dict[int | None, list[Paper]]] = defaultdict(dict)  # slug -> year -> versions now
+    for paper in was + now:
+        venue = paper.venue
+        if venue is not None and venue.accepted:
+            years[venue.slug].setdefault(venue.year, [])
+    for paper in now:
+        venue = paper.venue
+        if venue is not None and venue.accepted:
+            years[venue.slug][venue.year].append(paper)
+    made = {}
+    for slug, changes in years.items():
+        lists = dict(groups[slug].years) if slug in groups else {}
+        for year, versions in changes.items():
+            lists[year] = _replaced(lists.get(year, ()), papers, changed, versions)
+        lists = {year: ids for year, ids in sorted(lists.items(), key=_newest_year) if ids}
+        if not lists:
+            made[slug] = None
+            continue
+        newest = max((papers[ids[0]] for ids in lists.values()), key=lambda paper: (paper.published, paper.id))
+        made[slug] = VenueGroup(slug, newest.venue.short, newest.venue.name, newest.venue.kind, lists)
+    return made
+
+
+def _patched_authors(authors: dict[str, Author], papers: Mapping[str, Paper], changed: set[str],
+                     was: list[Paper], now: list[Paper]) -> dict[str, Author]:
+    """`authors` with the authors of the changed papers' versions patched, and the slugs of
+    their bases given again as `author_slugs` gives them; made afresh where that cannot
+    be told without all names (a name whose slug looks hashed, a hash that collides)."""
+    names = {name for paper in was + now for name in paper.authors}
+    written: dict[str, list[Paper]] = defaultdict(list)
+    for paper in now:
+        for name in paper.authors:
+            written[name].append(paper)
+    lists = {name: _replaced(authors[name].paper_ids if name in authors else (), papers, changed, written[name])
+             for name in names}
+    slugs = _patched_slugs(authors, lists, papers)
+    if slugs is None:
+        return _authors(newest_first(papers.values()), papers)
+    return _put(authors, {name: Author(name, slugs[name], ids) if ids else None for name, ids in lists.items()} |
+                {name: authors[name]._replace(slug=slug) for name, slug in slugs.items() if name not in lists})
+
+
+def _patched_slugs(authors: Mapping[str, Author], lists: Mapping[str, tuple[str, ...]],
+                   papers: Mapping[str, Paper]) -> dict[str, str] | None:
+    """The slug of every name (still an author) that shares a base with a name of `lists`
+    (the changed papers' authors, each with its paper ids now: none where it is an author
+    no longer), as `author_slugs` gives it over the whole archive; None where that needs
+    every name.
+
+    A base's slugs follow from its names and their first papers alone, but for the
+    hashes: a hash is made longer where its short form is taken, by another hash or by
+    a base that looks like one. Where a base looks hashed, a name's hash was made longer,
+    or a short hash is taken, the slugs are made afresh."""
+    bases = {name: slugify(name) for name in lists}
+    affected = set(bases.values())
+    if any(_HASH.fullmatch(base.rpartition("-")[2]) for base in affected):
+        return None
+    groups: dict[str, set[str]] = defaultdict(set)
+    taken = set()  # the slugs a hash of an affected base could be: those that begin with one and a dash
+    for name, slug in zip(authors, map(_SLUG, authors.values())):  # a slug is its base, or that, a dash and a hash
+        if slug in affected or slug.rpartition("-")[0] in affected:
+            taken.add(slug)
+            if name not in lists:
+                base = slugify(name)
+                if base in affected:
+                    groups[base].add(name)
+    for name, base in bases.items():
+        if lists[name]:
+            groups[base].add(name)
+
+    def first_paper(name: str) -> tuple[datetime, str, str]:
+        oldest = (lists[name] if name in lists else authors[name].paper_ids)[-1]  # the last of the list
+        return papers[oldest].published, oldest, name
+
+    slugs = {}
+    for base, group in groups.items():
+        first, *others = sorted(group, key=first_paper)
+        slugs[first] = base
+        for name in others:
+            slug = f"{base}-{hashlib.blake2b(name.encode('utf-8'), digest_size=8).hexdigest()[:6]}"
+            old = authors[name].slug if name in authors else None
+            if (old is not None and old != base and len(old) != len(slug)) or \
+                    (slug in taken and slug != old) or slug in slugs.values():
+                return None
+            slugs[name] = slug
+    return slugs
 
 
 # --- what an update changed ------------------------------------------------------------
@@ -278,14 +557,11 @@ class Change:
     categories: Mapping[str, tuple[str, ...]]  # a category named in `keys`: its paper ids before, newest first
 
 
-def changed_keys(new: Archive, before: Iterable[tuple[str, Digest]], after: Mapping[str, Digest],
-                 venues: Venues | None = None) -> Change:
-    """The model keys whose records may differ between the archive of `before` (the last
-    build's digests, by content key, in reading order) and `new`, the archive of `after`
-    (this build's): told from the digest files that came and went, without the last
-    build's model. A paper's record follows from the files that list it alone, so each
-    paper those files list is merged again from the files of each side that list it, and
-    what differs names the rest:
+def changed_keys(new: Archive, files: Sequence[Digest], old: Mapping[str, Paper]) -> Change:
+    """The model keys whose records may differ between the last build's archive and `new`,
+    told from the digest `files` that came and went and `old`, the papers they list as the
+    last build had them (`papers_before`: a paper's record follows from the files that
+    list it alone), without the last build's model. What differs names the rest:
 
     - a paper's id, where the paper differs;
     - `("a", name)` for each author of either version (and, where a name shares its slug's
@@ -298,15 +574,8 @@ def changed_keys(new: Archive, before: Iterable[tuple[str, Digest]], after: Mapp
 
     A key named may not have changed (an author of a changed paper still lists the same
     papers); a key whose record changed is always named."""
-    before = list(before)
-    held = {key for key, _ in before}
-    files = [digest for key, digest in after.items() if key not in held] + \
-            [digest for key, digest in before if key not in after]
     files = [digest for digest in files if digest.day is not None]
     touched = {entry.id for digest in files for entry in digest.entries}
-    lists = [digest for _, digest in before if digest.day is not None and any(entry.id in touched
-                                                                              for entry in digest.entries)]
-    old = build_archive(lists, venues).papers
     pairs = [(old.get(paper_id), new.papers.get(paper_id)) for paper_id in touched]
     pairs = [(was, now) for was, now in pairs if was != now]
     versions = [paper for pair in pairs for paper in pair if paper is not None]
@@ -320,8 +589,8 @@ def changed_keys(new: Archive, before: Iterable[tuple[str, Digest]], after: Mapp
     categories = {}
     was_in = [(paper, _category_codes(paper)) for paper, _ in pairs if paper is not None]
     for code in {code for paper in versions for code in _category_codes(paper)}:
-        categories[code] = _members_before(new.categories[code].paper_ids if code in new.categories else (),
-                                           new.papers, gone, [paper for paper, codes in was_in if code in codes])
+        categories[code] = _replaced(new.categories[code].paper_ids if code in new.categories else (),
+                                     new.papers, gone, [paper for paper, codes in was_in if code in codes])
         keys.add(("c", code))
         if bool(categories[code]) != (code in new.categories):
             keys.add(("c?", code))
@@ -345,19 +614,6 @@ def _category_codes(paper: Paper, is_category: Callable[[str], bool] = is_arxiv_
         if listed_under not in codes and is_category(listed_under):
             codes[listed_under] = None
     return codes
-
-
-def _members_before(now: tuple[str, ...], papers: Mapping[str, Paper], changed: set[str],
-                    was: list[Paper]) -> tuple[str, ...]:
-    """A newest-first list of paper ids (`now`, of `papers`) as it was before: the
-    `changed` papers taken out, their earlier versions `was` (the ones that belonged) put
-    back in their places."""
-    kept = [paper_id for paper_id in now if paper_id not in changed]
-    if not was:
-        return tuple(kept)
-    order = {paper.id: (paper.published, paper.id) for paper in was}
-    return tuple(heapq.merge(kept, [paper.id for paper in newest_first(was)], reverse=True,
-                             key=lambda paper_id: order.get(paper_id) or (papers[paper_id].published, paper_id)))
 
 
 def _moved_slugs(new: Archive, pairs: list[tuple[Paper | None, Paper | None]]) -> list[str]:

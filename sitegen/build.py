@@ -7,6 +7,7 @@ Each stage reports its time.
 
 from __future__ import annotations
 
+import functools
 import operator
 import time
 from contextlib import ExitStack
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Collection, Iterator, Sequence
 
 from . import feeds, folders, publish
-from .archive import Archive, build_archive, changed_keys, venue_readings
+from .archive import Archive, Modelled, build_archive, changed_keys, modelled, papers_before, updated, venue_readings
 from .cache import BuildState, Cache, SearchTier, Stamp
 from .config import Config
 from .digest import Digest
@@ -56,15 +57,23 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                 if served and spare.holds is publish.NOTHING:  # the first update after a full build, which wrote
                     # only the served folder: its files are linked in beside reading, modelling and planning
                     linking = running.enter_context(Background(lambda: spare.link_all(output, served), fork=jobs > 1))
-                reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
-                before = _last_digests(cache, state.digest_keys, reading.parsed) if served is not None else None
-                cache.forget_digests_but(reading.parsed)
+                kept = cache.load_part("model", _model_key(config)) if served is not None else None
+                base, summaries = kept if kept is not None else (None, None)
+                reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest,
+                                      summarized=summaries)
+                cache.forget_digests_but([*reading.summaries, *(base.headings if base is not None else ())])
         if unchanged:
             cache.save_stamp(Stamp(quick, publish.folder_key(output), state.problems))
             return nothing_changed(config, listing, state.problems, output, started, report)
         report_problems(config, listing, reading, reading.problems, report)
         with report.stage("model"):
-            archive, venues = _model(reading, config, cache)
+            last_keys = state.digest_keys if served is not None else None
+            model, venues, last = _model(reading, config, cache, base, last_keys)
+            if model is None:  # a digest the kept model needs is gone from the cache: all are read
+                base = None  # and the model made of them is kept
+                reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
+                model, venues, last = _model(reading, config, cache, None, last_keys)
+            archive = model.archive
 
         def search() -> Background:
             return running.enter_context(Background(
@@ -74,8 +83,8 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         searching = search() if linking is None else None  # else once the spare holds the served files
         with report.stage("plan"):
             views = Pages(archive, config)
-            recorded = cache.load_part("reads", state.inputs) if before is not None else None
-            change = changed_keys(archive, before, reading.parsed, venues) if recorded is not None else None
+            recorded = cache.load_part("reads", state.inputs) if last is not None else None
+            change = changed_keys(archive, *last) if recorded is not None else None
             # a page not read again keeps its version in the served folder, which begins
             # with its fingerprint (`Spare.write`)
             pages, wanted, recorded, read = views.plan(site, templates, served, recorded, change)
@@ -88,6 +97,8 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         # of the peak at archive scale).
         keeping = running.enter_context(Background(lambda: cache.save_part("reads", recorded, inputs),
                                                    fork=jobs > 1 and served is not None))
+        keeping_model = running.enter_context(Background(lambda: _keep_model(cache, config, base, model, reading),
+                                                         fork=jobs > 1 and served is not None))
         if linking is not None:
             with report.stage("link"):  # what is left of it when the pages are planned
                 failed = linking.result()
@@ -124,18 +135,18 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         if served is not None:  # the spare now holds the served build: it differs where this one changed
             state.spare = {path: served.get(path) for path in changed}
             state.spare_key = publish.folder_key(spare.folder)
-        keeping.result()  # before the state that names `inputs`: a build stopped in between
+        keeping.result(), keeping_model.result()  # before the state that names `inputs`: a build stopped in between
         # leaves reads that the next build does not take
         state.inputs, state.problems, state.output_bytes = inputs, reading.problems, size
-        state.digest_keys = tuple(reading.parsed)
+        state.digest_keys = tuple(reading.summaries)
         cache.save(state, None if served is None else changed)
         cache.save_stamp(Stamp(quick, publish.folder_key(output), reading.problems))
     counts = _count_kinds(pages)
-    skipped = sum(digest.skipped for digest in reading.digests)
+    skipped = reading.skipped
     report.say(f"\n{_counted(counts, document_kinds(), 'page', exclude=True)}, "
                f"{_counted(counts, document_kinds(), 'feed and bibliography', 'feeds and bibliographies')}, "
                f"{len(stale):,} rendered, from {plural(len(archive.papers), 'paper')} "
-               f"in {plural(len(reading.digests), 'file')}")
+               f"in {plural(len(reading.summaries), 'file')}")
     report.say(f"{plural(archive.merged, 'merged duplicate')}, {plural(skipped, 'skipped entry')}, "
                f"{plural(len(reading.problems), 'problem')}; built {output} in {time.perf_counter() - started:.2f} s")
     report.say(f"{output}: {plural(len(manifest), 'file')}, {publish.describe_size(size)}")
@@ -144,31 +155,65 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
     return BuildResult(counts, len(stale), len(reading.problems), report.timings)
 
 
-def _model(reading: Reading, config: Config, cache: Cache) -> tuple[Archive, Venues]:
-    """The archive, with the venues read before (same aliases, same code) not read again,
-    and the venue reader (an update reads the old versions of changed papers with it)."""
-    key = digest_of(code_fingerprint(), sorted(config.venue_aliases.items()))
-    venues = Venues(config.venue_aliases, cache.venue_readings(key))
-    archive = build_archive(reading.digests, venues)
-    if venues.read_afresh:
-        cache.save_venue_readings(key, venue_readings(archive))
-    return archive, venues
+MODEL_DRIFT = 0.02  # files come and gone since the kept model was written, as a share of all, before it is written again
 
 
-def _last_digests(cache: Cache, keys: tuple[str, ...] | None,
-                  parsed: dict[str, Digest]) -> list[tuple[str, Digest]] | None:
-    """The digests the last build modelled, by content key, in its reading order: this
-    build's where unchanged, the others from the cache (before `forget_digests_but`).
-    None where one is missing: the update then plans every page."""
-    if keys is None:
+def _model_key(config: Config) -> str:
+    """What a kept model (and the venues read) is valid for: sitegen's code and the venue aliases."""
+    return digest_of(code_fingerprint(), sorted(config.venue_aliases.items()))
+
+
+def _model(reading: Reading, config: Config, cache: Cache, base: Modelled | None,
+           last_keys: tuple[str, ...] | None) -> tuple[Modelled | None, Venues, tuple | None]:
+    """The model of the digests read: `base` (kept by an earlier build) brought up to date
+    where there is one, else made afresh with the venues read before (same aliases, same
+    code) not read again; the venue reader; and what changed since the last build, whose
+    digests were `last_keys` (`changed_keys`' arguments: the files that came and went and
+    the papers they list as they were; None where unknown). None for the model where a
+    digest that `base` needs is gone from the cache."""
+    keys = list(reading.summaries)
+
+    @functools.cache  # a file that came or went is asked for by each side
+    def digest(key: str) -> Digest | None:
+        return reading.parsed.get(key) or cache.digest(key)
+
+    if base is None:
+        venues = Venues(config.venue_aliases, cache.venue_readings(_model_key(config)))
+        model = modelled(reading.parsed, venues)
+        if venues.read_afresh:
+            cache.save_venue_readings(_model_key(config), venue_readings(model.archive))
+    else:  # the few papers changed have their venues read afresh
+        venues = Venues(config.venue_aliases)
+    last = _last_change(base or Modelled(build_archive(()), {}), last_keys, keys, digest, venues)
+    if base is not None:  # after `_last_change`, which reads `base`: `updated` takes it apart
+        model = updated(base, keys, digest, venues)
+    return model, venues, last
+
+
+def _last_change(base: Modelled, last_keys: tuple[str, ...] | None, keys: list[str],
+                 digest: Callable[[str], Digest | None], venues: Venues) -> tuple | None:
+    """The digest files that came and went since the last build (whose digests were
+    `last_keys`), and the papers they list as that build had them (told from `base`);
+    None where a digest is missing or the last build is unknown."""
+    if last_keys is None:
         return None
-    found = []
-    for key in keys:
-        digest = parsed.get(key) or cache.digest(key)
-        if digest is None:
-            return None
-        found.append((key, digest))
-    return found
+    now, last = set(keys), set(last_keys)
+    files = [digest(key) for key in keys if key not in last] + [digest(key) for key in last_keys if key not in now]
+    if None in files:
+        return None
+    old = papers_before(base, last_keys, {entry.id for file in files if file.day is not None
+                                          for entry in file.entries}, digest, venues)
+    return None if old is None else (files, old)
+
+
+def _keep_model(cache: Cache, config: Config, base: Modelled | None, model: Modelled, reading: Reading) -> None:
+    """Keep the model for the next update: where none was kept (a full build), or where
+    the kept one drifted far from this one (each update patches it from there)."""
+    if base is not None:
+        drift = len(base.headings.keys() ^ model.headings.keys())
+        if drift <= MODEL_DRIFT * len(model.headings):
+            return
+    cache.save_part("model", (model, dict(reading.summaries)), _model_key(config))
 
 
 def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,

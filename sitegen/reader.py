@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 from .cache import content_hash
 from .digest import Digest, parse_digest
@@ -28,14 +28,32 @@ HEADING_FORMAT = "'# Arxiv Papers in <category> on <YYYY-MM-DD>'"
 RACY_SECONDS = 2.0
 
 
+class Summary(NamedTuple):
+    """What a build tells of a digest but its entries: an update that keeps the model it
+    made (`archive.updated`) needs no more of the digests that did not change."""
+
+    problems: tuple[Problem, ...]
+    skipped: int
+    entries: int
+
+
 @dataclass(frozen=True)
 class Reading:
     """Everything read from a content folder, in a stable order (by path)."""
 
-    digests: tuple[Digest, ...]
+    digests: tuple[Digest, ...]  # every digest, but those `read_listed` was given the summary of
     problems: tuple[Problem, ...]
     bytes_read: int
-    parsed: Mapping[str, Digest]  # by content key: what a later read can reuse unparsed
+    parsed: Mapping[str, Digest]  # `digests` by content key: what a later read can reuse unparsed
+    summaries: Mapping[str, Summary]  # every digest's, by content key, in reading order
+
+    @property
+    def skipped(self) -> int:
+        return sum(summary.skipped for summary in self.summaries.values())
+
+    @property
+    def papers_listed(self) -> bool:
+        return any(summary.entries for summary in self.summaries.values())
 
 
 def digest_paths(content: Path, ignore: Sequence[str] = ()) -> list[Path]:
@@ -155,8 +173,8 @@ def content_warnings(content: Path, listing: Listing, reading: Reading | None = 
     if not listing.files:
         warnings.append(f"warning: no digests in {folder} (Markdown files headed {HEADING_FORMAT}): "
                         "the site has no papers")
-    elif reading is not None and not any(digest.entries for digest in reading.digests):
-        warnings.append(f"warning: {plural(len(reading.digests), 'digest')} in {folder}, listing no papers: "
+    elif reading is not None and not reading.papers_listed:
+        warnings.append(f"warning: {plural(len(reading.summaries), 'digest')} in {folder}, listing no papers: "
                         "the site has no papers")
     return warnings
 
@@ -170,15 +188,20 @@ def read_content(content: Path, overrides: Mapping[str, str] | None = None,
 
 
 def read_listed(listing: Listing, known: Callable[[str], Digest | None] | None = None, jobs: int = 1,
-                store: Callable[[str, Digest], None] | None = None) -> Reading:
+                store: Callable[[str, Digest], None] | None = None,
+                summarized: Mapping[str, Summary] | None = None) -> Reading:
     """The digests of a listing. `known(key)` gives a digest parsed before, by content key:
     a file whose bytes, name and category are unchanged is not parsed again. The others
     are read again and parsed in `jobs` processes (a file changed since it was listed is
-    read as it is now, under its new key), which `store(key, digest)` each as they go."""
+    read as it is now, under its new key), which `store(key, digest)` each as they go.
+    A digest whose key `summarized` holds is not loaded at all: its summary stands for it."""
     files: list = list(listing.files)
     unparsed = []
     for index, file in enumerate(files):
         if isinstance(file, Listed):
+            if summarized and file.key in summarized:
+                files[index] = (file.key, summarized[file.key])
+                continue
             digest = known(file.key) if known else None
             if digest is None:
                 unparsed.append((index, file))
@@ -191,7 +214,13 @@ def read_listed(listing: Listing, known: Callable[[str], Digest | None] | None =
     read = [file for file in files if not isinstance(file, Problem)]
     problems = [problem for file in files
                 for problem in ((file,) if isinstance(file, Problem) else file[1].problems)]
-    return Reading(tuple(digest for _, digest in read), tuple(problems), listing.bytes_read, dict(read))
+    summaries = {key: digest if isinstance(digest, Summary) else _summary(digest) for key, digest in read}
+    parsed = {key: digest for key, digest in read if isinstance(digest, Digest)}
+    return Reading(tuple(parsed.values()), tuple(problems), listing.bytes_read, parsed, summaries)
+
+
+def _summary(digest: Digest) -> Summary:
+    return Summary(digest.problems, digest.skipped, len(digest.entries))
 
 
 def _parse(file: Listed, store: Callable[[str, Digest], None] | None = None) -> tuple[str, Digest] | Problem:

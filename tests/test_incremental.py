@@ -381,3 +381,44 @@ def test_the_spare_folder_is_brought_up_to_date_from_what_the_build_before_chang
     pages_linked = {path for path in linked if path.endswith(".html")}
     assert pages_linked and pages_linked <= set(rendered_before)
     assert snapshot(config.output_path) == clean_build(tmp_path, content)
+
+
+def test_an_update_loads_only_the_digests_that_came_and_went_and_those_that_list_their_papers(
+        tmp_path: Path, content: Path, monkeypatch):
+    """The model the last build kept is patched: a day added loads that day's digest and
+    the few listing the same papers, not every digest of the archive."""
+    held_back = tmp_path / "held-back.md"
+    shutil.move(content / DAY, held_back)
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    shutil.move(held_back, content / DAY)
+    loaded = []
+    monkeypatch.setattr(cache.Cache, "digest", lambda self, key, load=cache.Cache.digest: loaded.append(key)
+                        or load(self, key))
+    quiet_build(config)
+    during = set(loaded)
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)
+    parsed = reader.read_content(content).parsed
+    day = next(digest for digest in parsed.values() if digest.source.endswith(DAY.name) and "cs.CV" in digest.source)
+    ids = {entry.id for entry in day.entries}
+    unrelated = {key for key, digest in parsed.items()
+                 if digest.day != day.day and not ids & {entry.id for entry in digest.entries}}
+    assert unrelated and during and not unrelated & during
+
+
+@pytest.mark.parametrize("damage", ["kept model", "digest it needs"])
+def test_a_damaged_kept_model_or_a_digest_it_needs_gone_gives_a_full_and_identical_model(
+        tmp_path: Path, content: Path, damage: str):
+    held_back = tmp_path / "held-back.md"
+    shutil.move(content / DAY, held_back)
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    kept = config.path(config.cache_dir)
+    if damage == "kept model":
+        (kept / "model.pickle").write_bytes(b"not a pickle")
+    else:  # among them that day's cs.LG listing, which the day's record is made from
+        for stored in (kept / "digests").glob("*.pickle"):
+            stored.unlink()
+    shutil.move(held_back, content / DAY)
+    quiet_build(config)
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)

@@ -23,13 +23,20 @@ def keyed(content: Path) -> dict:
     return dict(read_content(content, {}).parsed)
 
 
+def change_between(archive, before: dict, after: dict):
+    """`changed_keys` from the last build's digests (by content key) to `after`'s `archive`."""
+    files = [digest for key, digest in after.items() if key not in before] + \
+            [digest for key, digest in before.items() if key not in after]
+    return changed_keys(archive, files, build_archive(before.values()).papers)
+
+
 def planned_update(config, before: dict, after: dict):
     """The last build's plan of `before`, kept as the cache keeps it, then the update's
     plan of `after`: its pages, fingerprints, and the paths of the pages it read again."""
     _, known, recorded, _ = Pages(build_archive(before.values()), config).plan("site", {})
     recorded = pickle.loads(pickle.dumps(recorded))
     archive = build_archive(after.values())
-    change = changed_keys(archive, before.items(), after)
+    change = change_between(archive, before, after)
     pages, fingerprints, *_ = Pages(archive, config).plan("site", {}, known, recorded, change)
     again = {path for path, fingerprint in fingerprints.items() if known.get(path) is None} | \
         recorded.reading(change.keys)
@@ -155,5 +162,5 @@ def test_an_update_after_an_update_plans_what_a_clean_build_plans(tmp_path, thre
         recorded = pickle.loads(pickle.dumps(recorded))
         archive = build_archive(after.values())
         _, known, recorded, _ = Pages(archive, config).plan("site", {}, known, recorded,
-                                                            changed_keys(archive, before.items(), after))
+                                                            change_between(archive, before, after))
         assert known == Pages(archive, config).plan("site", {})[1]
