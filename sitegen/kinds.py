@@ -18,6 +18,7 @@ could drift from it. Markup (abstracts, math) is made by views only, never while
 from __future__ import annotations
 
 import operator
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -69,8 +70,9 @@ class Source:
     archive's sizes and whole collections. An update plans again only the pages whose
     recorded keys changed (`dependencies.Recorded`). What many pages read is made once
     per build: a paper as lists show it, the paths of authors, a category's pages.
-    (`keys` and `route` use `archive` directly: every page's route is made at every
-    build, and a page that moves to another key reads what changed.)"""
+    (`keys` and `route` use `archive` directly: a route that depends on more than its
+    key depends on what the page reads, so an update routes again only the pages that
+    read what changed, and new keys: `route_all`.)"""
 
     def __init__(self, archive: Archive, config: Config):
         self.archive = archive
@@ -373,31 +375,35 @@ def read_category(source: Source, key: tuple[str, int]) -> CategoryInputs:
     papers = source.listed_all(chunk[::-1])
     if not front:
         return CategoryInputs(code, number, front, papers, pager, newer, None, None, None)
-    paper_ids = source.category(code).paper_ids
-    months = _months(source, code)
-    per_month = Counter(months)
-    starts = {month: None if start == last else start
-              for month, start in _month_starts(months, source.per_page).items()}
-    return CategoryInputs(code, number, front, papers, pager, newer, len(paper_ids), tuple(sorted(per_month.items())),
-                          tuple(sorted(starts.items())) if last > 1 else None)
+    total = len(source.category(code).paper_ids)
+    runs = _month_runs(source, code)
+    pages = {month: (total - 1 - position) // source.per_page + 1 for month, position, _ in runs}  # from the oldest
+    starts = tuple(sorted((month, None if page == last else page) for month, page in pages.items()))
+    return CategoryInputs(code, number, front, papers, pager, newer, total,
+                          tuple(sorted((month, size) for month, _, size in runs)), starts if last > 1 else None)
 
 
-def _month_starts(months: list[tuple[int, int]], size: int) -> dict[tuple[int, int], int]:
-    """(year, month) -> the number of the category page that lists the month's newest
-    paper: the listing is newest first, so reading on from there reads the month.
-    (`months`: each paper's, newest first; the first position of each is found by a dict
-    made from the list backwards, at C speed: a category has up to 200,000 papers.)"""
-    count = len(months)
-    first = dict(zip(reversed(months), range(count - 1, -1, -1)))
-    return {month: (count - 1 - position) // size + 1 for month, position in first.items()}
-
-
-def _months(source: Source, code: str) -> list[tuple[int, int]]:
-    """The (year, month) each paper of a category was published in, newest first. (Its
-    key, not each paper's, is recorded: a category's key changes with any of its papers.)"""
+def _month_runs(source: Source, code: str) -> list[tuple[tuple[int, int], int, int]]:
+    """Each month of a category's papers, newest first: (year, month), the position of its
+    newest paper in the category's newest-first list, and how many it has. The list is in
+    order of publication (`archive.newest_first`), so a month's papers are a run, found by
+    bisection: a category has up to 200,000 papers but a few hundred months. (Its key, not
+    each paper's, is recorded: a category's key changes with any of its papers.)"""
     papers = source.archive.papers
-    return [(when.year, when.month) for when in [papers[paper_id].published
-                                                  for paper_id in source.category(code).paper_ids]]
+    paper_ids = source.category(code).paper_ids
+
+    def month(paper_id: str) -> int:  # negated, so it ascends along the list as bisection wants
+        when = papers[paper_id].published
+        return -(when.year * 12 + when.month - 1)
+
+    runs = []
+    start = 0
+    while start < len(paper_ids):
+        key = month(paper_ids[start])
+        end = bisect_right(paper_ids, key, start, key=month)
+        runs.append(((-key // 12, -key % 12 + 1), start, end - start))
+        start = end
+    return runs
 
 
 def category_view(inputs: CategoryInputs, present: Present) -> View:
@@ -678,8 +684,9 @@ class Pages:
         served folder, which begin with their fingerprints), what they read (`recorded`)
         and what changed in the model since (`change`), a page keeps what it is known by
         unless it is new, it read a key that changed, or its kind's template changed: only
-        those pages are read. Otherwise (or where the site's settings or
-        code changed) every page is read, and recorded afresh. Every page is routed."""
+        those pages are read, and only the keys that came or whose page read a key that
+        changed are routed (`route_all`). Otherwise (or where the site's settings or code
+        changed) every page is routed and read, and recorded afresh."""
         pages: list[Page] = []
         fingerprints: dict[str, str] = {}
         read_now: list[Page] = []
@@ -692,12 +699,13 @@ class Pages:
         stale = recorded.reading({*change.keys, *source.stale_category_pages(change)}) if update else set()
         note = recorded.note
         for kind in self.kinds:
-            name, route, read = kind.name, kind.route, kind.read
+            name, read = kind.name, kind.read
             salt = salts[name]
             fresh = recorded.salts.get(name) != salt
             recorded.salts[name] = salt
             keys = list(kind.keys(source))
-            paths = [route(source, key) for key in keys]
+            paths = route_all(source, kind, keys, recorded.routes.get(name), stale)
+            recorded.routes[name] = (keys, paths)
             pages.extend(map(MAKE_PAGE, zip(repeat(name), keys, paths)))
             if fresh:
                 found, to_read = [None] * len(paths), range(len(paths))
@@ -727,6 +735,24 @@ class Pages:
         if page.kind == "not_found":
             return urlsplit(self.config.base_url).path.rstrip("/") + "/"
         return page.root
+
+
+def route_all(source: Source, kind: Kind, keys: list, last: tuple[list, list[str]] | None,
+              stale: set[str]) -> list[str]:
+    """The paths of a kind's `keys`, given the last plan's keys and paths of the kind
+    (`last`, None: route every key) and the paths of the pages that read a key that
+    changed (`stale`): a key keeps its last path unless it is new or its page is stale.
+    A route that depends on more than its key (an author's slug, a category's number of
+    pages) depends on what its page reads, so it changes only with a stale page.
+    (At C speed but for the keys routed: an update keeps nearly all of a million.)"""
+    route = kind.route
+    if last is None:
+        return [route(source, key) for key in keys]
+    paths = list(map(dict(zip(*last)).get, keys))
+    for index in compress(count(), map(operator.or_, map(operator.is_, paths, repeat(None)),
+                                       map(stale.__contains__, paths))):
+        paths[index] = route(source, keys[index])
+    return paths
 
 
 def _kind_fingerprint(kind: Kind, site: str, templates: dict[str, str]) -> str:
