@@ -129,6 +129,7 @@ class Recorded:
         self.read = array("I")  # per read: the number of the key it read
         self.salts: dict[str, str] = {}  # kind -> what its pages depend on besides their inputs
         self.routes: dict[str, tuple[list, list[str]]] = {}  # kind -> the last plan's keys and their paths
+        self.cased: dict[str, str] = {}  # the lowercase form of each of those paths with a capital
         self._noted_paths: list[str] = []  # the pages read since `settle`,
         self._noted_counts = array("I")  # how many keys each read,
         self._noted_keys = array("I")  # and their numbers, one page after the other
@@ -136,7 +137,7 @@ class Recorded:
     def __getstate__(self) -> dict:
         self.settle()
         return {"paths": self.paths, "keys": self.keys, "pages": self.pages, "read": self.read, "salts": self.salts,
-                "routes": self.routes}
+                "routes": self.routes, "cased": self.cased}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__()

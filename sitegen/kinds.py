@@ -690,6 +690,7 @@ class Pages:
         pages: list[Page] = []
         fingerprints: dict[str, str] = {}
         read_now: list[Page] = []
+        routed: list[str] = []  # the paths of the keys routed now
         source = self.source
         salts = {kind.name: _kind_fingerprint(kind, site, templates) for kind in self.kinds}
         update = known is not None and recorded is not None and change is not None \
@@ -704,7 +705,7 @@ class Pages:
             fresh = recorded.salts.get(name) != salt
             recorded.salts[name] = salt
             keys = list(kind.keys(source))
-            paths = route_all(source, kind, keys, recorded.routes.get(name), stale)
+            paths = route_all(source, kind, keys, recorded.routes.get(name), stale, routed)
             recorded.routes[name] = (keys, paths)
             pages.extend(map(MAKE_PAGE, zip(repeat(name), keys, paths)))
             if fresh:
@@ -720,6 +721,8 @@ class Pages:
                 found[index] = inputs_digest(read(source, keys[index]), salt)
                 note(paths[index], reads)
             fingerprints.update(zip(paths, found))
+        recorded.routes = {kind.name: recorded.routes[kind.name] for kind in self.kinds}
+        recorded.cased = routes.check_unique(pages, fingerprints, routed, recorded.cased)
         return pages, fingerprints, recorded, read_now
 
     def view(self, page: Page) -> View | bytes:
@@ -738,20 +741,24 @@ class Pages:
 
 
 def route_all(source: Source, kind: Kind, keys: list, last: tuple[list, list[str]] | None,
-              stale: set[str]) -> list[str]:
+              stale: set[str], routed: list[str]) -> list[str]:
     """The paths of a kind's `keys`, given the last plan's keys and paths of the kind
     (`last`, None: route every key) and the paths of the pages that read a key that
     changed (`stale`): a key keeps its last path unless it is new or its page is stale.
     A route that depends on more than its key (an author's slug, a category's number of
-    pages) depends on what its page reads, so it changes only with a stale page.
-    (At C speed but for the keys routed: an update keeps nearly all of a million.)"""
+    pages) depends on what its page reads, so it changes only with a stale page. The
+    paths routed are added to `routed`. (At C speed but for the keys routed: an update
+    keeps nearly all of a million.)"""
     route = kind.route
     if last is None:
-        return [route(source, key) for key in keys]
+        paths = [route(source, key) for key in keys]
+        routed.extend(paths)
+        return paths
     paths = list(map(dict(zip(*last)).get, keys))
     for index in compress(count(), map(operator.or_, map(operator.is_, paths, repeat(None)),
                                        map(stale.__contains__, paths))):
         paths[index] = route(source, keys[index])
+        routed.append(paths[index])
     return paths
 
 
