@@ -18,7 +18,7 @@ could drift from it. Markup (abstracts, math) is made by views only, never while
 from __future__ import annotations
 
 import operator
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -234,6 +234,9 @@ class Kind:
     view: Callable[[Any, Present], View | bytes]
     document: bool = False
     setting: str | None = None  # a boolean setting that leaves the kind out when false
+    # the keys a change may add, remove or move to another path, where the others keep
+    # their order (`route_all`)
+    named: Callable[[Change], Iterable[Any]] | None = None
 
     def wanted(self, config: Config) -> bool:
         return self.setting is None or getattr(config, self.setting)
@@ -618,6 +621,16 @@ def following_view(inputs: tuple, present: Present) -> View:
     return {"has_math": False}
 
 
+def changed_papers(change: Change) -> list[str]:
+    """The ids of the papers a change names: a paper that came or went is one."""
+    return [key for key in change.keys if type(key) is str]
+
+
+def named(tag: str) -> Callable[[Change], list]:
+    """The names in the `(tag, name)` keys a change names (`"a"`: authors, `"d"`: days)."""
+    return lambda change: [key[1] for key in change.keys if type(key) is tuple and key[0] == tag]
+
+
 # In the order the sitemap lists them.
 KINDS = (
     single("home", routes.home(), read_home, home_view),
@@ -626,19 +639,22 @@ KINDS = (
     single("search", routes.search(), lambda source, key: SearchInputs(source.totals()[0]), search_view),
     single("following", routes.following(), nothing, following_view),
     single("venue_index", routes.venues(), read_venue_index, venue_index_view),
-    Kind("paper", lambda source: source.archive.papers, lambda source, key: routes.paper(key), read_paper, paper_view),
-    Kind("day", lambda source: source.days_with_papers, lambda source, key: routes.day(key), read_day, day_view),
+    Kind("paper", lambda source: source.archive.papers, lambda source, key: routes.paper(key), read_paper, paper_view,
+         named=changed_papers),
+    Kind("day", lambda source: source.days_with_papers, lambda source, key: routes.day(key), read_day, day_view,
+         named=named("d")),
     Kind("day_bibliography", lambda source: source.days_with_papers, lambda source, key: routes.day_bibliography(key),
-         documents.read_day_bibliography, documents.bibliography, document=True),
+         documents.read_day_bibliography, documents.bibliography, document=True, named=named("d")),
     Kind("category", category_keys, category_route, read_category, category_view),
     Kind("author", lambda source: source.archive.authors, lambda source, name: source.author_path(name),
-         read_author, author_view),
+         read_author, author_view, named=named("a")),
     Kind("author_feed", lambda source: source.archive.authors,
          lambda source, name: routes.author_feed(source.archive.authors[name].slug),
-         documents.read_author_feed, documents.feed, document=True, setting="author_files"),
+         documents.read_author_feed, documents.feed, document=True, setting="author_files", named=named("a")),
     Kind("author_bibliography", lambda source: source.archive.authors,
          lambda source, name: routes.author_bibliography(source.archive.authors[name].slug),
-         documents.read_author_bibliography, documents.bibliography, document=True, setting="author_files"),
+         documents.read_author_bibliography, documents.bibliography, document=True, setting="author_files",
+         named=named("a")),
     Kind("venue_year", venue_year_keys, venue_year_route, read_venue_year, venue_year_view),
     Kind("venue_feed", venue_years, lambda source, key: routes.venue_feed(*key),
          documents.read_venue_feed, documents.feed, document=True),
@@ -705,7 +721,10 @@ class Pages:
             fresh = recorded.salts.get(name) != salt
             recorded.salts[name] = salt
             keys = list(kind.keys(source))
-            paths = route_all(source, kind, keys, recorded.routes.get(name), stale, routed)
+            last = recorded.routes.get(name) if update else None
+            paths, moved = route_all(source, kind, keys, last, kind.named(change) if last and kind.named else None,
+                                     stale)
+            routed.extend(map(paths.__getitem__, moved))
             recorded.routes[name] = (keys, paths)
             pages.extend(map(MAKE_PAGE, zip(repeat(name), keys, paths)))
             if fresh:
@@ -741,25 +760,78 @@ class Pages:
 
 
 def route_all(source: Source, kind: Kind, keys: list, last: tuple[list, list[str]] | None,
-              stale: set[str], routed: list[str]) -> list[str]:
-    """The paths of a kind's `keys`, given the last plan's keys and paths of the kind
-    (`last`, None: route every key) and the paths of the pages that read a key that
+              named: Iterable[Any] | None, stale: set[str]) -> tuple[list[str], Sequence[int]]:
+    """The paths of a kind's `keys`, and the indices of those routed now, given the last
+    plan's keys and paths of the kind (`last`; None: route every key), the keys the change
+    names (`named`, for `Kind.named`) and the paths of the pages that read a key that
     changed (`stale`): a key keeps its last path unless it is new or its page is stale.
     A route that depends on more than its key (an author's slug, a category's number of
-    pages) depends on what its page reads, so it changes only with a stale page. The
-    paths routed are added to `routed`. (At C speed but for the keys routed: an update
-    keeps nearly all of a million.)"""
+    pages) depends on what its page reads, so it changes only with a stale page; or, for
+    a kind that names the keys a change may add, remove or move (`Kind.named`), only
+    with those. (At C speed but for the keys routed: an update keeps nearly all of a
+    million.)"""
     route = kind.route
     if last is None:
-        paths = [route(source, key) for key in keys]
-        routed.extend(paths)
-        return paths
-    paths = list(map(dict(zip(*last)).get, keys))
-    for index in compress(count(), map(operator.or_, map(operator.is_, paths, repeat(None)),
-                                       map(stale.__contains__, paths))):
+        return [route(source, key) for key in keys], range(len(keys))
+    paths = spliced(keys, *last, named) if named is not None else None
+    if paths is not None:
+        moved = list(compress(count(), map(operator.is_, paths, repeat(None))))
+    else:
+        paths = list(map(dict(zip(*last)).get, keys))
+        moved = list(compress(count(), map(operator.or_, map(operator.is_, paths, repeat(None)),
+                                           map(stale.__contains__, paths))))
+    for index in moved:
         paths[index] = route(source, keys[index])
-        routed.append(paths[index])
-    return paths
+    return paths, moved
+
+
+def spliced(keys: list, last_keys: list, last_paths: list[str], named: Iterable[Any]) -> list[str | None] | None:
+    """The last paths of `keys` (None for a key to route), where the keys are sorted and
+    are the last plan's but for keys `named` (which came, went or may have moved): those
+    are taken out of the last plan's and put back where they belong with no path. None
+    where that does not give `keys` (the caller then looks each key up). Made of slices
+    and a comparison of lists, at C speed, where looking a million keys up takes a
+    second."""
+    try:
+        named = sorted(set(named))
+        out = [index for index in map(partial(_position, last_keys), named) if index is not None]
+        kept_keys, kept_paths = _without(last_keys, out), _without(last_paths, out)
+        back = [key for key in named if _position(keys, key) is not None]
+        places = [bisect_left(kept_keys, key) for key in back]
+    except TypeError:  # keys that do not sort
+        return None
+    if _inserted(kept_keys, places, back) != keys:
+        return None
+    return _inserted(kept_paths, places, [None] * len(back))
+
+
+def _position(ordered: list, key: Any) -> int | None:
+    """Where `key` is in the sorted list `ordered`, if it is."""
+    index = bisect_left(ordered, key)
+    return index if index < len(ordered) and ordered[index] == key else None
+
+
+def _without(items: list, indices: list[int]) -> list:
+    """`items` but those at `indices` (ascending)."""
+    kept: list = []
+    start = 0
+    for index in indices:
+        kept += items[start:index]
+        start = index + 1
+    kept += items[start:]
+    return kept
+
+
+def _inserted(items: list, places: list[int], values: list) -> list:
+    """`items` with each of `values` put before the item at its place (ascending)."""
+    made: list = []
+    start = 0
+    for place, value in zip(places, values):
+        made += items[start:place]
+        made.append(value)
+        start = place
+    made += items[start:]
+    return made
 
 
 def _kind_fingerprint(kind: Kind, site: str, templates: dict[str, str]) -> str:
