@@ -1,88 +1,181 @@
 """The plan stage of a day added, in one process, on a built archive it never writes to.
 
-    python benchmarks/update_plan.py SITEGEN_FOLDER ARCHIVE_FOLDER [--clean]
+    python benchmarks/update_plan.py ARCHIVE_FOLDER [--baseline REV] [--runs N] [--clean]
 
-Loads the digests of ARCHIVE_FOLDER (its `sitegen.yaml` and `.sitegen-cache`, read only)
-with the sitegen of SITEGEN_FOLDER, takes the newest day out, plans that archive clean
-(recording what each page reads), keeps the reads as the cache would (in a temporary
-file), then puts the day back and plans the update from the reads and the changed keys;
-checks that the update's fingerprints are a clean plan's. Prints wall and CPU seconds of
-each step (CPU is the figure to compare on a shared machine). With `--clean`, plans the
-whole archive clean twice and stops: run it with two checkouts to compare clean plans.
+Loads the digests of ARCHIVE_FOLDER (its `sitegen.yaml` and `.sitegen-cache`, read only),
+takes the newest day out, plans that archive clean (recording what each page reads),
+keeps the reads as the cache would (in a temporary file), then puts the day back and
+plans the update from the reads and the changed keys, and checks that the update's pages
+and fingerprints are a clean plan's. Each run is a process of its own; with `--baseline`,
+REV (checked out read-only as a detached worktree, as `ab.py` does) runs too, alternately
+with this checkout, REV first. Prints a table of each step's median CPU and wall seconds
+per side and the ratio of this checkout's CPU to REV's (CPU is the figure to compare on a
+shared machine). With `--clean`, each run plans the whole archive clean twice instead.
 """
 
 from __future__ import annotations
 
-import gc
-import pickle
-import resource
+import argparse
+import json
+import statistics
+import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-source, root = sys.argv[1], Path(sys.argv[2])
-sys.path.insert(0, source)
-gc.disable()  # as `sitegen build` does while planning
-
-from sitegen.archive import build_archive  # noqa: E402
-from sitegen.cache import Cache  # noqa: E402
-from sitegen.config import load_config  # noqa: E402
-from sitegen.dependencies import site_fingerprint, template_fingerprints  # noqa: E402
-from sitegen.kinds import Pages, templates as page_templates  # noqa: E402
-from sitegen.reader import list_content, read_listed  # noqa: E402
-from sitegen.render import environment  # noqa: E402
-from sitegen.themes import extra_assets, load_theme, theme_assets, vendor_assets  # noqa: E402
-from sitegen.venues import Venues  # noqa: E402
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+THIS = "this checkout"
 
 
-def timed(name, function):
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = function()
-    print(f"{name:32s} {time.perf_counter() - wall:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU", flush=True)
-    return result
+def steps(root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
+    """One run with the sitegen on `sys.path`: each step's wall and CPU seconds."""
+    import gc
+    import inspect
+    import pickle
+    import resource
+    import tempfile
+    import time
+
+    gc.disable()  # as `sitegen build` does while planning
+
+    from sitegen import build
+    from sitegen.archive import build_archive
+    from sitegen.cache import Cache
+    from sitegen.config import load_config
+    from sitegen.dependencies import site_fingerprint, template_fingerprints
+    from sitegen.kinds import Pages, templates as page_templates
+    from sitegen.reader import list_content, read_listed
+    from sitegen.render import environment
+    from sitegen.themes import extra_assets, load_theme, theme_assets, vendor_assets
+    from sitegen.venues import Venues
+
+    times: dict[str, tuple[float, float]] = {}
+
+    def timed(name, function):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = function()
+        times[name] = (time.perf_counter() - wall, time.process_time() - cpu)
+        print(f"{name:32s} {times[name][0]:7.2f} s wall {times[name][1]:7.2f} s CPU", file=sys.stderr, flush=True)
+        return result
+
+    config = load_config(root / "sitegen.yaml")
+    cache = Cache(root / ".sitegen-cache")
+    listing = list_content(config.content_path, config.category_overrides, ignore=config.ignore,
+                           remembered=cache.listing())
+    after = dict(timed("read", lambda: read_listed(listing, known=cache.digest)).parsed)
+    newest = max(digest.day for digest in after.values() if digest.day and digest.entries)
+    before = {key: digest for key, digest in after.items() if digest.day != newest}
+    print(f"the day added: {newest}, {sum(len(d.entries) for d in after.values() if d.day == newest)} entries",
+          file=sys.stderr)
+    venues = Venues(config.venue_aliases)
+    theme = load_theme(config)
+    vendor, assets = vendor_assets(), theme_assets(theme)
+    site = site_fingerprint(config, assets, vendor)
+    templates = template_fingerprints(environment(theme, assets, vendor, extra_assets(config, theme, assets)),
+                                      page_templates())
+    new = timed("model", lambda: build_archive(after.values(), venues))
+    if clean_only:
+        timed("clean plan", lambda: Pages(new, config).plan(site, templates))
+        timed("clean plan, again", lambda: Pages(new, config).plan(site, templates))
+        return times
+
+    from sitegen.archive import changed_keys  # (not in older checkouts)
+
+    old = timed("model without the day", lambda: build_archive(before.values(), venues))
+    _, known, recorded, _ = timed("clean plan without the day", lambda: Pages(old, config).plan(site, templates))
+    old_papers = old.papers  # as the last build had them: what `changed_keys` compares with (since model2)
+    del old
+    with tempfile.TemporaryDirectory() as folder:
+        kept = Path(folder) / "reads.pickle"
+        timed("settle and pickle the reads", lambda: kept.write_bytes(pickle.dumps(recorded, pickle.HIGHEST_PROTOCOL)))
+        print(f"reads.pickle: {kept.stat().st_size / 2**20:.1f} MiB, {len(recorded.paths):,} paths, "
+              f"{len(recorded.keys):,} keys, {len(recorded.read):,} reads", file=sys.stderr)
+        recorded = timed("load the reads", lambda: pickle.loads(kept.read_bytes()))
+        if "files" in inspect.signature(changed_keys).parameters:  # the files that came and went, the old papers
+            files = [digest for key, digest in after.items() if key not in before] + \
+                    [digest for key, digest in before.items() if key not in after]
+            change = timed("changed keys", lambda: changed_keys(new, files, old_papers))
+        else:  # before model2: the last build's digests and this one's
+            change = timed("changed keys", lambda: changed_keys(new, before.items(), after, venues))
+        print(f"  {len(change.keys)} keys, {len(change.categories)} categories", file=sys.stderr)
+        pages, fingerprints, recorded, read = timed("update plan", lambda: Pages(new, config).plan(
+            site, templates, known, recorded, change))
+        timed("check paths, count kinds", lambda: (check_paths(build, pages), build._count_kinds(pages)))
+        times["the build's plan stage"] = tuple(map(sum, zip(*(times[name] for name in (
+            "load the reads", "changed keys", "update plan", "check paths, count kinds")))))
+        differ = sum(1 for path, fingerprint in fingerprints.items() if known.get(path) != fingerprint)
+        print(f"  {len(pages):,} pages, {len(read):,} read, {differ:,} with another fingerprint than before",
+              file=sys.stderr)
+        timed("settle and pickle the reads, again",
+              lambda: kept.write_bytes(pickle.dumps(recorded, pickle.HIGHEST_PROTOCOL)))
+    clean_pages, clean, *_ = timed("clean plan", lambda: Pages(new, config).plan(site, templates))
+    if clean != fingerprints or clean_pages != pages:
+        raise SystemExit("the update's pages or fingerprints differ from the clean plan's")
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB", file=sys.stderr)
+    return times
 
 
-config = load_config(root / "sitegen.yaml")
-cache = Cache(root / ".sitegen-cache")
-listing = list_content(config.content_path, config.category_overrides, ignore=config.ignore, remembered=cache.listing())
-after = dict(timed("read", lambda: read_listed(listing, known=cache.digest)).parsed)
-newest = max(digest.day for digest in after.values() if digest.day and digest.entries)
-before = {key: digest for key, digest in after.items() if digest.day != newest}
-print(f"the day added: {newest}, {sum(len(d.entries) for d in after.values() if d.day == newest)} entries")
-venues = Venues(config.venue_aliases)
-theme = load_theme(config)
-vendor, assets = vendor_assets(), theme_assets(theme)
-site = site_fingerprint(config, assets, vendor)
-templates = template_fingerprints(environment(theme, assets, vendor, extra_assets(config, theme, assets)),
-                                  page_templates())
-new = timed("model", lambda: build_archive(after.values(), venues))
-if "--clean" in sys.argv:
-    timed("clean plan", lambda: Pages(new, config).plan(site, templates))
-    timed("clean plan, again", lambda: Pages(new, config).plan(site, templates))
-    sys.exit()
+def check_paths(build, pages) -> None:
+    """The check of the build's plan stage that no two paths are one, where it is not
+    part of planning (before `routes.check_unique`)."""
+    if hasattr(build, "check_unique_paths"):
+        build.check_unique_paths([page.path for page in pages])
 
-from sitegen.archive import changed_keys  # noqa: E402  (not in older checkouts)
 
-old = timed("model without the day", lambda: build_archive(before.values(), venues))
-_, known, recorded, _ = timed("clean plan without the day", lambda: Pages(old, config).plan(site, templates))
-old_papers = old.papers  # as the last build had them: what `changed_keys` compares with
-del old
-with tempfile.TemporaryDirectory() as folder:
-    kept = Path(folder) / "reads.pickle"
-    timed("settle and pickle the reads", lambda: kept.write_bytes(pickle.dumps(recorded, pickle.HIGHEST_PROTOCOL)))
-    print(f"reads.pickle: {kept.stat().st_size / 2**20:.1f} MiB, {len(recorded.paths):,} paths, "
-          f"{len(recorded.keys):,} keys, {len(recorded.read):,} reads")
-    recorded = timed("load the reads", lambda: pickle.loads(kept.read_bytes()))
-    files = [digest for key, digest in after.items() if key not in before] + \
-            [digest for key, digest in before.items() if key not in after]
-    change = timed("changed keys", lambda: changed_keys(new, files, old_papers))
-    print(f"  {len(change.keys)} keys, {len(change.categories)} categories")
-    pages, fingerprints, recorded, read = timed("update plan", lambda: Pages(new, config).plan(
-        site, templates, known, recorded, change))
-    differ = sum(1 for path, fingerprint in fingerprints.items() if known.get(path) != fingerprint)
-    print(f"  {len(pages):,} pages, {len(read):,} read, {differ:,} with another fingerprint than before")
-    timed("settle and pickle the reads", lambda: kept.write_bytes(pickle.dumps(recorded, pickle.HIGHEST_PROTOCOL)))
-_, clean, *_ = timed("clean plan", lambda: Pages(new, config).plan(site, templates))
-print("the update's fingerprints are the clean plan's:", clean == fingerprints)
-print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
+def run_side(code: Path, root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
+    """One run in a process of its own with the sitegen of `code`."""
+    command = [sys.executable, __file__, str(root), "--side", str(code)] + (["--clean"] if clean_only else [])
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def report(runs: dict[str, list[dict[str, tuple[float, float]]]], baseline: str) -> None:
+    names = list(runs[THIS][0])
+    sides = list(runs)
+    header = " | ".join(f"{side} CPU s | {side} wall s" for side in sides)
+    print(f"| step | {header} |" + (" CPU ratio |" if len(sides) > 1 else ""))
+    print("| --- |" + " ---: |" * (2 * len(sides) + (len(sides) > 1)))
+    for name in names:
+        medians = {side: [statistics.median(run[name][which] for run in runs[side]) for which in (1, 0)]
+                   for side in sides if all(name in run for run in runs[side])}
+        cells = " | ".join(f"{medians[side][0]:.2f} | {medians[side][1]:.2f}" if side in medians else "- | -"
+                           for side in sides)
+        ratio = ""
+        if len(sides) > 1:
+            ratio = f" {medians[THIS][0] / medians[baseline][0]:.2f} |" \
+                if baseline in medians and medians[baseline][0] else " - |"
+        print(f"| {name} | {cells} |{ratio}")
+    print(f"medians of {len(runs[THIS])} runs per side")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("archive", type=Path)
+    parser.add_argument("--baseline", metavar="REV", help="a commit, branch or tag to compare with")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--clean", action="store_true", help="plan the whole archive clean, twice")
+    parser.add_argument("--side", type=Path, help=argparse.SUPPRESS)  # a run, in its own process
+    args = parser.parse_args()
+    root = args.archive.resolve()
+    if args.side is not None:
+        sys.path.insert(0, str(args.side))
+        print(json.dumps(steps(root, args.clean)))
+        return 0
+    if args.baseline is None:
+        report({THIS: [run_side(REPO, root, args.clean) for _ in range(args.runs)]}, THIS)
+        return 0
+    sys.path.insert(0, str(HERE))
+    from ab import both_sides  # a worktree of REV, compiled, removed at the end
+
+    with both_sides(args.baseline, "sitegen-update-plan-") as (_, sides):
+        runs: dict[str, list] = {side: [] for side in sides}
+        for _ in range(args.runs):
+            for side, code in sides.items():
+                print(f"--- {side}", file=sys.stderr, flush=True)
+                runs[side].append(run_side(code, root, args.clean))
+        report(runs, args.baseline)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

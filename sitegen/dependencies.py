@@ -118,7 +118,9 @@ class Recorded:
     number per read (arrays pickle as bytes). Planning `note`s each page read, its keys
     numbered at once (a million pages' keys kept as sets of tuples until they are pickled
     would hold half a gigabyte); `settle` numbers the pages, and a page read again
-    replaces what it read before."""
+    replaces what it read before. Beside the reads, the plan's pages by kind (`routes`:
+    the keys and their paths), which the next update routes again only where they may
+    have moved (`kinds.route_all`)."""
 
     def __init__(self) -> None:
         self.paths: list[str] = []
@@ -126,13 +128,16 @@ class Recorded:
         self.pages = array("I")  # per read: the number of the page that read
         self.read = array("I")  # per read: the number of the key it read
         self.salts: dict[str, str] = {}  # kind -> what its pages depend on besides their inputs
+        self.routes: dict[str, tuple[list, list[str]]] = {}  # kind -> the last plan's keys and their paths
+        self.cased: dict[str, str] = {}  # the lowercase form of each of those paths with a capital
         self._noted_paths: list[str] = []  # the pages read since `settle`,
         self._noted_counts = array("I")  # how many keys each read,
         self._noted_keys = array("I")  # and their numbers, one page after the other
 
     def __getstate__(self) -> dict:
         self.settle()
-        return {"paths": self.paths, "keys": self.keys, "pages": self.pages, "read": self.read, "salts": self.salts}
+        return {"paths": self.paths, "keys": self.keys, "pages": self.pages, "read": self.read, "salts": self.salts,
+                "routes": self.routes, "cased": self.cased}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__()

@@ -18,6 +18,7 @@ could drift from it. Markup (abstracts, math) is made by views only, never while
 from __future__ import annotations
 
 import operator
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -69,8 +70,9 @@ class Source:
     archive's sizes and whole collections. An update plans again only the pages whose
     recorded keys changed (`dependencies.Recorded`). What many pages read is made once
     per build: a paper as lists show it, the paths of authors, a category's pages.
-    (`keys` and `route` use `archive` directly: every page's route is made at every
-    build, and a page that moves to another key reads what changed.)"""
+    (`keys` and `route` use `archive` directly: a route that depends on more than its
+    key depends on what the page reads, so an update routes again only the pages that
+    read what changed, and new keys: `route_all`.)"""
 
     def __init__(self, archive: Archive, config: Config):
         self.archive = archive
@@ -232,6 +234,9 @@ class Kind:
     view: Callable[[Any, Present], View | bytes]
     document: bool = False
     setting: str | None = None  # a boolean setting that leaves the kind out when false
+    # the keys a change may add, remove or move to another path, where the others keep
+    # their order (`route_all`)
+    named: Callable[[Change], Iterable[Any]] | None = None
 
     def wanted(self, config: Config) -> bool:
         return self.setting is None or getattr(config, self.setting)
@@ -373,31 +378,35 @@ def read_category(source: Source, key: tuple[str, int]) -> CategoryInputs:
     papers = source.listed_all(chunk[::-1])
     if not front:
         return CategoryInputs(code, number, front, papers, pager, newer, None, None, None)
-    paper_ids = source.category(code).paper_ids
-    months = _months(source, code)
-    per_month = Counter(months)
-    starts = {month: None if start == last else start
-              for month, start in _month_starts(months, source.per_page).items()}
-    return CategoryInputs(code, number, front, papers, pager, newer, len(paper_ids), tuple(sorted(per_month.items())),
-                          tuple(sorted(starts.items())) if last > 1 else None)
+    total = len(source.category(code).paper_ids)
+    runs = _month_runs(source, code)
+    pages = {month: (total - 1 - position) // source.per_page + 1 for month, position, _ in runs}  # from the oldest
+    starts = tuple(sorted((month, None if page == last else page) for month, page in pages.items()))
+    return CategoryInputs(code, number, front, papers, pager, newer, total,
+                          tuple(sorted((month, size) for month, _, size in runs)), starts if last > 1 else None)
 
 
-def _month_starts(months: list[tuple[int, int]], size: int) -> dict[tuple[int, int], int]:
-    """(year, month) -> the number of the category page that lists the month's newest
-    paper: the listing is newest first, so reading on from there reads the month.
-    (`months`: each paper's, newest first; the first position of each is found by a dict
-    made from the list backwards, at C speed: a category has up to 200,000 papers.)"""
-    count = len(months)
-    first = dict(zip(reversed(months), range(count - 1, -1, -1)))
-    return {month: (count - 1 - position) // size + 1 for month, position in first.items()}
-
-
-def _months(source: Source, code: str) -> list[tuple[int, int]]:
-    """The (year, month) each paper of a category was published in, newest first. (Its
-    key, not each paper's, is recorded: a category's key changes with any of its papers.)"""
+def _month_runs(source: Source, code: str) -> list[tuple[tuple[int, int], int, int]]:
+    """Each month of a category's papers, newest first: (year, month), the position of its
+    newest paper in the category's newest-first list, and how many it has. The list is in
+    order of publication (`archive.newest_first`), so a month's papers are a run, found by
+    bisection: a category has up to 200,000 papers but a few hundred months. (Its key, not
+    each paper's, is recorded: a category's key changes with any of its papers.)"""
     papers = source.archive.papers
-    return [(when.year, when.month) for when in [papers[paper_id].published
-                                                  for paper_id in source.category(code).paper_ids]]
+    paper_ids = source.category(code).paper_ids
+
+    def month(paper_id: str) -> int:  # negated, so it ascends along the list as bisection wants
+        when = papers[paper_id].published
+        return -(when.year * 12 + when.month - 1)
+
+    runs = []
+    start = 0
+    while start < len(paper_ids):
+        key = month(paper_ids[start])
+        end = bisect_right(paper_ids, key, start, key=month)
+        runs.append(((-key // 12, -key % 12 + 1), start, end - start))
+        start = end
+    return runs
 
 
 def category_view(inputs: CategoryInputs, present: Present) -> View:
@@ -612,6 +621,16 @@ def following_view(inputs: tuple, present: Present) -> View:
     return {"has_math": False}
 
 
+def changed_papers(change: Change) -> list[str]:
+    """The ids of the papers a change names: a paper that came or went is one."""
+    return [key for key in change.keys if type(key) is str]
+
+
+def named(tag: str) -> Callable[[Change], list]:
+    """The names in the `(tag, name)` keys a change names (`"a"`: authors, `"d"`: days)."""
+    return lambda change: [key[1] for key in change.keys if type(key) is tuple and key[0] == tag]
+
+
 # In the order the sitemap lists them.
 KINDS = (
     single("home", routes.home(), read_home, home_view),
@@ -620,19 +639,22 @@ KINDS = (
     single("search", routes.search(), lambda source, key: SearchInputs(source.totals()[0]), search_view),
     single("following", routes.following(), nothing, following_view),
     single("venue_index", routes.venues(), read_venue_index, venue_index_view),
-    Kind("paper", lambda source: source.archive.papers, lambda source, key: routes.paper(key), read_paper, paper_view),
-    Kind("day", lambda source: source.days_with_papers, lambda source, key: routes.day(key), read_day, day_view),
+    Kind("paper", lambda source: source.archive.papers, lambda source, key: routes.paper(key), read_paper, paper_view,
+         named=changed_papers),
+    Kind("day", lambda source: source.days_with_papers, lambda source, key: routes.day(key), read_day, day_view,
+         named=named("d")),
     Kind("day_bibliography", lambda source: source.days_with_papers, lambda source, key: routes.day_bibliography(key),
-         documents.read_day_bibliography, documents.bibliography, document=True),
+         documents.read_day_bibliography, documents.bibliography, document=True, named=named("d")),
     Kind("category", category_keys, category_route, read_category, category_view),
     Kind("author", lambda source: source.archive.authors, lambda source, name: source.author_path(name),
-         read_author, author_view),
+         read_author, author_view, named=named("a")),
     Kind("author_feed", lambda source: source.archive.authors,
          lambda source, name: routes.author_feed(source.archive.authors[name].slug),
-         documents.read_author_feed, documents.feed, document=True, setting="author_files"),
+         documents.read_author_feed, documents.feed, document=True, setting="author_files", named=named("a")),
     Kind("author_bibliography", lambda source: source.archive.authors,
          lambda source, name: routes.author_bibliography(source.archive.authors[name].slug),
-         documents.read_author_bibliography, documents.bibliography, document=True, setting="author_files"),
+         documents.read_author_bibliography, documents.bibliography, document=True, setting="author_files",
+         named=named("a")),
     Kind("venue_year", venue_year_keys, venue_year_route, read_venue_year, venue_year_view),
     Kind("venue_feed", venue_years, lambda source, key: routes.venue_feed(*key),
          documents.read_venue_feed, documents.feed, document=True),
@@ -678,11 +700,13 @@ class Pages:
         served folder, which begin with their fingerprints), what they read (`recorded`)
         and what changed in the model since (`change`), a page keeps what it is known by
         unless it is new, it read a key that changed, or its kind's template changed: only
-        those pages are read. Otherwise (or where the site's settings or
-        code changed) every page is read, and recorded afresh. Every page is routed."""
+        those pages are read, and only the keys that came or whose page read a key that
+        changed are routed (`route_all`). Otherwise (or where the site's settings or code
+        changed) every page is routed and read, and recorded afresh."""
         pages: list[Page] = []
         fingerprints: dict[str, str] = {}
         read_now: list[Page] = []
+        routed: list[str] = []  # the paths of the keys routed now
         source = self.source
         salts = {kind.name: _kind_fingerprint(kind, site, templates) for kind in self.kinds}
         update = known is not None and recorded is not None and change is not None \
@@ -692,12 +716,16 @@ class Pages:
         stale = recorded.reading({*change.keys, *source.stale_category_pages(change)}) if update else set()
         note = recorded.note
         for kind in self.kinds:
-            name, route, read = kind.name, kind.route, kind.read
+            name, read = kind.name, kind.read
             salt = salts[name]
             fresh = recorded.salts.get(name) != salt
             recorded.salts[name] = salt
             keys = list(kind.keys(source))
-            paths = [route(source, key) for key in keys]
+            last = recorded.routes.get(name) if update else None
+            paths, moved = route_all(source, kind, keys, last, kind.named(change) if last and kind.named else None,
+                                     stale)
+            routed.extend(map(paths.__getitem__, moved))
+            recorded.routes[name] = (keys, paths)
             pages.extend(map(MAKE_PAGE, zip(repeat(name), keys, paths)))
             if fresh:
                 found, to_read = [None] * len(paths), range(len(paths))
@@ -712,6 +740,8 @@ class Pages:
                 found[index] = inputs_digest(read(source, keys[index]), salt)
                 note(paths[index], reads)
             fingerprints.update(zip(paths, found))
+        recorded.routes = {kind.name: recorded.routes[kind.name] for kind in self.kinds}
+        recorded.cased = routes.check_unique(pages, fingerprints, routed, recorded.cased)
         return pages, fingerprints, recorded, read_now
 
     def view(self, page: Page) -> View | bytes:
@@ -727,6 +757,81 @@ class Pages:
         if page.kind == "not_found":
             return urlsplit(self.config.base_url).path.rstrip("/") + "/"
         return page.root
+
+
+def route_all(source: Source, kind: Kind, keys: list, last: tuple[list, list[str]] | None,
+              named: Iterable[Any] | None, stale: set[str]) -> tuple[list[str], Sequence[int]]:
+    """The paths of a kind's `keys`, and the indices of those routed now, given the last
+    plan's keys and paths of the kind (`last`; None: route every key), the keys the change
+    names (`named`, for `Kind.named`) and the paths of the pages that read a key that
+    changed (`stale`): a key keeps its last path unless it is new or its page is stale.
+    A route that depends on more than its key (an author's slug, a category's number of
+    pages) depends on what its page reads, so it changes only with a stale page; or, for
+    a kind that names the keys a change may add, remove or move (`Kind.named`), only
+    with those. (At C speed but for the keys routed: an update keeps nearly all of a
+    million.)"""
+    route = kind.route
+    if last is None:
+        return [route(source, key) for key in keys], range(len(keys))
+    paths = spliced(keys, *last, named) if named is not None else None
+    if paths is not None:
+        moved = list(compress(count(), map(operator.is_, paths, repeat(None))))
+    else:
+        paths = list(map(dict(zip(*last)).get, keys))
+        moved = list(compress(count(), map(operator.or_, map(operator.is_, paths, repeat(None)),
+                                           map(stale.__contains__, paths))))
+    for index in moved:
+        paths[index] = route(source, keys[index])
+    return paths, moved
+
+
+def spliced(keys: list, last_keys: list, last_paths: list[str], named: Iterable[Any]) -> list[str | None] | None:
+    """The last paths of `keys` (None for a key to route), where the keys are sorted and
+    are the last plan's but for keys `named` (which came, went or may have moved): those
+    are taken out of the last plan's and put back where they belong with no path. None
+    where that does not give `keys` (the caller then looks each key up). Made of slices
+    and a comparison of lists, at C speed, where looking a million keys up takes a
+    second."""
+    try:
+        named = sorted(set(named))
+        out = [index for index in map(partial(_position, last_keys), named) if index is not None]
+        kept_keys, kept_paths = _without(last_keys, out), _without(last_paths, out)
+        back = [key for key in named if _position(keys, key) is not None]
+        places = [bisect_left(kept_keys, key) for key in back]
+    except TypeError:  # keys that do not sort
+        return None
+    if _inserted(kept_keys, places, back) != keys:
+        return None
+    return _inserted(kept_paths, places, [None] * len(back))
+
+
+def _position(ordered: list, key: Any) -> int | None:
+    """Where `key` is in the sorted list `ordered`, if it is."""
+    index = bisect_left(ordered, key)
+    return index if index < len(ordered) and ordered[index] == key else None
+
+
+def _without(items: list, indices: list[int]) -> list:
+    """`items` but those at `indices` (ascending)."""
+    kept: list = []
+    start = 0
+    for index in indices:
+        kept += items[start:index]
+        start = index + 1
+    kept += items[start:]
+    return kept
+
+
+def _inserted(items: list, places: list[int], values: list) -> list:
+    """`items` with each of `values` put before the item at its place (ascending)."""
+    made: list = []
+    start = 0
+    for place, value in zip(places, values):
+        made += items[start:place]
+        made.append(value)
+        start = place
+    made += items[start:]
+    return made
 
 
 def _kind_fingerprint(kind: Kind, site: str, templates: dict[str, str]) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import NamedTuple
+from typing import Collection, Iterable, NamedTuple, Sequence
+
+from .errors import BuildError
 
 # arXiv's own spelling of a category or an old-style archive: lowercase archive, then a
 # subject class of two capitals (`cs.CV`, `math.GT`) or of lowercase words other than two
@@ -137,3 +139,30 @@ def absolute(base_url: str, path: str) -> str:
     if path == "index.html" or path.endswith("/index.html"):
         path = path[: -len("index.html")]
     return base_url.rstrip("/") + "/" + path
+
+
+def check_unique(pages: Sequence[Page], paths: Collection[str], routed: Iterable[str],
+                 cased: dict[str, str]) -> dict[str, str]:
+    """Raise when two `pages` claim one path (`paths` holds each of their paths once) or
+    paths that differ only in case, which would overwrite each other on a case-insensitive
+    disk. Only the paths `routed` since the last check are compared with the others, which
+    that check passed, by way of `cased`: the lowercase form of each path with a capital,
+    as the last check left it. (A path without capitals can meet another only as the
+    lowercase form of one with: a daily update routes a few paths of a million.) Returns
+    `cased` for the next check."""
+    if len(paths) != len(pages):
+        seen: set[str] = set()
+        for page in pages:
+            if page.path in seen:
+                raise BuildError(f"two pages claim the same output path: {page.path}")
+            seen.add(page.path)
+    for path in routed:
+        lower = path.lower()
+        other = cased.get(lower)
+        if other is not None and other != path and other in paths:
+            raise BuildError(f"two pages claim the same output path: {other} and {path}")
+        if lower != path:
+            if lower in paths:
+                raise BuildError(f"two pages claim the same output path: {lower} and {path}")
+            cased[lower] = path
+    return {lower: path for lower, path in cased.items() if path in paths}

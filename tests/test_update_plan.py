@@ -13,8 +13,10 @@ import pytest
 
 from sitegen import routes
 from sitegen.archive import build_archive, changed_keys
-from sitegen.kinds import Pages
+from sitegen.errors import BuildError
+from sitegen.kinds import Pages, spliced
 from sitegen.reader import read_content
+from sitegen.routes import Page, check_unique
 
 from conftest import SITE_CONTENT, make_config
 
@@ -164,3 +166,43 @@ def test_an_update_after_an_update_plans_what_a_clean_build_plans(tmp_path, thre
         _, known, recorded, _ = Pages(archive, config).plan("site", {}, known, recorded,
                                                             change_between(archive, before, after))
         assert known == Pages(archive, config).plan("site", {})[1]
+
+
+def test_an_update_whose_kept_reads_have_no_routes_plans_what_a_clean_build_plans(tmp_path, files):
+    """Reads kept by a sitegen that kept no pages with them (an older cache): every page
+    is routed, and the plan is still the clean one."""
+    config = make_config(tmp_path, per_page=2)
+    newest = max(digest.day for digest in files.values() if digest.entries)
+    before = {key: digest for key, digest in files.items() if digest.day != newest}
+    _, known, recorded, _ = Pages(build_archive(before.values()), config).plan("site", {})
+    recorded.routes, recorded.cased = {}, {}
+    archive = build_archive(files.values())
+    pages, fingerprints, *_ = Pages(archive, config).plan("site", {}, known, pickle.loads(pickle.dumps(recorded)),
+                                                          changed_keys(archive, before.items(), files))
+    assert (pages, fingerprints) == tuple(Pages(archive, config).plan("site", {})[:2])
+
+
+def test_the_last_paths_are_spliced_only_where_the_change_names_every_key_that_came_or_went():
+    last_keys, last_paths = ["a", "c", "d"], ["A", "C", "D"]
+    assert spliced(["a", "b", "d"], last_keys, last_paths, ["b", "c"]) == ["A", None, "D"]
+    assert spliced(["a", "c", "d"], last_keys, last_paths, ["c"]) == ["A", None, "D"]  # named: routed again
+    assert spliced(["a", "b", "c", "d"], last_keys, last_paths, []) is None  # "b" came unnamed
+    assert spliced(["a", "d"], last_keys, last_paths, ["b"]) is None  # "c" went unnamed
+    assert spliced(["a", None], ["a"], ["A"], [None]) is None  # keys that do not sort
+
+
+def page(path: str) -> Page:
+    return Page("paper", path, path)
+
+
+def test_paths_that_differ_only_in_case_fail_the_plan_that_routes_either():
+    kept = ["categories/cs.CV/index.html", "papers/1.html"]
+    cased = check_unique([page(path) for path in kept], set(kept), kept, {})
+    for new in ["categories/cs.cv/index.html", "categories/CS.CV/index.html", "PAPERS/1.html"]:
+        with pytest.raises(BuildError, match="two pages claim the same output path"):
+            check_unique([page(path) for path in [*kept, new]], {*kept, new}, [new], dict(cased))
+    with pytest.raises(BuildError, match="papers/1.html"):
+        check_unique([page(path) for path in [*kept, "papers/1.html"]], set(kept), ["papers/1.html"], dict(cased))
+    # a page that went frees its path's forms for another
+    moved = ["categories/cs.cv/index.html", "papers/1.html"]
+    assert check_unique([page(path) for path in moved], set(moved), moved[:1], dict(cased)) == {}
