@@ -7,20 +7,33 @@ those whose papers or pages changed: at archive scale, a few of a few thousand.
 from __future__ import annotations
 
 import heapq
+import operator
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
-from typing import Callable, Iterable, Iterator, Sequence
+from itertools import groupby, repeat
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import routes
 from .archive import Archive, Paper
+from .cache import content_hash
 from .config import Config
 from .dependencies import digest_of
 from .routes import Page
 from .taxonomy import category_name
 
-SITEMAP_LIMIT = 50_000  # URLs per sitemap file, as the protocol allows
+SITEMAP_URLS = 50_000  # URLs per sitemap file, as the protocol allows
+SITEMAP_BYTES = 50 * 1024 * 1024  # and bytes
+AUTHORS_PER_FILE = 1_000  # author pages per sitemap file at most, half as many at least (`_sitemap_groups`)
+PATH = operator.attrgetter("path")
+KEY = operator.attrgetter("key")
+KIND = operator.attrgetter("kind")
+KEY_YEAR = operator.attrgetter("key.year")
+PUBLISHED_YEAR = operator.attrgetter("published.year")
+FIRST = operator.itemgetter(0)
+SECOND = operator.itemgetter(1)
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -64,11 +77,18 @@ def feed_sources(archive: Archive, config: Config, pages: Sequence[Page], site: 
     for code, papers in newest.items():
         path = routes.category_feed(code)
         yield FeedFile(path, _fingerprint(site, path, papers), partial(category_feed, config, code, papers))
-    # the HTML pages: not the 404 page, nor the feeds and bibliographies planned as pages
-    listed = [(path, archive.papers[key] if kind == "paper" else None) for kind, key, path in pages
-              if kind != "not_found" and path.endswith(".html")]
-    yield from sitemaps(config, listed, site)
+    yield from sitemaps(config, archive, _listed(pages), site)
     yield FeedFile("robots.txt", digest_of(site), partial(robots, config))
+
+
+def _listed(pages: Iterable[Page]) -> dict[str, list[Page]]:
+    """The pages the sitemap lists, by kind: the HTML pages but the 404 page, not the
+    feeds and bibliographies planned as pages. (A kind's pages are all HTML or none:
+    told by its first, as a million pages are grouped at C speed.)"""
+    kinds: dict[str, list[Page]] = {}
+    for kind, run in groupby(pages, KIND):
+        kinds.setdefault(kind, []).extend(run)
+    return {kind: run for kind, run in kinds.items() if kind != "not_found" and run[0].path.endswith(".html")}
 
 
 def _newest(lists: Iterable[list[Paper]], size: int) -> list[Paper]:
@@ -131,23 +151,86 @@ def atom_entry(config: Config, paper: Paper) -> str:
     ])
 
 
-def sitemaps(config: Config, pages: Sequence[tuple[str, Paper | None]], site: str) -> Iterator[FeedFile]:
-    """`sitemap.xml`, split into `sitemap-N.xml` files under an index past 50,000 URLs:
-    the pages, with the last update of those that show a paper."""
-    if len(pages) <= SITEMAP_LIMIT:
-        yield _sitemap_file(config, "sitemap.xml", pages, site)
+def sitemaps(config: Config, archive: Archive, pages: Mapping[str, list[Page]], site: str) -> Iterator[FeedFile]:
+    """`sitemap.xml`, listing `pages` (kind -> its HTML pages) with the last update of
+    those that show a paper; past one file's limits, an index of files of their own for
+    each kind and part of it (`_sitemap_groups`), so a day added changes a few of them."""
+    groups = _sitemap_groups(archive, pages)
+    longest = max((max(map(len, paths)) for paths, _ in groups.values()), default=0)
+    limit = _urls_per_file(config, longest)
+    if sum(len(paths) for paths, _ in groups.values()) <= limit:  # one file, in the pages' order
+        everything = [page for run in pages.values() for page in run]
+        yield _sitemap_file(config, "sitemap.xml", list(map(PATH, everything)),
+                            [archive.papers[page.key] if page.kind == "paper" else None for page in everything], site)
         return
-    parts = [pages[start:start + SITEMAP_LIMIT] for start in range(0, len(pages), SITEMAP_LIMIT)]
-    names = [f"sitemap-{number}.xml" for number in range(1, len(parts) + 1)]
-    for name, part in zip(names, parts):
-        yield _sitemap_file(config, name, part, site)
+    names = []
+    for stem, (paths, papers) in sorted(groups.items()):
+        parts = range(0, len(paths), limit)
+        for number, start in enumerate(parts, 1):
+            name = f"sitemap-{stem}.xml" if len(parts) == 1 else f"sitemap-{stem}-{number}.xml"
+            names.append(name)
+            yield _sitemap_file(config, name, paths[start:start + limit],
+                                papers[start:start + limit] if papers else None, site)
     yield FeedFile("sitemap.xml", digest_of(site, names), partial(_sitemap_index, config, names))
 
 
-def _sitemap_file(config: Config, name: str, pages: Sequence[tuple[str, Paper | None]], site: str) -> FeedFile:
-    fingerprint = digest_of(site, name, [(path, paper and paper.key) for path, paper in pages])
-    return FeedFile(name, fingerprint, lambda: _urlset([_url_entry(config, path, paper and paper.updated)
-                                                        for path, paper in pages]))
+def _sitemap_groups(archive: Archive, pages: Mapping[str, list[Page]]) -> dict[str, tuple[list[str], list[Paper]]]:
+    """The sitemap's pages by the file that lists them (its name's stem: `papers-2022`),
+    each as paths and, for papers, the papers: a paper page by the year it was published
+    in, a day by its year, an author by a hash of the path into one of a number of files
+    that doubles as the authors do (`AUTHORS_PER_FILE`), the other pages together.
+    Where a page goes depends on it alone, so an update changes the files of the pages
+    it adds, removes or shows anew, not the others. (Work per page is done at C speed
+    where it can be: an archive has half a million pages to list.)"""
+    groups: dict[str, tuple[list[str], list[Paper]]] = {}
+
+    def add(stem: str, paths: Iterable[str], papers: Iterable[Paper] = ()) -> None:
+        group = groups.setdefault(stem, ([], []))
+        group[0].extend(paths)
+        group[1].extend(papers)
+
+    for kind, run in pages.items():
+        paths = list(map(PATH, run))
+        if kind == "paper":
+            papers = list(map(archive.papers.__getitem__, map(KEY, run)))
+            for year, same_year in groupby(zip(map(PUBLISHED_YEAR, papers), paths, papers), key=FIRST):
+                _, year_paths, year_papers = zip(*same_year)
+                add(f"papers-{year}", year_paths, year_papers)
+        elif kind == "day":
+            for year, same_year in groupby(zip(map(KEY_YEAR, run), paths), key=FIRST):
+                add(f"days-{year}", map(SECOND, same_year))
+        elif kind == "author":
+            files = 1
+            while len(paths) > files * AUTHORS_PER_FILE:
+                files *= 2
+            buckets: list[list[str]] = [[] for _ in range(files)]
+            for number, path in zip(map((files - 1).__and__, map(zlib.crc32, map(str.encode, paths))), paths):
+                buckets[number].append(path)
+            width = len(str(files - 1))
+            for number, bucket in enumerate(buckets):
+                if bucket:
+                    add(f"authors-{number:0{width}}", bucket)
+        else:
+            add("pages", paths)
+    return groups
+
+
+def _urls_per_file(config: Config, longest_path: int) -> int:
+    """The most URLs a sitemap file may list: 50,000, and fewer where paths so long that
+    they could take it over 50 MB (an entry at its longest: every character escaped)."""
+    entry = len(_url_entry(config, "", datetime(2000, 1, 1))) + 1 + 5 * longest_path
+    return max(1, min(SITEMAP_URLS, (SITEMAP_BYTES - len(_urlset([]))) // entry))
+
+
+def _sitemap_file(config: Config, name: str, paths: Sequence[str], papers: Sequence[Paper | None] | None,
+                  site: str) -> FeedFile:
+    """A file of the sitemap; `papers`: the paper each page shows, if any (its last
+    update is the page's), None where none does. Its fingerprint is made of its
+    paths and its papers' keys at C speed, in one string each."""
+    keys = "\n".join(paper.key if paper else "" for paper in papers) if papers else ""
+    fingerprint = digest_of(site, name, content_hash("\n".join(paths).encode()), content_hash(keys.encode()))
+    return FeedFile(name, fingerprint, lambda: _urlset(
+        [_url_entry(config, path, paper and paper.updated) for path, paper in zip(paths, papers or repeat(None))]))
 
 
 def _sitemap_index(config: Config, names: Sequence[str]) -> bytes:
