@@ -33,7 +33,6 @@ KIND = operator.attrgetter("kind")
 KEY_YEAR = operator.attrgetter("key.year")
 PUBLISHED_YEAR = operator.attrgetter("published.year")
 FIRST = operator.itemgetter(0)
-SECOND = operator.itemgetter(1)
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -155,82 +154,93 @@ def sitemaps(config: Config, archive: Archive, pages: Mapping[str, list[Page]], 
     """`sitemap.xml`, listing `pages` (kind -> its HTML pages) with the last update of
     those that show a paper; past one file's limits, an index of files of their own for
     each kind and part of it (`_sitemap_groups`), so a day added changes a few of them."""
-    groups = _sitemap_groups(archive, pages)
-    longest = max((max(map(len, paths)) for paths, _ in groups.values()), default=0)
-    limit = _urls_per_file(config, longest)
-    if sum(len(paths) for paths, _ in groups.values()) <= limit:  # one file, in the pages' order
-        everything = [page for run in pages.values() for page in run]
-        yield _sitemap_file(config, "sitemap.xml", list(map(PATH, everything)),
-                            [archive.papers[page.key] if page.kind == "paper" else None for page in everything], site)
+    groups = {stem: _Listing(config, *members) for stem, members in sorted(_sitemap_groups(archive, pages).items())}
+    if sum(len(group.pages) for group in groups.values()) <= SITEMAP_URLS \
+            and sum(group.longest for group in groups.values()) <= _room():
+        everything = [page for run in pages.values() for page in run]  # one file, in the pages' order
+        yield _Listing(config, everything, [archive.papers[page.key] if page.kind == "paper" else None
+                                            for page in everything]).file(config, "sitemap.xml", site)
         return
     names = []
-    for stem, (paths, papers) in sorted(groups.items()):
-        parts = range(0, len(paths), limit)
+    for stem, group in groups.items():
+        parts = range(0, len(group.pages), group.limit)
         for number, start in enumerate(parts, 1):
             name = f"sitemap-{stem}.xml" if len(parts) == 1 else f"sitemap-{stem}-{number}.xml"
             names.append(name)
-            yield _sitemap_file(config, name, paths[start:start + limit],
-                                papers[start:start + limit] if papers else None, site)
+            part = group if len(parts) == 1 else _Listing(config, group.pages[start:start + group.limit],
+                                                          group.papers[start:start + group.limit])
+            yield part.file(config, name, site)
     yield FeedFile("sitemap.xml", digest_of(site, names), partial(_sitemap_index, config, names))
 
 
-def _sitemap_groups(archive: Archive, pages: Mapping[str, list[Page]]) -> dict[str, tuple[list[str], list[Paper]]]:
-    """The sitemap's pages by the file that lists them (its name's stem: `papers-2022`),
-    each as paths and, for papers, the papers: a paper page by the year it was published
-    in, a day by its year, an author by a hash of the path into one of a number of files
-    that doubles as the authors do (`AUTHORS_PER_FILE`), the other pages together.
-    Where a page goes depends on it alone, so an update changes the files of the pages
-    it adds, removes or shows anew, not the others. (Work per page is done at C speed
-    where it can be: an archive has half a million pages to list.)"""
-    groups: dict[str, tuple[list[str], list[Paper]]] = {}
+class _Listing:
+    """Pages one sitemap file lists, or several of the same part of the site; `papers`: the
+    paper each shows (its last update is the page's), None for a page that shows none."""
 
-    def add(stem: str, paths: Iterable[str], papers: Iterable[Paper] = ()) -> None:
+    def __init__(self, config: Config, pages: list[Page], papers: Sequence[Paper | None]):
+        self.pages, self.papers = pages, papers
+        self.paths = "\n".join(map(PATH, pages))  # hashed and measured at C speed
+        # The most URLs a file may list: 50,000, and fewer where paths so long that they could
+        # take it over 50 MB (with every character escaped, an entry would be 5 times as long).
+        entry = len(_url_entry(config, "", datetime(2000, 1, 1))) + 1
+        self.longest = len(pages) * entry + 5 * len(self.paths)  # the bytes of its entries, at most
+        self.limit = SITEMAP_URLS if self.longest <= _room() else \
+            max(1, _room() // (entry + 5 * max(map(len, map(PATH, pages)))))
+
+    def file(self, config: Config, name: str, site: str) -> FeedFile:
+        """The file `name` listing these pages, fingerprinted by their paths and their papers' keys."""
+        keys = "\n".join(map(KEY, filter(None, self.papers)))
+        fingerprint = digest_of(site, name, content_hash(self.paths.encode()), content_hash(keys.encode()))
+        return FeedFile(name, fingerprint, lambda: _urlset([_url_entry(config, page.path, paper and paper.updated)
+                                                            for page, paper in zip(self.pages, self.papers)]))
+
+
+def _room() -> int:
+    """The bytes a sitemap file has for its entries, past its first and last lines."""
+    return SITEMAP_BYTES - len(_urlset([]))
+
+
+def _sitemap_groups(archive: Archive, pages: Mapping[str, list[Page]]
+                    ) -> dict[str, tuple[list[Page], Sequence[Paper | None]]]:
+    """The sitemap's pages by the part of the site they are listed with (the stem of its
+    files' names: `papers-2022`), each with the paper each shows: a paper page by the year
+    its paper was published in, a day by its year, an author by a hash of the path into one
+    of a number of parts that doubles as the authors do (`AUTHORS_PER_FILE`), the other
+    pages together. Where a page goes depends on it alone, so an update changes the parts
+    of the pages it adds, removes or shows anew, not the others. (Work per page is done at
+    C speed where it can be: an archive has half a million pages to list.)"""
+    groups: dict[str, tuple[list[Page], list[Paper | None]]] = {}
+
+    def add(stem: str, members: Iterable[Page], papers: Iterable[Paper | None]) -> None:
         group = groups.setdefault(stem, ([], []))
-        group[0].extend(paths)
+        group[0].extend(members)
         group[1].extend(papers)
 
     for kind, run in pages.items():
-        paths = list(map(PATH, run))
         if kind == "paper":
             papers = list(map(archive.papers.__getitem__, map(KEY, run)))
-            for year, same_year in groupby(zip(map(PUBLISHED_YEAR, papers), paths, papers), key=FIRST):
-                _, year_paths, year_papers = zip(*same_year)
-                add(f"papers-{year}", year_paths, year_papers)
+            for year, same_year in groupby(zip(map(PUBLISHED_YEAR, papers), run, papers), key=FIRST):
+                _, year_pages, year_papers = zip(*same_year)
+                add(f"papers-{year}", year_pages, year_papers)
         elif kind == "day":
-            for year, same_year in groupby(zip(map(KEY_YEAR, run), paths), key=FIRST):
-                add(f"days-{year}", map(SECOND, same_year))
+            for year, same_year in groupby(run, key=KEY_YEAR):
+                days = list(same_year)
+                add(f"days-{year}", days, repeat(None, len(days)))
         elif kind == "author":
             files = 1
-            while len(paths) > files * AUTHORS_PER_FILE:
+            while len(run) > files * AUTHORS_PER_FILE:
                 files *= 2
-            buckets: list[list[str]] = [[] for _ in range(files)]
-            for number, path in zip(map((files - 1).__and__, map(zlib.crc32, map(str.encode, paths))), paths):
-                buckets[number].append(path)
+            buckets: list[list[Page]] = [[] for _ in range(files)]
+            hashes = map(zlib.crc32, map(str.encode, map(PATH, run)))
+            for number, page in zip(map((files - 1).__and__, hashes), run):
+                buckets[number].append(page)
             width = len(str(files - 1))
             for number, bucket in enumerate(buckets):
                 if bucket:
-                    add(f"authors-{number:0{width}}", bucket)
+                    add(f"authors-{number:0{width}}", bucket, repeat(None, len(bucket)))
         else:
-            add("pages", paths)
+            add("pages", run, repeat(None, len(run)))
     return groups
-
-
-def _urls_per_file(config: Config, longest_path: int) -> int:
-    """The most URLs a sitemap file may list: 50,000, and fewer where paths so long that
-    they could take it over 50 MB (an entry at its longest: every character escaped)."""
-    entry = len(_url_entry(config, "", datetime(2000, 1, 1))) + 1 + 5 * longest_path
-    return max(1, min(SITEMAP_URLS, (SITEMAP_BYTES - len(_urlset([]))) // entry))
-
-
-def _sitemap_file(config: Config, name: str, paths: Sequence[str], papers: Sequence[Paper | None] | None,
-                  site: str) -> FeedFile:
-    """A file of the sitemap; `papers`: the paper each page shows, if any (its last
-    update is the page's), None where none does. Its fingerprint is made of its
-    paths and its papers' keys at C speed, in one string each."""
-    keys = "\n".join(paper.key if paper else "" for paper in papers) if papers else ""
-    fingerprint = digest_of(site, name, content_hash("\n".join(paths).encode()), content_hash(keys.encode()))
-    return FeedFile(name, fingerprint, lambda: _urlset(
-        [_url_entry(config, path, paper and paper.updated) for path, paper in zip(paths, papers or repeat(None))]))
 
 
 def _sitemap_index(config: Config, names: Sequence[str]) -> bytes:
