@@ -12,6 +12,11 @@ the writing). Also times loading the archive's build state (`Cache.load`). Print
 medians of N runs (default 3), wall and CPU seconds (CPU is the figure to compare on a
 shared machine), and how many files were made again: run it with two checkouts to
 compare them. With `--profile`, then prints where the feeds stage spends its time.
+
+Also times the cycle collector's first collection of the young generations after each
+model is made (with the collector paused, as a build makes it: all of it is young): after
+the first model as it is, after the second with what exists frozen first (`gc.freeze()`,
+as `parallel.fork_map` does before rendering).
 """
 
 from __future__ import annotations
@@ -75,10 +80,14 @@ venues = Venues(config.venue_aliases)
 site = site_fingerprint(config, theme_assets(load_theme(config)), vendor_assets())
 old = timed("model without the day", lambda: build_archive(before.values(), venues))
 old_pages = timed("route its pages", lambda: list(Pages(old, config).pages()))
+timed("gc.collect(1) after it", lambda: gc.collect(1))
 held = {feed.path: feed.fingerprint for feed in feeds.feed_sources(old, config, old_pages, site)}
 del old, old_pages
 new = timed("model with the day", lambda: build_archive(after.values(), venues))
 pages = timed("route its pages", lambda: list(Pages(new, config).pages()))
+gc.freeze()
+timed("gc.collect(1) after it, frozen first", lambda: gc.collect(1))
+gc.unfreeze()
 files, made, size = timed("feeds stage of the update", lambda: update_feeds(new, pages, held), runs)
 print(f"  {files:,} feed and sitemap files, {made:,} made again ({size / 2**20:.1f} MiB)")
 if "--profile" in sys.argv:
