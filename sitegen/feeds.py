@@ -26,7 +26,7 @@ from .taxonomy import category_name
 
 SITEMAP_URLS = 50_000  # URLs per sitemap file, as the protocol allows
 SITEMAP_BYTES = 50 * 1024 * 1024  # and bytes
-AUTHORS_PER_FILE = 1_000  # author pages per sitemap file at most, half as many at least (`_sitemap_groups`)
+AUTHORS_PER_FILE = 1_000  # author pages per sitemap file, on average at most: past it the files double in number
 PATH = operator.attrgetter("path")
 KEY = operator.attrgetter("key")
 KIND = operator.attrgetter("kind")
