@@ -7,20 +7,32 @@ those whose papers or pages changed: at archive scale, a few of a few thousand.
 from __future__ import annotations
 
 import heapq
+import operator
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
-from typing import Callable, Iterable, Iterator, Sequence
+from itertools import groupby, repeat
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import routes
 from .archive import Archive, Paper
+from .cache import content_hash
 from .config import Config
 from .dependencies import digest_of
 from .routes import Page
 from .taxonomy import category_name
 
-SITEMAP_LIMIT = 50_000  # URLs per sitemap file, as the protocol allows
+SITEMAP_URLS = 50_000  # URLs per sitemap file, as the protocol allows
+SITEMAP_BYTES = 50 * 1024 * 1024  # and bytes
+AUTHORS_PER_FILE = 1_000  # author pages per sitemap file, on average at most: past it the files double in number
+PATH = operator.attrgetter("path")
+KEY = operator.attrgetter("key")
+KIND = operator.attrgetter("kind")
+KEY_YEAR = operator.attrgetter("key.year")
+PUBLISHED_YEAR = operator.attrgetter("published.year")
+FIRST = operator.itemgetter(0)
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -64,11 +76,18 @@ def feed_sources(archive: Archive, config: Config, pages: Sequence[Page], site: 
     for code, papers in newest.items():
         path = routes.category_feed(code)
         yield FeedFile(path, _fingerprint(site, path, papers), partial(category_feed, config, code, papers))
-    # the HTML pages: not the 404 page, nor the feeds and bibliographies planned as pages
-    listed = [(path, archive.papers[key] if kind == "paper" else None) for kind, key, path in pages
-              if kind != "not_found" and path.endswith(".html")]
-    yield from sitemaps(config, listed, site)
+    yield from sitemaps(config, archive, _listed(pages), site)
     yield FeedFile("robots.txt", digest_of(site), partial(robots, config))
+
+
+def _listed(pages: Iterable[Page]) -> dict[str, list[Page]]:
+    """The pages the sitemap lists, by kind: the HTML pages but the 404 page, not the
+    feeds and bibliographies planned as pages. (A kind's pages are all HTML or none:
+    told by its first, as a million pages are grouped at C speed.)"""
+    kinds: dict[str, list[Page]] = {}
+    for kind, run in groupby(pages, KIND):
+        kinds.setdefault(kind, []).extend(run)
+    return {kind: run for kind, run in kinds.items() if kind != "not_found" and run[0].path.endswith(".html")}
 
 
 def _newest(lists: Iterable[list[Paper]], size: int) -> list[Paper]:
@@ -131,23 +150,97 @@ def atom_entry(config: Config, paper: Paper) -> str:
     ])
 
 
-def sitemaps(config: Config, pages: Sequence[tuple[str, Paper | None]], site: str) -> Iterator[FeedFile]:
-    """`sitemap.xml`, split into `sitemap-N.xml` files under an index past 50,000 URLs:
-    the pages, with the last update of those that show a paper."""
-    if len(pages) <= SITEMAP_LIMIT:
-        yield _sitemap_file(config, "sitemap.xml", pages, site)
+def sitemaps(config: Config, archive: Archive, pages: Mapping[str, list[Page]], site: str) -> Iterator[FeedFile]:
+    """`sitemap.xml`, listing `pages` (kind -> its HTML pages) with the last update of
+    those that show a paper; past one file's limits, an index of files of their own for
+    each kind and part of it (`_sitemap_groups`), so a day added changes a few of them."""
+    groups = {stem: _Listing(config, *members) for stem, members in sorted(_sitemap_groups(archive, pages).items())}
+    if sum(len(group.pages) for group in groups.values()) <= SITEMAP_URLS \
+            and sum(group.longest for group in groups.values()) <= _room():
+        everything = [page for run in pages.values() for page in run]  # one file, in the pages' order
+        yield _Listing(config, everything, [archive.papers[page.key] if page.kind == "paper" else None
+                                            for page in everything]).file(config, "sitemap.xml", site)
         return
-    parts = [pages[start:start + SITEMAP_LIMIT] for start in range(0, len(pages), SITEMAP_LIMIT)]
-    names = [f"sitemap-{number}.xml" for number in range(1, len(parts) + 1)]
-    for name, part in zip(names, parts):
-        yield _sitemap_file(config, name, part, site)
+    names = []
+    for stem, group in groups.items():
+        parts = range(0, len(group.pages), group.limit)
+        for number, start in enumerate(parts, 1):
+            name = f"sitemap-{stem}.xml" if len(parts) == 1 else f"sitemap-{stem}-{number}.xml"
+            names.append(name)
+            part = group if len(parts) == 1 else _Listing(config, group.pages[start:start + group.limit],
+                                                          group.papers[start:start + group.limit])
+            yield part.file(config, name, site)
     yield FeedFile("sitemap.xml", digest_of(site, names), partial(_sitemap_index, config, names))
 
 
-def _sitemap_file(config: Config, name: str, pages: Sequence[tuple[str, Paper | None]], site: str) -> FeedFile:
-    fingerprint = digest_of(site, name, [(path, paper and paper.key) for path, paper in pages])
-    return FeedFile(name, fingerprint, lambda: _urlset([_url_entry(config, path, paper and paper.updated)
-                                                        for path, paper in pages]))
+class _Listing:
+    """Pages one sitemap file lists, or several of the same part of the site; `papers`: the
+    paper each shows (its last update is the page's), None for a page that shows none."""
+
+    def __init__(self, config: Config, pages: list[Page], papers: Sequence[Paper | None]):
+        self.pages, self.papers = pages, papers
+        self.paths = "\n".join(map(PATH, pages))  # hashed and measured at C speed
+        # The most URLs a file may list: 50,000, and fewer where paths so long that they could
+        # take it over 50 MB (with every character escaped, an entry would be 5 times as long).
+        entry = len(_url_entry(config, "", datetime(2000, 1, 1))) + 1
+        self.longest = len(pages) * entry + 5 * len(self.paths)  # the bytes of its entries, at most
+        self.limit = SITEMAP_URLS if self.longest <= _room() else \
+            max(1, _room() // (entry + 5 * max(map(len, map(PATH, pages)))))
+
+    def file(self, config: Config, name: str, site: str) -> FeedFile:
+        """The file `name` listing these pages, fingerprinted by their paths and their papers' keys."""
+        keys = "\n".join(map(KEY, filter(None, self.papers)))
+        fingerprint = digest_of(site, name, content_hash(self.paths.encode()), content_hash(keys.encode()))
+        return FeedFile(name, fingerprint, lambda: _urlset([_url_entry(config, page.path, paper and paper.updated)
+                                                            for page, paper in zip(self.pages, self.papers)]))
+
+
+def _room() -> int:
+    """The bytes a sitemap file has for its entries, past its first and last lines."""
+    return SITEMAP_BYTES - len(_urlset([]))
+
+
+def _sitemap_groups(archive: Archive, pages: Mapping[str, list[Page]]
+                    ) -> dict[str, tuple[list[Page], Sequence[Paper | None]]]:
+    """The sitemap's pages by the part of the site they are listed with (the stem of its
+    files' names: `papers-2022`), each with the paper each shows: a paper page by the year
+    its paper was published in, a day by its year, an author by a hash of the path into one
+    of a number of parts that doubles as the authors do (`AUTHORS_PER_FILE`), the other
+    pages together. Where a page goes depends on it alone, so an update changes the parts
+    of the pages it adds, removes or shows anew, not the others. (Work per page is done at
+    C speed where it can be: an archive has half a million pages to list.)"""
+    groups: dict[str, tuple[list[Page], list[Paper | None]]] = {}
+
+    def add(stem: str, members: Iterable[Page], papers: Iterable[Paper | None]) -> None:
+        group = groups.setdefault(stem, ([], []))
+        group[0].extend(members)
+        group[1].extend(papers)
+
+    for kind, run in pages.items():
+        if kind == "paper":
+            papers = list(map(archive.papers.__getitem__, map(KEY, run)))
+            for year, same_year in groupby(zip(map(PUBLISHED_YEAR, papers), run, papers), key=FIRST):
+                _, year_pages, year_papers = zip(*same_year)
+                add(f"papers-{year}", year_pages, year_papers)
+        elif kind == "day":
+            for year, same_year in groupby(run, key=KEY_YEAR):
+                days = list(same_year)
+                add(f"days-{year}", days, repeat(None, len(days)))
+        elif kind == "author":
+            files = 1
+            while len(run) > files * AUTHORS_PER_FILE:
+                files *= 2
+            buckets: list[list[Page]] = [[] for _ in range(files)]
+            hashes = map(zlib.crc32, map(str.encode, map(PATH, run)))
+            for number, page in zip(map((files - 1).__and__, hashes), run):
+                buckets[number].append(page)
+            width = len(str(files - 1))
+            for number, bucket in enumerate(buckets):
+                if bucket:
+                    add(f"authors-{number:0{width}}", bucket, repeat(None, len(bucket)))
+        else:
+            add("pages", run, repeat(None, len(run)))
+    return groups
 
 
 def _sitemap_index(config: Config, names: Sequence[str]) -> bytes:

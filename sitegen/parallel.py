@@ -37,16 +37,25 @@ def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: in
     A failure in a worker stops the others and is raised here as a BuildError.
     """
     processes = max(1, min(jobs, len(items)))
-    if processes == 1:
-        return _work_and_collect(function, items, range(len(items)), None, [], on_result)
+    # What exists now is left out of the collector's scans until the end: in a worker they
+    # would write to (and so copy) every object; here, in one process or several, they
+    # would be scanned again (the model, made with the collector paused, is all young).
+    gc.freeze()
+    try:
+        if processes == 1:
+            return _work_and_collect(function, items, range(len(items)), None, [], on_result)
+        return _fork_and_collect(function, items, processes, on_result, hold_one)
+    finally:
+        gc.unfreeze()
+
+
+def _fork_and_collect(function, items, processes: int, on_result, hold_one) -> list:
+    """`fork_map` with `processes - 1` forked processes beside this one."""
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
     claims = Claims(context, len(items), processes)
     workers = [context.Process(target=_work, args=(function, items, claims.taken(), messages), daemon=True)
                for _ in range(1, processes)]
-    # What exists now is left out of the collector's scans until the end: in a worker they
-    # would write to (and so copy) every object, here they would rescan the whole model.
-    gc.freeze()
     held = workers[-1:] if hold_one else []
     try:
         for worker in workers:
@@ -54,7 +63,6 @@ def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: in
                 worker.start()
         return _work_and_collect(function, items, claims.taken(), messages, workers, on_result, held, hold_one)
     finally:
-        gc.unfreeze()
         for worker in workers:
             if worker.is_alive():
                 worker.terminate()
