@@ -59,7 +59,10 @@ DIRECTORY_FANOUT = 256
 DOCS_PER_CHUNK = 2  # display records per file: results are scattered, so few per file load least
 ABSTRACT_CHARS = 600  # of the abstract kept for result snippets (about 90 words: a snippet shows 70)
 WORD = re.compile(r"[^\W_]+(?:\.[^\W_]+)*")
-ASCII_WORD = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
+# WORD on lowercase ASCII text, as spaces: every character but a letter, a digit or a
+# dot, and each dot not between two letters or digits (`cs.cv` keeps its dot, `end.` not)
+ASCII_SEPARATORS = str.maketrans({chr(code): " " for code in range(128) if not chr(code).isalnum() and chr(code) != "."})
+LOOSE_DOT = re.compile(r"\.(?:(?![a-z0-9])|(?<![a-z0-9]\.))")
 
 
 # Latin letters that carry no separable accent, so NFKD keeps them: `Łukasz` and
@@ -80,8 +83,8 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded words; dots stay inside words so `2209.14475` and `cs.cv` are single words."""
-    if text.isascii():  # the same words, found faster
-        return ASCII_WORD.findall(text.lower())
+    if text.isascii():  # the same words, found at a third less cost than by WORD.findall
+        return LOOSE_DOT.sub(" ", text.lower().translate(ASCII_SEPARATORS)).split()
     return WORD.findall(fold(text))
 
 
@@ -202,7 +205,8 @@ class Terms:
     """
 
     def __init__(self) -> None:
-        self._stems = _StemCache(self.stem)
+        self._stems = _Memo(self.stem)
+        self._names = _Memo(self.tokens)  # an author has many papers
 
     def stem(self, word: str) -> str | None:
         """lunr.js's stemmer, or None for one of lunr's stop words."""
@@ -219,7 +223,7 @@ class Terms:
 
     def fields(self, paper: Paper) -> dict[str, list[str]]:
         title = self.stems(paper.title)
-        names = [tokens for tokens in map(self.tokens, paper.authors) if tokens]
+        names = [tokens for tokens in map(self._names.__getitem__, paper.authors) if tokens]
         return {
             # an old-style id is found by its number alone too: `0309136`, `math.GT/0309136`
             "id": [paper.id.lower(), *paper.id.split("/")[1:]],
@@ -233,16 +237,16 @@ class Terms:
         }
 
 
-class _StemCache(dict):
-    """word -> stem (None for a stop word), computed on first use."""
+class _Memo(dict):
+    """argument -> what `compute` makes of it, computed on first use."""
 
     def __init__(self, compute) -> None:
         super().__init__()
         self.compute = compute
 
-    def __missing__(self, word: str) -> str | None:
-        stem = self[word] = self.compute(word)
-        return stem
+    def __missing__(self, argument):
+        value = self[argument] = self.compute(argument)
+        return value
 
 
 @dataclass(frozen=True)
@@ -465,8 +469,9 @@ def _tokenize(papers: Sequence[Paper], numbers: range) -> tuple[Postings, dict[s
     """The postings and field lengths of the documents `numbers`.
 
     A run of documents' (term, document, count) triples is gathered per field in flat
-    lists, then added to the terms' postings by `map` and `array.extend`: no Python code
-    runs per posting (there are tens of millions), only per document and field.
+    lists, grouped by term in lists (`list.extend` is cheaper than `array.extend`, which
+    grows an array item by item) and added to the terms' postings by `array.fromlist`: no
+    Python code runs per posting (there are tens of millions), only per document and field.
     """
     terms = Terms()
     postings: Postings = {field: defaultdict(_new_postings) for field in FIELDS}
@@ -486,7 +491,9 @@ def _tokenize(papers: Sequence[Paper], numbers: range) -> tuple[Postings, dict[s
                     counts += counted.values()
                 documents += itertools.repeat(number, len(found) - len(documents))
         for field, (found, documents, counts) in run.items():
-            deque(map(array.extend, map(postings[field].__getitem__, found), zip(documents, counts)), maxlen=0)
+            grouped: defaultdict[str, list[int]] = defaultdict(list)
+            deque(map(list.extend, map(grouped.__getitem__, found), zip(documents, counts)), maxlen=0)
+            deque(map(array.fromlist, map(postings[field].__getitem__, grouped), grouped.values()), maxlen=0)
     return {field: dict(field_postings) for field, field_postings in postings.items()}, lengths
 
 
