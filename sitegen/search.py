@@ -328,6 +328,9 @@ Postings = dict[str, dict[str, array]]
 # A term's postings in a field as columns: documents (in order), term counts, field lengths.
 Columns = tuple[list[int], list[int], list[int]]
 TOKENIZED_RUN = 4096  # documents whose terms are gathered before their postings are added
+# Terms in a field beyond which it is counted without first asking whether any term repeats:
+# a longer one (an abstract) nearly always repeats some, and the asking costs a third of the counting
+SURELY_REPEATED = 32
 
 
 @dataclass(frozen=True)
@@ -482,7 +485,7 @@ def _tokenize(papers: Sequence[Paper], numbers: range) -> tuple[Postings, dict[s
             for field, values in terms.fields(papers[number]).items():
                 lengths[field].append(len(values))
                 found, documents, counts = run[field]
-                if len(values) < 2 or len(set(values)) == len(values):  # names, ids, most titles
+                if len(values) < 2 or (len(values) < SURELY_REPEATED and len(set(values)) == len(values)):
                     found += values
                     counts += itertools.repeat(1, len(values))
                 else:
