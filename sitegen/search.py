@@ -472,9 +472,8 @@ def _tokenize(papers: Sequence[Paper], numbers: range) -> tuple[Postings, dict[s
     """The postings and field lengths of the documents `numbers`.
 
     A run of documents' (term, document, count) triples is gathered per field in flat
-    lists, grouped by term in lists (`list.extend` is cheaper than `array.extend`, which
-    grows an array item by item) and added to the terms' postings by `array.fromlist`: no
-    Python code runs per posting (there are tens of millions), only per document and field.
+    lists, then added to the terms' postings by `map` and `array.extend`: no Python code
+    runs per posting (there are tens of millions), only per document and field.
     """
     terms = Terms()
     postings: Postings = {field: defaultdict(_new_postings) for field in FIELDS}
@@ -494,9 +493,7 @@ def _tokenize(papers: Sequence[Paper], numbers: range) -> tuple[Postings, dict[s
                     counts += counted.values()
                 documents += itertools.repeat(number, len(found) - len(documents))
         for field, (found, documents, counts) in run.items():
-            grouped: defaultdict[str, list[int]] = defaultdict(list)
-            deque(map(list.extend, map(grouped.__getitem__, found), zip(documents, counts)), maxlen=0)
-            deque(map(array.fromlist, map(postings[field].__getitem__, grouped), grouped.values()), maxlen=0)
+            deque(map(array.extend, map(postings[field].__getitem__, found), zip(documents, counts)), maxlen=0)
     return {field: dict(field_postings) for field, field_postings in postings.items()}, lengths
 
 
