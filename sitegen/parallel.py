@@ -114,6 +114,9 @@ def _work_and_collect(function, items, mine: Iterable[int], messages, workers, o
 
     for index in mine:
         if held and not hold_one():
+            # what this process made since `fork_map` froze the rest (its own pages' caches)
+            # left out of the collector's scans too, which would copy it into the worker
+            gc.freeze()
             held.pop().start()
         keep(index, function(items[index]))
         while messages is not None:

@@ -59,7 +59,10 @@ DIRECTORY_FANOUT = 256
 DOCS_PER_CHUNK = 2  # display records per file: results are scattered, so few per file load least
 ABSTRACT_CHARS = 600  # of the abstract kept for result snippets (about 90 words: a snippet shows 70)
 WORD = re.compile(r"[^\W_]+(?:\.[^\W_]+)*")
-ASCII_WORD = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
+# WORD on lowercase ASCII text, as spaces: every character but a letter, a digit or a
+# dot, and each dot not between two letters or digits (`cs.cv` keeps its dot, `end.` not)
+ASCII_SEPARATORS = str.maketrans({chr(code): " " for code in range(128) if not chr(code).isalnum() and chr(code) != "."})
+LOOSE_DOT = re.compile(r"\.(?:(?![a-z0-9])|(?<![a-z0-9]\.))")
 
 
 # Latin letters that carry no separable accent, so NFKD keeps them: `Łukasz` and
@@ -80,8 +83,8 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded words; dots stay inside words so `2209.14475` and `cs.cv` are single words."""
-    if text.isascii():  # the same words, found faster
-        return ASCII_WORD.findall(text.lower())
+    if text.isascii():  # the same words, found at a third less cost than by WORD.findall
+        return LOOSE_DOT.sub(" ", text.lower().translate(ASCII_SEPARATORS)).split()
     return WORD.findall(fold(text))
 
 
@@ -202,7 +205,8 @@ class Terms:
     """
 
     def __init__(self) -> None:
-        self._stems = _StemCache(self.stem)
+        self._stems = _Memo(self.stem)
+        self._names = _Memo(self.tokens)  # an author has many papers
 
     def stem(self, word: str) -> str | None:
         """lunr.js's stemmer, or None for one of lunr's stop words."""
@@ -219,7 +223,7 @@ class Terms:
 
     def fields(self, paper: Paper) -> dict[str, list[str]]:
         title = self.stems(paper.title)
-        names = [tokens for tokens in map(self.tokens, paper.authors) if tokens]
+        names = [tokens for tokens in map(self._names.__getitem__, paper.authors) if tokens]
         return {
             # an old-style id is found by its number alone too: `0309136`, `math.GT/0309136`
             "id": [paper.id.lower(), *paper.id.split("/")[1:]],
@@ -233,16 +237,16 @@ class Terms:
         }
 
 
-class _StemCache(dict):
-    """word -> stem (None for a stop word), computed on first use."""
+class _Memo(dict):
+    """argument -> what `compute` makes of it, computed on first use."""
 
     def __init__(self, compute) -> None:
         super().__init__()
         self.compute = compute
 
-    def __missing__(self, word: str) -> str | None:
-        stem = self[word] = self.compute(word)
-        return stem
+    def __missing__(self, argument):
+        value = self[argument] = self.compute(argument)
+        return value
 
 
 @dataclass(frozen=True)
@@ -324,6 +328,9 @@ Postings = dict[str, dict[str, array]]
 # A term's postings in a field as columns: documents (in order), term counts, field lengths.
 Columns = tuple[list[int], list[int], list[int]]
 TOKENIZED_RUN = 4096  # documents whose terms are gathered before their postings are added
+# Terms in a field beyond which it is counted without first asking whether any term repeats:
+# a longer one (an abstract) nearly always repeats some, and the asking costs a third of the counting
+SURELY_REPEATED = 32
 
 
 @dataclass(frozen=True)
@@ -477,7 +484,7 @@ def _tokenize(papers: Sequence[Paper], numbers: range) -> tuple[Postings, dict[s
             for field, values in terms.fields(papers[number]).items():
                 lengths[field].append(len(values))
                 found, documents, counts = run[field]
-                if len(values) < 2 or len(set(values)) == len(values):  # names, ids, most titles
+                if len(values) < 2 or (len(values) < SURELY_REPEATED and len(set(values)) == len(values)):
                     found += values
                     counts += itertools.repeat(1, len(values))
                 else:
