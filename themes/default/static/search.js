@@ -351,33 +351,28 @@
     return found;
   }
 
-  // Loads the directory pages a query's clauses lead to, a level at a time.
-  function loadDirectory(query) {
+  // Loads the shards a query's clauses need and the directory pages that lead to them: a
+  // tier's shards as soon as its pages are in, not once every tier's are (the newest
+  // tiers' pages come first, and their shards then load while the oldest's pages do).
+  function loadShards(query) {
+    var shards = {};
     var pages = {};
     query.clauses.forEach(function (clause) {
-      clauseShards(clause).pages.forEach(function (key) { pages[key] = true; });
+      var found = clauseShards(clause);
+      found.shards.forEach(function (shard) { shards[shard.path] = true; });
+      found.pages.forEach(function (key) { pages[key] = true; });
     });
-    var keys = Object.keys(pages);
-    if (!keys.length) return Promise.resolve();
-    return Promise.all(keys.map(function (key) {
+    return Promise.all(Object.keys(shards).sort().map(loadScript).concat(Object.keys(pages).map(function (key) {
       var slash = key.indexOf("/");
-      return loadScript("search/" + key.slice(0, slash) + "/directory/" + key.slice(slash + 1) + ".js");
-    })).then(function () { return loadDirectory(query); });
+      return loadScript("search/" + key.slice(0, slash) + "/directory/" + key.slice(slash + 1) + ".js")
+        .then(function () { return loadShards(query); });
+    })));
   }
 
-  // The files a query's terms and filters need: its directory pages, then its shards and lists.
+  // The files a query's terms and filters need: its shards (and the directory pages on the
+  // way) and its filters' lists.
   function loadQueryFiles(query) {
-    return loadDirectory(query).then(function () {
-      return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript));
-    });
-  }
-
-  function shardsFor(query) {
-    var needed = {};
-    query.clauses.forEach(function (clause) {
-      clauseShards(clause).shards.forEach(function (shard) { needed[shard.path] = true; });
-    });
-    return Object.keys(needed).sort();
+    return Promise.all([loadShards(query)].concat(listFiles(query).map(loadScript)));
   }
 
   // A loaded shard is [[term, documents with it, field, [document gap, term count, field
