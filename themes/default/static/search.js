@@ -354,19 +354,27 @@
   // Loads the shards a query's clauses need and the directory pages that lead to them: a
   // tier's shards as soon as its pages are in, not once every tier's are (the newest
   // tiers' pages come first, and their shards then load while the oldest's pages do).
+  // Each page, once in, looks again for what it leads to (once: `asked` keeps the pages
+  // already waited for, or every page would wait again for all those still loading).
   function loadShards(query) {
-    var shards = {};
-    var pages = {};
-    query.clauses.forEach(function (clause) {
-      var found = clauseShards(clause);
-      found.shards.forEach(function (shard) { shards[shard.path] = true; });
-      found.pages.forEach(function (key) { pages[key] = true; });
-    });
-    return Promise.all(Object.keys(shards).sort().map(loadScript).concat(Object.keys(pages).map(function (key) {
-      var slash = key.indexOf("/");
-      return loadScript("search/" + key.slice(0, slash) + "/directory/" + key.slice(slash + 1) + ".js")
-        .then(function () { return loadShards(query); });
-    })));
+    var asked = {};
+    function step() {
+      var shards = {};
+      var pages = [];
+      query.clauses.forEach(function (clause) {
+        var found = clauseShards(clause);
+        found.shards.forEach(function (shard) { shards[shard.path] = true; });
+        found.pages.forEach(function (key) {
+          if (!asked[key]) pages.push(key);
+          asked[key] = true;
+        });
+      });
+      return Promise.all(Object.keys(shards).sort().map(loadScript).concat(pages.map(function (key) {
+        var slash = key.indexOf("/");
+        return loadScript("search/" + key.slice(0, slash) + "/directory/" + key.slice(slash + 1) + ".js").then(step);
+      })));
+    }
+    return step();
   }
 
   // The files a query's terms and filters need: its shards (and the directory pages on the
