@@ -566,7 +566,7 @@ def test_query_over_loaded_shards_scores_like_the_whole_lunr_index(site_archive,
     for prefix in sorted({term[:n] for term in terms for n in (1, 2, 3)}):
         queries.append([{"term": prefix, "fields": ["title", "abstract", "authors"], "wildcard": 2}])
     names = ["lastAtMost", "shardOf", "clauseShards", "shardTerms", "lowerBound", "entriesFor", "queryVectors",
-             "idfOf", "lunrWeight", "postingLists", "tailBlocks", "scores", "before", "best"]
+             "idfOf", "lunrWeight", "postingLists", "tailBlocks", "keptBy", "scores", "before", "best"]
     terms_by_paper = Terms()
     documents = [{"ref": str(n), **terms_by_paper.fields(p)} for n, p in enumerate(document_order(archive))]
     script = "\n".join([
@@ -583,7 +583,7 @@ def test_query_over_loaded_shards_scores_like_the_whole_lunr_index(site_archive,
         const ask = (index, clauses) => index.query((q) => clauses.forEach((c) => q.term(c.term,
           { fields: c.fields, usePipeline: false, wildcard: c.wildcard })));
         console.log(JSON.stringify(input.queries.map((clauses) => [
-          best(scores({ clauses }), Infinity).map((r) => [String(r.ref), r.score]),
+          best(scores({ clauses, filters: [] }), Infinity).map((r) => [String(r.ref), r.score]),
           ask(whole, clauses).map((r) => [r.ref, r.score]),
         ])));
         """,

@@ -417,6 +417,37 @@ def test_the_last_word_is_a_prefix_while_it_is_typed(search_page):
     assert search_page.ids() == []
 
 
+def test_words_ended_by_a_space_start_loading_before_the_search_runs(search_page):
+    """The search data of the words already typed is asked for with the keystroke after
+    them, not when the search runs (120 ms after the last key), and is what it needs."""
+    page = search_page.page
+    before = page.evaluate(DONE)
+    asked = page.evaluate("""async () => {
+      const input = document.getElementById('search-query');
+      input.value = 'segmentation ';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return Array.from(document.querySelectorAll('script[src*="search/"]:not([src$="manifest.js"])'), (s) => s.src);
+    }""")
+    assert page.evaluate(DONE) == before  # no search has run yet
+    page.wait_for_function(f"b => {DONE} !== b", arg=before)
+    needed = page.eval_on_selector_all('script[src*="search/"]:not([src$="manifest.js"])', "all => all.map(s => s.src)")
+    assert asked and set(asked) <= set(needed)
+    assert search_page.ids()[0] == "2209.14100"
+
+
+def test_the_manifest_loads_beside_the_scripts_not_after_them(context, http_root):
+    """Every query needs the manifest: its request starts as the page is parsed, before
+    search.js (which asks for it when it runs) has even arrived."""
+    page = context.new_page()
+    page.goto(http_root + "search/index.html", wait_until="load")
+    page.wait_for_function(f"{DONE} !== undefined")
+    timing = page.evaluate("""() => Object.fromEntries(performance.getEntriesByType('resource')
+      .map((entry) => [entry.name.split('/').pop().replace(/\\.[0-9a-f]+\\.js$/, '.js'), [entry.startTime, entry.responseEnd]]))""")
+    assert timing["manifest.js"][0] < timing["search.js"][1]
+    assert page.evaluate("document.getElementById('search-status').textContent").startswith("Type to search")
+
+
 def test_query_in_the_address_runs_on_load(context, site_url):
     watched = SearchPage(context, site_url).open("Carol King")
     assert watched.page.input_value("#search-query") == "Carol King"

@@ -119,7 +119,7 @@
   // `typing`: the reader is still typing the last word (no space after it yet), so it is
   // matched as a prefix too, as if it ended with `*`: `bayes` finds Bayesian.
   function parseQuery(text, typing) {
-    var query = { clauses: [], filters: [], stems: [], words: [] };
+    var query = { clauses: [], filters: [], stems: [], words: [], kept: null }; // kept: see keptBy
     var plain = [];
     var raws = text.split(/\s+/);
     var typed = typing && raws[raws.length - 1] ? raws.length - 1 : -1;
@@ -204,16 +204,32 @@
     return paths;
   }
 
-  function keeps(wanted, number) {
-    return wanted.keys.some(function (key) {
-      var list = state.lists[own(wanted.filter.lists, key)];
-      return inRanges(number, own(wanted.filter.ranges, key) || []) ||
-             (list !== undefined && (inRanges(number, list.ranges) || list.documents.has(number)));
+  // The documents a query's filters keep, a byte per document (1: kept), made the first time
+  // it is asked, once the query's list files are in; null for a query without filters.
+  // Scoring asks it for every posting: a look-up in an array, not a walk through the values.
+  function keptBy(query) {
+    if (!query.filters.length) return null;
+    if (query.kept) return query.kept;
+    var count = state.manifest.documents;
+    var passed = new Uint8Array(count); // how many of the filters keep each document
+    query.filters.forEach(function (wanted) {
+      var keeps = new Uint8Array(count);
+      wanted.keys.forEach(function (key) {
+        var list = state.lists[own(wanted.filter.lists, key)];
+        var ranges = (own(wanted.filter.ranges, key) || []).concat(list ? list.ranges : []);
+        ranges.forEach(function (run) { keeps.fill(1, run[0], run[1] + 1); });
+        if (list) list.numbers.forEach(function (number) { keeps[number] = 1; });
+      });
+      for (var doc = 0; doc < count; doc++) passed[doc] += keeps[doc];
     });
+    var kept = query.kept = new Uint8Array(count);
+    for (var doc = 0; doc < count; doc++) kept[doc] = passed[doc] === query.filters.length ? 1 : 0;
+    return kept;
   }
 
   function passesFilters(query, number) {
-    return query.filters.every(function (wanted) { return keeps(wanted, number); });
+    var kept = keptBy(query);
+    return !kept || kept[number] === 1;
   }
 
   // Whether the filters may keep a document of `range`, [first, last + 1)
@@ -335,26 +351,36 @@
     return found;
   }
 
-  // Loads the directory pages a query's clauses lead to, a level at a time.
-  function loadDirectory(query) {
-    var pages = {};
-    query.clauses.forEach(function (clause) {
-      clauseShards(clause).pages.forEach(function (key) { pages[key] = true; });
-    });
-    var keys = Object.keys(pages);
-    if (!keys.length) return Promise.resolve();
-    return Promise.all(keys.map(function (key) {
-      var slash = key.indexOf("/");
-      return loadScript("search/" + key.slice(0, slash) + "/directory/" + key.slice(slash + 1) + ".js");
-    })).then(function () { return loadDirectory(query); });
+  // Loads the shards a query's clauses need and the directory pages that lead to them: a
+  // tier's shards as soon as its pages are in, not once every tier's are (the newest
+  // tiers' pages come first, and their shards then load while the oldest's pages do).
+  // Each page, once in, looks again for what it leads to (once: `asked` keeps the pages
+  // already waited for, or every page would wait again for all those still loading).
+  function loadShards(query) {
+    var asked = {};
+    function step() {
+      var shards = {};
+      var pages = [];
+      query.clauses.forEach(function (clause) {
+        var found = clauseShards(clause);
+        found.shards.forEach(function (shard) { shards[shard.path] = true; });
+        found.pages.forEach(function (key) {
+          if (!asked[key]) pages.push(key);
+          asked[key] = true;
+        });
+      });
+      return Promise.all(Object.keys(shards).sort().map(loadScript).concat(pages.map(function (key) {
+        var slash = key.indexOf("/");
+        return loadScript("search/" + key.slice(0, slash) + "/directory/" + key.slice(slash + 1) + ".js").then(step);
+      })));
+    }
+    return step();
   }
 
-  function shardsFor(query) {
-    var needed = {};
-    query.clauses.forEach(function (clause) {
-      clauseShards(clause).shards.forEach(function (shard) { needed[shard.path] = true; });
-    });
-    return Object.keys(needed).sort();
+  // The files a query's terms and filters need: its shards (and the directory pages on the
+  // way) and its filters' lists.
+  function loadQueryFiles(query) {
+    return Promise.all([loadShards(query)].concat(listFiles(query).map(loadScript)));
   }
 
   // A loaded shard is [[term, documents with it, field, [document gap, term count, field
@@ -482,14 +508,19 @@
   // document scores the dot product of the query vector with its weights, divided by the
   // query vector's length; its score is the sum over its fields. Vector elements of other
   // terms never count, so with the tails the query needs, the scores are the whole index's.
+  // Only the documents the query's filters keep are scored (the others are not results).
   function scores(query) {
     var count = state.manifest.documents;
     var used = entriesFor(query);
     var asking = queryVectors(query, used);
+    var kept = keptBy(query);
     // field -> document -> dot product, in arrays over every document (far faster than maps
-    // for the tens of thousands of documents common words have); `touched` lists those with any
+    // for the tens of thousands of documents common words have), kept from one scoring to
+    // the next and zeroed where it wrote (allocating megabytes at each would cost more, in
+    // garbage collection, than the scoring); `touched` lists the documents with any
+    var scratch = state.scratch || (state.scratch = { dots: [], seen: new Uint8Array(count) });
     var dots = state.manifest.fields.map(function () { return null; });
-    var seen = new Uint8Array(count);
+    var seen = scratch.seen;
     var touched = [];
     used.forEach(function (found, termIndex) {
       var idf = idfOf(found);
@@ -498,24 +529,33 @@
           var position = list[0];
           var asked = asking.vectors[position][termIndex];
           if (!asked) return;
-          var dot = dots[position] || (dots[position] = new Float64Array(count));
+          var dot = dots[position] ||
+                    (dots[position] = scratch.dots[position] || (scratch.dots[position] = new Float64Array(count)));
           var flat = list[1];
           var doc = hit.tier.start;
           for (var i = 0; i < flat.length; i += 3) {
             doc += flat[i];
+            if (kept && !kept[doc]) continue;
             dot[doc] += asked * lunrWeight(idf, flat[i + 1], flat[i + 2], position);
             if (!seen[doc]) { seen[doc] = 1; touched.push(doc); }
           }
         });
       });
     });
-    return touched.map(function (doc) {
+    var results = new Array(touched.length);
+    for (var t = 0; t < touched.length; t++) {
+      var doc = touched[t];
       var score = 0;
-      dots.forEach(function (dot, position) {
-        if (dot) score += dot[doc] / asking.lengths[position] || 0;
-      });
-      return { ref: doc, score: score };
-    });
+      for (var position = 0; position < dots.length; position++) {
+        var dot = dots[position];
+        if (!dot) continue;
+        score += dot[doc] / asking.lengths[position] || 0;
+        dot[doc] = 0;
+      }
+      seen[doc] = 0;
+      results[t] = { ref: doc, score: score };
+    }
+    return results;
   }
 
   // The tails the query asks for that are not loaded, one item per block and field of
@@ -613,10 +653,6 @@
       if (top.length > n) top.pop();
     });
     return top;
-  }
-
-  function run(query) {
-    return scores(query).filter(function (result) { return passesFilters(query, result.ref); });
   }
 
   function filterOnly(query) {
@@ -770,7 +806,8 @@
 
   // `1,234 papers`
   function paperCount(count) {
-    return count.toLocaleString("en") + (count === 1 ? " paper" : " papers");
+    // (not toLocaleString: its first call loads the browser's locale data, tens of ms)
+    return String(count).replace(/\B(?=(\d{3})+$)/g, ",") + (count === 1 ? " paper" : " papers");
   }
 
   function setStatus(text) {
@@ -805,30 +842,28 @@
       finish(generation, "Nothing to search for in “" + text + "”: try a word from a title, an author's name or an arXiv id.");
       return Promise.resolve();
     }
-    return loadDirectory(query).then(function () {
-      return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript));
-    }).then(function () {
+    return loadQueryFiles(query).then(function () {
       if (generation !== state.generation) return;
       if (!query.clauses.length) { state.all = filterOnly(query); return []; }
       // the heads first: their best results are shown at once if the tails cannot change
       // them (the page, or its first results, then the rest once the tails are in); else the
       // tails load, and with them the heads' first results' records (the tails seldom change
       // those, so the results usually show without another round of loading)
-      state.all = run(query);
+      state.all = scores(query);
       var open = openTails(query);
       if (provenBest(open, state.all, PAGE)) return open;
       if (provenBest(open, state.all, FIRST)) {
         rankRest = function () {
           return loadTails(open).then(function () {
             if (generation !== state.generation) return;
-            state.all = run(query);
+            state.all = scores(query);
             state.results = best(state.all, PAGE); // the first ones stay as they are
           });
         };
         return open;
       }
       return Promise.all([loadTails(open), loadRecords(best(state.all, FIRST))]).then(function () {
-        state.all = run(query);
+        state.all = scores(query);
         return [];
       });
     }).then(function (open) {
@@ -845,7 +880,7 @@
         document.getElementById("search-more").hidden = true; // the rest ranked once all are in
         return loadTails(open).then(function () {
           if (generation !== state.generation) return;
-          state.all = run(query);
+          state.all = scores(query);
           document.getElementById("search-more").hidden = state.shown >= state.all.length;
         });
       }).then(function () {
@@ -884,13 +919,11 @@
       addClause(query, whole, ["name"]);
       required.push(whole);
     }
-    return loadDirectory(query).then(function () {
-      return Promise.all(shardsFor(query).concat(listFiles(query)).map(loadScript));
-    }).then(function () {
+    return loadQueryFiles(query).then(function () {
       return loadTails(openTails(query)); // the newest papers with a common word are mostly in its tail
     }).then(function () {
       var holding = documentsByTerm(query);
-      var candidates = run(query).filter(function (result) {
+      var candidates = scores(query).filter(function (result) {
         return required.every(function (term) { return holding[term] && holding[term].has(result.ref); });
       }).sort(function (a, b) { return b.ref - a.ref; }).slice(0, count * 3);
       return loadRecords(candidates).then(function () {
@@ -921,6 +954,16 @@
     return holding;
   }
 
+  // While the reader types, the files the words already ended by a space need (directory
+  // pages, shards, filter lists) start loading at once, not when the search runs 120 ms
+  // after the last key: the search then finds them loaded or on their way.
+  function prefetch(text) {
+    if (!state.manifest) return;
+    var query = parseQuery(text.replace(/\S*$/, ""));
+    if (!query.clauses.length && !query.filters.length) return;
+    loadQueryFiles(query).catch(function () { /* the search itself says what could not be loaded */ });
+  }
+
   function start() {
     var form = document.querySelector("form[data-search-root]");
     if (!form) return;
@@ -938,6 +981,7 @@
       finish(++state.generation, "The search index is missing: build the site with `sitegen build`.");
     });
     input.addEventListener("input", function () {
+      prefetch(input.value);
       clearTimeout(timer);
       timer = setTimeout(function () {
         if (!state.manifest || input.value === state.query) return; // Enter ran it already
