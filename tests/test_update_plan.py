@@ -178,7 +178,7 @@ def test_an_update_whose_kept_reads_have_no_routes_plans_what_a_clean_build_plan
     recorded.routes, recorded.cased = {}, {}
     archive = build_archive(files.values())
     pages, fingerprints, *_ = Pages(archive, config).plan("site", {}, known, pickle.loads(pickle.dumps(recorded)),
-                                                          changed_keys(archive, before.items(), files))
+                                                          change_between(archive, before, files))
     assert (pages, fingerprints) == tuple(Pages(archive, config).plan("site", {})[:2])
 
 
