@@ -122,24 +122,26 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         written, state.search_tiers, seconds = searching.result()
         made.update(written)
         report.record("search", seconds, "in a process of its own, beside rendering" if jobs > 1 else "")
-    with report.stage("publish"):
-        manifest, removed = publish.next_manifest(served, wanted, made)
-        spare.catch_up(output, manifest, made)
-        spare.remove_all_but(manifest, removed)
-        changed = publish.changed_paths(served or {}, made, removed)
-        size = publish.output_bytes(spare.folder, output, manifest, served, state.output_bytes, changed)
-        publish.swap_in(spare.folder, output)
-        state.served, state.served_key = manifest, publish.folder_key(output)
-        state.spare, state.spare_key = None, None
-        if served is not None:  # the spare now holds the served build: it differs where this one changed
-            state.spare = {path: served.get(path) for path in changed}
-            state.spare_key = publish.folder_key(spare.folder)
-        keeping.result(), keeping_model.result()  # before the state that names `inputs`: a build stopped in between
-        # leaves reads that the next build does not take
-        state.inputs, state.problems, state.output_bytes = inputs, reading.problems, size
-        state.digest_keys = tuple(reading.summaries)
-        cache.save(state, None if served is None else changed)
-        cache.save_stamp(Stamp(quick, publish.folder_key(output), reading.problems))
+        # in the block: its processes are stopped at its end, and the reads may still be being kept
+        with report.stage("publish"):
+            manifest, removed = publish.next_manifest(served, wanted, made)
+            spare.catch_up(output, manifest, made)
+            spare.remove_all_but(manifest, removed)
+            changed = publish.changed_paths(served or {}, made, removed)
+            size = publish.output_bytes(spare.folder, output, manifest, served, state.output_bytes, changed)
+            publish.swap_in(spare.folder, output)
+            state.served, state.served_key = manifest, publish.folder_key(output)
+            state.spare, state.spare_key = None, None
+            if served is not None:  # the spare now holds the served build: it differs where this one changed
+                state.spare = {path: served.get(path) for path in changed}
+                state.spare_key = publish.folder_key(spare.folder)
+            # before the state that names `inputs`: a build stopped in between leaves reads
+            # that the next build does not take
+            keeping.result(), keeping_model.result()
+            state.inputs, state.problems, state.output_bytes = inputs, reading.problems, size
+            state.digest_keys = tuple(reading.summaries)
+            cache.save(state, None if served is None else changed)
+            cache.save_stamp(Stamp(quick, publish.folder_key(output), reading.problems))
     counts = _count_kinds(pages)
     skipped = reading.skipped
     report.say(f"\n{_counted(counts, document_kinds(), 'page', exclude=True)}, "

@@ -351,6 +351,28 @@ def test_an_update_makes_only_the_feeds_whose_papers_changed(tmp_path: Path, con
     assert snapshot(config.output_path) == clean_build(tmp_path, content)
 
 
+def test_an_update_waits_for_its_reads_to_be_kept_however_long_that_takes(tmp_path: Path, content: Path,
+                                                                          monkeypatch):
+    """An update keeps what its pages read in a process of its own, beside feeds and
+    rendering: one that ends after them is waited for, not stopped."""
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config, jobs=2)
+    save_part = cache.Cache.save_part
+
+    def slow_save_part(self, name, value, token):
+        if name == "reads":
+            time.sleep(3)  # longer than this small site's feeds, rendering and search
+        return save_part(self, name, value, token)
+    monkeypatch.setattr(cache.Cache, "save_part", slow_save_part)
+    edited = content / DAY
+    edited.write_text(edited.read_text(encoding="utf-8").replace("nothing unusual", "nothing new"), encoding="utf-8")
+    quiet_build(config, jobs=2)
+    monkeypatch.undo()
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)
+    edited.write_text(edited.read_text(encoding="utf-8").replace("nothing new", "nothing newer"), encoding="utf-8")
+    assert quiet_build(config).rendered < 10  # the reads were kept: the next update renders what changed
+
+
 def test_the_spare_folder_is_brought_up_to_date_from_what_the_build_before_changed(
         tmp_path: Path, content: Path, monkeypatch):
     """The spare folder holds the build before the served one: an update links into it
