@@ -439,18 +439,12 @@ def _replaced(ids: Sequence[str], papers: Mapping[str, Paper], changed: set[str]
     kept = [paper_id for paper_id in ids if paper_id not in changed]
     order = {paper.id: (paper.published, paper.id) for paper in versions}
 
-    def newer(paper_id: str, than: tuple) -> bool:
-        return (order.get(paper_id) or (papers[paper_id].published, paper_id)) > than
+    def place(paper_id: str) -> tuple:
+        return order.get(paper_id) or (papers[paper_id].published, paper_id)
 
-    for paper in versions:
-        low, high = 0, len(kept)
-        while low < high:
-            middle = (low + high) // 2
-            if newer(kept[middle], order[paper.id]):
-                low = middle + 1
-            else:
-                high = middle
-        kept.insert(low, paper.id)
+    for paper in versions:  # after every paper newer than it: False (newer) ascends to True
+        than = order[paper.id]
+        kept.insert(bisect.bisect_left(kept, True, key=lambda paper_id: place(paper_id) <= than), paper.id)
     return tuple(kept)
 
 

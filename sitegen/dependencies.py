@@ -10,6 +10,7 @@ Digesting inputs is cheap next to rendering: no markup, no templates.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import operator
 from array import array
@@ -38,6 +39,7 @@ def site_fingerprint(config: Config, assets: Mapping[str, Asset], vendor: Vendor
                      vendor.katex, vendor.lunr, code_fingerprint())
 
 
+@functools.cache  # asked by several stages of a build; the code a process runs does not change
 def code_fingerprint() -> str:
     """sitegen's own code: a new version may lay out anything differently."""
     return digest_of([(path.name, path.read_bytes()) for path in sorted(PACKAGE.glob("*.py"))])
