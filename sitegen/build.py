@@ -48,7 +48,8 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
     served = state.served if state.served_key == publish.folder_key(output) else None
     with ExitStack() as running:  # the processes this build starts: stopped if it fails
         with report.stage("read"):
-            inputs = digest_of(site, templates, sorted(listing.keys))
+            # from another working folder, the problems kept are told again (no page changes)
+            inputs = digest_of(site, templates, sorted(listing.keys), listing.shown_from)
             unchanged = served is not None and state.inputs == inputs
             if not unchanged:  # the digests are loaded only then: at archive scale that takes seconds
                 cache.forget_stamp()

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .reader import Seen  # which keys content with `content_hash`
     from .venues import Venue  # not imported at run time: a build with nothing changed never needs it
 
-FORMAT = 10  # bump when the pickle's shape (or what its hashes mean) changes
+FORMAT = 11  # bump when the pickle's shape (or what its hashes mean) changes
 BASE_SHARE = 0.1  # changes kept in the state's head, as a share of its base, before the base is written again
 
 

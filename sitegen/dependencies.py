@@ -53,15 +53,16 @@ def template_fingerprints(env: jinja2.Environment, templates: Iterable[str]) -> 
             for name in templates}
 
 
-def quick_inputs(site: str, theme: Theme, keys: list[str]) -> str:
+def quick_inputs(site: str, theme: Theme, keys: list[str], shown_from: str) -> str:
     """Everything a build reads, in short: the site's fingerprint, the bytes of every
-    template in the theme folders and the digests' content keys. Equal to the last
+    template in the theme folders, the digests' content keys and the folder the digests'
+    problems are told relative to (`Listing.shown_from`). Equal to the last
     build's, nothing changed; different, the build looks closer (an edited template that
     no page uses changes this, not `template_fingerprints`). Unlike those it parses no
     template, so a build with nothing to do is over sooner."""
     templates = [(str(path), path.read_bytes()) for folder in theme.template_folders
                  for path in sorted(Path(folder).rglob("*")) if path.is_file()]
-    return digest_of(site, templates, keys)
+    return digest_of(site, templates, keys, shown_from)
 
 
 def _template_sources(env: jinja2.Environment, name: str, found: dict[str, str]) -> dict[str, str]:

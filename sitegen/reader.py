@@ -85,6 +85,7 @@ class Listed:
 
     path: Path
     source: str  # the path as messages show it
+    name: str  # the path below the content folder, which the key holds (messages' paths vary)
     category: str | None
     key: str
 
@@ -96,7 +97,6 @@ class Seen:
     file moves its change time, even when its modification time is set back after."""
 
     status: tuple[int, int, int, int, int]
-    source: str
     category: str | None
     key: str | None  # None: a file with no digest in it
     size: int
@@ -110,6 +110,7 @@ class Listing:
     bytes_read: int
     not_digests: tuple[str, ...] = ()  # `.md` files with no digest in them (as messages show them)
     seen: Mapping[str, Seen] = field(default_factory=dict)  # by path: what the next listing may trust
+    shown_from: str = ""  # the folder messages' paths are relative to: the keys leave it out
 
     @property
     def keys(self) -> list[str]:
@@ -128,10 +129,10 @@ def list_content(content: Path, overrides: Mapping[str, str] | None = None,
     total = 0
     settled = time.time_ns() - int(RACY_SECONDS * 1e9)  # a file last changed before this is not racy
     for path in digest_paths(content, ignore):
-        source = _display(path, display_root)
+        source, name = _display(path, display_root), path.relative_to(content).as_posix()
         category = _override(path, content, overrides or {})
         try:
-            entry = _keyed(path, source, category, (remembered or {}).get(str(path)))
+            entry = _keyed(path, name, category, (remembered or {}).get(str(path)))
         except OSError as exc:
             files.append(_unreadable(source, exc))
             continue
@@ -141,23 +142,22 @@ def list_content(content: Path, overrides: Mapping[str, str] | None = None,
             not_digests.append(source)
             continue
         total += entry.size
-        files.append(Listed(path, source, category, entry.key))
-    return Listing(tuple(files), total, tuple(not_digests), seen)
+        files.append(Listed(path, source, name, category, entry.key))
+    return Listing(tuple(files), total, tuple(not_digests), seen, str(display_root or Path.cwd()))
 
 
-def _keyed(path: Path, source: str, category: str | None, known: Seen | None) -> Seen:
-    """`known` while the file's status, name and category are the same; otherwise the
-    file read and keyed, with its status taken before reading (a change while it is read
-    then shows at the next listing)."""
-    if known is not None and (known.source, known.category) == (source, category) \
-            and known.status == _status(os.stat(path)):
+def _keyed(path: Path, name: str, category: str | None, known: Seen | None) -> Seen:
+    """`known` (remembered for the same path) while the file's status and category are the
+    same; otherwise the file read and keyed, with its status taken before reading (a
+    change while it is read then shows at the next listing)."""
+    if known is not None and known.category == category and known.status == _status(os.stat(path)):
         return known
     with open(path, "rb") as handle:
         status = _status(os.fstat(handle.fileno()))
         data = handle.read()
     # an empty file is a digest cut short: reported as a problem, not skipped
-    key = _key(source, category, data) if any(mark in data for mark in DIGEST_MARKS) or not data.strip() else None
-    return Seen(status, source, category, key, len(data))
+    key = _key(name, category, data) if any(mark in data for mark in DIGEST_MARKS) or not data.strip() else None
+    return Seen(status, category, key, len(data))
 
 
 def _status(status: os.stat_result) -> tuple[int, int, int, int, int]:
@@ -194,19 +194,22 @@ def read_listed(listing: Listing, known: Callable[[str], Digest | None] | None =
     a file whose bytes, name and category are unchanged is not parsed again. The others
     are read again and parsed in `jobs` processes (a file changed since it was listed is
     read as it is now, under its new key), which `store(key, digest)` each as they go.
-    A digest whose key `summarized` holds is not loaded at all: its summary stands for it."""
+    A digest whose key `summarized` holds is not loaded at all: its summary stands for it.
+    Either is labelled with the file's path as messages show it now (it was parsed or
+    summarized for the same bytes, perhaps from another working folder)."""
     files: list = list(listing.files)
     unparsed = []
     for index, file in enumerate(files):
         if isinstance(file, Listed):
             if summarized and file.key in summarized:
-                files[index] = (file.key, summarized[file.key])
+                summary = summarized[file.key]
+                files[index] = (file.key, summary._replace(problems=_relabelled(summary.problems, file.source)))
                 continue
             digest = known(file.key) if known else None
             if digest is None:
                 unparsed.append((index, file))
             else:
-                files[index] = (file.key, digest)
+                files[index] = (file.key, _labelled(digest, file.source))
     batches = [unparsed[start:start + PARSE_BATCH] for start in range(0, len(unparsed), PARSE_BATCH)]
     for batch in fork_map(lambda batch: [(index, _parse(file, store)) for index, file in batch], batches, jobs):
         for index, parsed in batch:
@@ -235,14 +238,25 @@ def _parse(file: Listed, store: Callable[[str, Digest], None] | None = None) -> 
     read_problems = (*((decode_problem,) if decode_problem else ()), *control_problems)
     if read_problems:
         digest = replace(digest, problems=(*read_problems, *digest.problems))
-    key = _key(file.source, file.category, data)
+    key = _key(file.name, file.category, data)
     if store:
         store(key, digest)
     return key, digest
 
 
-def _key(source: str, category: str | None, data: bytes) -> str:
-    return content_hash(b"\0".join((source.encode("utf-8"), (category or "").encode("utf-8"), data)))
+def _key(name: str, category: str | None, data: bytes) -> str:
+    return content_hash(b"\0".join((name.encode("utf-8"), (category or "").encode("utf-8"), data)))
+
+
+def _labelled(digest: Digest, source: str) -> Digest:
+    if digest.source == source:
+        return digest
+    return replace(digest, source=source, problems=_relabelled(digest.problems, source))
+
+
+def _relabelled(problems: tuple[Problem, ...], source: str) -> tuple[Problem, ...]:
+    """A file's problems, told of `source`: its path as messages show it now."""
+    return tuple(problem if problem.source == source else replace(problem, source=source) for problem in problems)
 
 
 def _unreadable(source: str, exc: OSError) -> Problem:

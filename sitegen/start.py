@@ -121,7 +121,7 @@ def survey(config: Config, theme: Theme, cache: Cache, report: Report) -> Survey
                                remembered=remembered)
         if listing.seen != remembered:
             cache.save_listing(listing.seen)
-        quick = quick_inputs(site, theme, sorted(listing.keys))
+        quick = quick_inputs(site, theme, sorted(listing.keys), listing.shown_from)
     return Survey(listing, assets, extra, vendor, site, quick)
 
 

@@ -65,6 +65,30 @@ def test_a_rebuild_with_nothing_changed_loads_no_digest_and_reports_the_problems
            [line for line in first_report.getvalue().splitlines() if problem in line] != []
 
 
+def test_a_build_from_another_working_folder_parses_and_renders_nothing_again_and_tells_the_new_paths(
+        tmp_path: Path, content: Path, monkeypatch):
+    day = content / DAY
+    day.write_text(day.read_text(encoding="utf-8").replace("- **Published**: 2022-09-29 01:00:00+00:00",
+                                                           "- **Published**: yesterday", 1), encoding="utf-8")
+    config = make_config(tmp_path / "site", content=content)
+    monkeypatch.chdir(tmp_path)
+    first = quiet_build(config)
+    before = snapshot(config.output_path)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("a digest was parsed again though none changed")
+
+    monkeypatch.setattr(reader, "parse_digest", no_parsing)
+    report = io.StringIO()
+    second = build.build_site(config, jobs=1, report=build.Report(out=report))
+    assert first.rendered > 0 and second.rendered == 0 and first.problems == second.problems == 1
+    assert snapshot(config.output_path) == before
+    told = [line for line in report.getvalue().splitlines() if DAY.name in line]
+    assert told and all(line.startswith(f"{content / DAY}:") for line in told)
+
+
 def test_adding_a_day_renders_only_what_it_touches_and_matches_a_clean_build(tmp_path: Path, content: Path):
     held_back = tmp_path / "held-back.md"
     shutil.move(content / DAY, held_back)
