@@ -62,7 +62,10 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                 base, summaries = kept if kept is not None else (None, None)
                 reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest,
                                       summarized=summaries)
-                cache.forget_digests_but([*reading.summaries, *(base.headings if base is not None else ())])
+                # kept: the digests of this build, of the model it patches, and of the last
+                # build (a file gone since is told from the papers it listed: `_last_change`)
+                cache.forget_digests_but([*reading.summaries, *(base.headings if base is not None else ()),
+                                          *(state.digest_keys or ())])
         if unchanged:
             cache.save_stamp(Stamp(quick, publish.folder_key(output), state.problems))
             return nothing_changed(config, listing, state.problems, output, started, report)

@@ -452,6 +452,27 @@ def test_an_update_loads_only_the_digests_that_came_and_went_and_those_that_list
     assert unrelated and during and not unrelated & during
 
 
+def test_a_day_taken_out_after_the_kept_model_was_made_is_an_update_of_what_read_it(
+        tmp_path: Path, content: Path, monkeypatch):
+    """A day added after the model was kept, then taken out: its digest is still at hand
+    to tell which papers it listed, so the plan reads only the pages those touch."""
+    monkeypatch.setattr(build, "MODEL_DRIFT", 1.0)  # the model kept once, as in an archive of thousands of days
+    held_back = tmp_path / "held-back.md"
+    shutil.move(content / DAY, held_back)
+    config = make_config(tmp_path / "site", content=content)
+    everything = sum(quiet_build(config).pages.values())
+    shutil.move(held_back, content / DAY)
+    quiet_build(config)
+    read = []
+    plan = kinds.Pages.plan
+    monkeypatch.setattr(kinds.Pages, "plan", lambda *args: (planned := plan(*args)) and read.extend(planned[3])
+                        or planned)
+    (content / DAY).unlink()
+    quiet_build(config)
+    assert 0 < len(read) < everything / 2
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)
+
+
 @pytest.mark.parametrize("damage", ["kept model", "digest it needs"])
 def test_a_damaged_kept_model_or_a_digest_it_needs_gone_gives_a_full_and_identical_model(
         tmp_path: Path, content: Path, damage: str):
