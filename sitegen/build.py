@@ -245,7 +245,7 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
             tier = SearchTier(made.summary, spare.write_all((file.path, file.data) for file in made.files))
         kept[key] = tier
     written = {path: digest for tier in kept.values() for path, digest in tier.paths.items()}
-    for file in index_files(tiers, [tier.summary for tier in kept.values()]):
+    for file in index_files([tier.summary for tier in kept.values()]):
         written[file.path] = spare.write(file.path, file.data)
     return written, kept, time.perf_counter() - started
 

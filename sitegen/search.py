@@ -348,7 +348,7 @@ def build_search(archive: Archive, jobs: int = 1) -> Iterator[SearchFile]:
     built = [tier_files(tier_name(papers), papers, jobs) for papers in tiers]
     for tier in built:
         yield from tier.files
-    yield from index_files(tiers, [tier.summary for tier in built])
+    yield from index_files([tier.summary for tier in built])
 
 
 def tier_files(name: str, papers: Sequence[Paper], jobs: int = 1) -> Tier:
@@ -362,7 +362,7 @@ def tier_files(name: str, papers: Sequence[Paper], jobs: int = 1) -> Tier:
         del postings, lengths  # freed now, before the collector is back
     root, pages = _directory(name, [terms[0] for terms in plan])
     summary = {"name": name, "documents": len(papers), "shards": root, "levels": len(pages), "lengths": totals,
-               "blocks": weights.blocks}
+               "blocks": weights.blocks, "filters": _filter_parts(papers)}
     return Tier(_made_files(name, papers, weights, plan, jobs, pages), summary)
 
 
@@ -402,36 +402,77 @@ def _made_files(name: str, papers: Sequence[Paper], weights: "Weights", plan: li
         yield from batch
 
 
-def index_files(tiers: Sequence[Sequence[Paper]], summaries: Sequence[dict]) -> list[SearchFile]:
-    """The manifest and the filters' list files: small, over the whole archive, made every time.
+def index_files(summaries: Sequence[dict]) -> list[SearchFile]:
+    """The manifest and the filters' list files: small, over the whole archive, made every
+    time from the tiers' summaries (each holds its filters' part: `_filter_parts`).
 
     List files are numbered across filters (`search/categories/0.js`, …, then
     `search/venues/N.js`), so a file's number is its key in search.js whatever its filter.
     """
-    papers = [paper for tier in tiers for paper in tier]
-    manifest = _manifest(papers, summaries)
+    manifest = _manifest(summaries)
+    starts = [tier["start"] for tier in manifest["tiers"]]
     files: list[SearchFile] = []
     for search_filter in FILTERS:
         manifest["filters"].append(search_filter.description())
-        ranges = {}
-        if search_filter.ranges is not None:
-            value = search_filter.ranges.value
-            ranges = _ranges((number, str(value(paper))) for number, paper in enumerate(papers))
+        parts = [summary["filters"][search_filter.name] for summary in summaries]
+        ranges = _joined_ranges(starts, [ranges for ranges, _ in parts])
         if search_filter.lists is None:
             manifest[search_filter.ranges.key] = ranges
         else:
-            manifest[search_filter.lists.key] = _add_list_files(files, papers, search_filter.lists, ranges)
+            listed = _joined_lists(starts, [lists for _, lists in parts])
+            manifest[search_filter.lists.key] = _add_list_files(files, listed, search_filter.lists, ranges)
     manifest["stopWords"] = sorted(STOP_WORDS)
     files.append(SearchFile("search/manifest.js", _script("setManifest", 0, manifest)))
     return files
 
 
-def _add_list_files(files: list[SearchFile], papers: Sequence[Paper], lists: Lists,
+def _filter_parts(papers: Sequence[Paper]) -> dict[str, tuple[dict, dict]]:
+    """Each filter's ranges and lists over a tier's documents, numbered from 0 within the
+    tier. Kept with the tier, they are joined into the whole archive's (`index_files`):
+    a day added numbers the values of the newest tier's papers only, not the archive's."""
+    parts = {}
+    for search_filter in FILTERS:
+        ranges, lists = {}, {}
+        if search_filter.ranges is not None:
+            value = search_filter.ranges.value
+            ranges = _ranges((number, str(value(paper))) for number, paper in enumerate(papers))
+        if search_filter.lists is not None:
+            lists = _documents_by_value(papers, search_filter.lists)
+        parts[search_filter.name] = (ranges, lists)
+    return parts
+
+
+def _joined_ranges(starts: Sequence[int], parts: Sequence[Mapping[str, list]]) -> dict[str, list]:
+    """The tiers' ranges of each value, numbered on from each tier's first document: a run
+    that ends where the next tier's begins is one run (as `_ranges` over all would give).
+    The parts (kept with their tiers) are not changed."""
+    joined: dict[str, list] = defaultdict(list)
+    for start, ranges in zip(starts, parts):
+        for value, runs in ranges.items():
+            into = joined[value]
+            for first, last in runs:
+                if into and into[-1][1] == start + first - 1:
+                    into[-1][1] = start + last
+                else:
+                    into.append([start + first, start + last])
+    return dict(joined)
+
+
+def _joined_lists(starts: Sequence[int], parts: Sequence[Mapping[str, list[int]]]) -> dict[str, list[int]]:
+    """The tiers' documents of each value, numbered on from each tier's first document."""
+    joined: dict[str, list[int]] = defaultdict(list)
+    for start, lists in zip(starts, parts):
+        for value, documents in lists.items():
+            joined[value].extend([start + document for document in documents] if start else documents)
+    return joined
+
+
+def _add_list_files(files: list[SearchFile], listed: Mapping[str, list[int]], lists: Lists,
                     ranges: Mapping[str, list]) -> dict[str, int]:
     """Appends a file per value to `files`, numbered on from those there; returns value ->
     its file's number. A file holds `[ranges, gaps]`: the value's ranges of document numbers
-    (a category's own papers), then its listed documents, each as the gap from the last."""
-    listed = _documents_by_value(papers, lists)
+    (a category's own papers), then its listed documents (`listed`), each as the gap from
+    the last."""
     numbers = {}
     for value in sorted(listed.keys() | ranges.keys()):
         numbers[value] = number = len(files)
@@ -690,7 +731,7 @@ def _ranges(numbered: Iterator[tuple[int, object]]) -> dict:
     return dict(ranges)
 
 
-def _manifest(papers: Sequence[Paper], summaries: Sequence[dict]) -> dict:
+def _manifest(summaries: Sequence[dict]) -> dict:
     """The manifest but for the filters' values, which `index_files` adds after `filters`."""
     tiers, start = [], 0
     for summary in summaries:
@@ -698,7 +739,7 @@ def _manifest(papers: Sequence[Paper], summaries: Sequence[dict]) -> dict:
                       "shards": summary["shards"], "levels": summary["levels"], "blocks": summary["blocks"]})
         start += summary["documents"]
     return {
-        "fields": list(FIELDS), "boosts": list(FIELDS.values()), "documents": len(papers),
+        "fields": list(FIELDS), "boosts": list(FIELDS.values()), "documents": start,
         "lengths": [sum(summary["lengths"][position] for summary in summaries) for position in range(len(FIELDS))],
         "docsPerChunk": DOCS_PER_CHUNK, "fanout": DIRECTORY_FANOUT, "tiers": tiers, "filters": [],
     }

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SITE_CONTENT, make_config, quiet_build
-from sitegen import build, cache, feeds, folders, kinds, publish, reader
+from sitegen import build, cache, feeds, folders, kinds, publish, reader, search
 from sitegen.errors import BuildError
 
 DAY = Path("cs.CV/2022/09/20220929.md")  # the fixture day that holds most papers
@@ -227,10 +227,16 @@ def test_a_new_month_builds_only_its_own_search_tier(tmp_path: Path, content: Pa
         made.append([paper.id for paper in papers])
         return tier_files(name, papers, jobs)
 
+    numbered = []
+    documents_by_value = search._documents_by_value
+    monkeypatch.setattr(search, "_documents_by_value", lambda papers, lists: numbered.extend(
+        paper.id for paper in papers) or documents_by_value(papers, lists))
     monkeypatch.setattr(build, "tier_files", recording)
     quiet_build(config)
     monkeypatch.undo()
     assert made == [["2210.00001"]]
+    # the filters' values (categories, venues) numbered for the new tier's papers alone
+    assert set(numbered) == {"2210.00001"}
     assert snapshot(config.output_path) == clean_build(tmp_path, content)
 
 
