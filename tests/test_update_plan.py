@@ -18,7 +18,7 @@ from sitegen.kinds import Pages, spliced
 from sitegen.reader import read_content
 from sitegen.routes import check_unique
 
-from conftest import SITE_CONTENT, make_config
+from conftest import SITE_CONTENT, Watched, make_config
 
 
 def keyed(content: Path) -> dict:
@@ -216,3 +216,21 @@ def test_paths_that_differ_only_in_case_fail_the_plan_that_routes_either():
     # a page that went (its path released) frees its path's forms for another
     assert check_unique(["categories/cs.cv/index.html"], "papers/1.html".__eq__, dict(cased),
                         ["categories/cs.CV/index.html"]) == {}
+
+
+def test_an_update_looks_up_and_fingerprints_only_the_pages_it_reads_again(tmp_path, files):
+    """A day added: the plan gives fingerprints for the pages it read alone, and looks in
+    the served manifest only for their paths (and their lowercase forms), not for every page."""
+    config = make_config(tmp_path, per_page=2)
+    newest = max(digest.day for digest in files.values() if digest.entries)
+    before = {key: digest for key, digest in files.items() if digest.day != newest}
+    last = Pages(build_archive(before.values()), config).plan("site", {})
+    served = Watched(last.fingerprints)
+    archive = build_archive(files.values())
+    plan = Pages(archive, config).plan("site", {}, served, pickle.loads(pickle.dumps(last.recorded)),
+                                       change_between(archive, before, files))
+    read = {page.path for page in plan.read}
+    assert set(plan.fingerprints) == read
+    assert served.looked_up and served.looked_up <= read | {path.lower() for path in read}
+    assert len(read) < len(plan.pages())
+    assert plan.counts() == Pages(archive, config).plan("site", {}).counts()
