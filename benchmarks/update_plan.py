@@ -12,8 +12,8 @@ the sitemap's and feeds' fingerprints (not the files' bytes), publishing's bookk
 (the paths removed, the next manifest, the paths changed: no file is written) and the
 state saved and loaded again, in a temporary cache. The served folder they start from
 is the plan without the day (each page's version its fingerprint and a hash) and
-`FILES` files besides pages (as many as the archive's search data, feeds and assets),
-all made again by the update, which renders the pages it read whose fingerprint
+`FILES` files besides pages (as many as the archive's search data, feeds and assets,
+all taken as a search tier's), all made again by the update, which renders the pages it read whose fingerprint
 changed. Each run is a process of its own; with `--baseline`,
 REV (checked out read-only as a detached worktree, as `ab.py` does) runs too, alternately
 with this checkout, REV first. Prints a table of each step's median CPU and wall seconds
@@ -144,7 +144,7 @@ def publishing(timed, folder: Path, plan, known: dict[str, str], read: list, wan
     last plan's pages (`known`) and `FILES` other files, and the state saved (its base
     written first, as the last full build left it) and loaded again, in `folder`."""
     from sitegen import publish
-    from sitegen.cache import BuildState, Cache
+    from sitegen.cache import BuildState, Cache, SearchTier
 
     hashed = "0" * 32
     files = {f"search/tier/shards/{number}.js": hashed for number in range(FILES)}
@@ -153,9 +153,7 @@ def publishing(timed, folder: Path, plan, known: dict[str, str], read: list, wan
                 if not served.get(page.path, "").startswith(wanted[page.path])}
     made = {**files, **rendered}
     cache, output = Cache(folder / "cache"), folder / "output"
-    state = BuildState(served=served, output=str(output))
-    if hasattr(state, "files"):
-        state.files = tuple(files)
+    state = BuildState(served=served, output=str(output), search_tiers={"tier": SearchTier({}, files)})
     cache.save(state)  # the base
     state = cache.load(output)
     served = state.served
@@ -165,7 +163,7 @@ def publishing(timed, folder: Path, plan, known: dict[str, str], read: list, wan
             manifest, removed = publish.next_manifest(served, wanted, made)
             return manifest, publish.changed_paths(served, made, removed)
         spare = publish.Spare(folder / "spare", publish.Held(served, {}))
-        removed = publish.gone(served, wanted, plan.removed, state.files, made)
+        removed = publish.gone(served, wanted, plan.removed, [*state.files, *files], made)
         manifest, before = publish.next_manifest(served, made, removed, spare)
         return manifest, list(before)
 

@@ -117,19 +117,20 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         with report.stage("render"):
             renderer = PageRenderer(Renderer(views, env), views)
             rendered = render_all(renderer, stale, spare, jobs, report, searching.running, wanted)
-        written, state.search_tiers, seconds = searching.result()
-        files.update(written)
+        index, tiers, seconds = searching.result()
+        files.update(index)
         report.record("search", seconds, "in a process of its own, beside rendering" if jobs > 1 else "")
         # in the block: its processes are stopped at its end, and the reads may still be being kept
         with report.stage("publish"):
-            made = {**files, **rendered}  # what this build wrote or kept, but for unchanged pages
-            removed = publish.gone(served, wanted, plan.removed, state.files, made)
+            made = {**files, **_tier_files(tiers), **rendered}  # what this build wrote or kept, but unchanged pages
+            removed = publish.gone(served, wanted, plan.removed, [*state.files, *_tier_files(state.search_tiers)], made)
             manifest, before = publish.next_manifest(served, made, removed, spare)
             spare.catch_up(output, manifest, made)
             spare.remove_all_but(manifest, removed)
             size = publish.output_bytes(spare.folder, output, manifest, before, state.output_bytes)
             publish.swap_in(spare.folder, output)
-            state.served, state.served_key, state.files = manifest, publish.folder_key(output), tuple(files)
+            state.served, state.served_key = manifest, publish.folder_key(output)
+            state.files, state.search_tiers = tuple(files), tiers
             state.spare, state.spare_key = None, None
             if before is not None:  # the spare now holds the served build: it differs where this one changed
                 state.spare = before
@@ -218,7 +219,8 @@ def _keep_model(cache: Cache, config: Config, base: Modelled | None, model: Mode
 
 def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,
                  served: dict[str, str] | None, jobs: int) -> tuple[dict[str, str], dict[str, SearchTier], float]:
-    """The search files (path -> hash), the tiers they make, and the seconds it took. A
+    """The search files besides the tiers' (the manifest and the filters' lists: path ->
+    hash), the tiers, and the seconds it took. A
     tier's files are made again only when its papers, or sitegen's code, changed;
     otherwise the served ones are linked. It runs beside the rendering: in one process
     when every page is rendered, in `jobs` when few are (a daily update; on the first
@@ -239,10 +241,14 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
             made = tier_files(name, papers, jobs)
             tier = SearchTier(made.summary, spare.write_all((file.path, file.data) for file in made.files))
         kept[key] = tier
-    written = {path: digest for tier in kept.values() for path, digest in tier.paths.items()}
-    for file in index_files(tiers, [tier.summary for tier in kept.values()]):
-        written[file.path] = spare.write(file.path, file.data)
+    written = {file.path: spare.write(file.path, file.data)
+               for file in index_files(tiers, [tier.summary for tier in kept.values()])}
     return written, kept, time.perf_counter() - started
+
+
+def _tier_files(tiers: dict[str, SearchTier]) -> dict[str, str]:
+    """The files of the search tiers: path -> hash."""
+    return {path: digest for tier in tiers.values() for path, digest in tier.paths.items()}
 
 
 def _claim_spare(cache: Cache, state: BuildState, output: Path, served: dict[str, str] | None) -> publish.Spare:

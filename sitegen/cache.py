@@ -62,8 +62,8 @@ class BuildState:
     output: str = ""  # the output folder this state describes (resolved)
     output_bytes: int | None = None  # the size of its files
     digest_keys: tuple[str, ...] | None = None  # the content keys of the digests it modelled, in reading order
-    files: tuple[str, ...] = ()  # the paths of `served` that are no pages (feeds, search data, assets): the ones
-    # an update may remove besides the pages its plan removes
+    files: tuple[str, ...] = ()  # the paths of `served` that are neither pages nor in `search_tiers` (feeds,
+    # the search manifest, assets): with the tiers', the ones an update may remove besides the pages its plan removes
 
 
 @dataclass

@@ -197,8 +197,7 @@ def gone(served: Mapping[str, str] | None, planned: Mapping[str, str], pages_gon
         return []
     if pages_gone is None:
         return list(served.keys() - planned.keys() - made.keys())
-    return [path for path in dict.fromkeys(chain(pages_gone, files_before))
-            if path in served and path not in made and path not in planned]
+    return list(filter(served.__contains__, set(pages_gone).union(files_before).difference(made, planned)))
 
 
 def changed_paths(served: Mapping[str, str], made: Mapping[str, str], removed: Iterable[str]) -> list[str]:
@@ -211,7 +210,7 @@ def next_manifest(served: dict[str, str] | None, made: Mapping[str, str], remove
                   spare: Spare) -> tuple[dict[str, str], dict[str, str | None] | None]:
     """The new build's manifest: the served one (patched in place, not copied: it has a
     million paths) without the paths `removed`, with the files `made` over it; and the
-    versions served of the paths that changed (None where no file was; all None where
+    versions served of the paths that changed (None where no file was; None for all where
     nothing was served). The `spare`, which holds the served files but where it differs,
     is told the versions it still holds of those paths."""
     if served is None:
