@@ -301,4 +301,3 @@ def _counted(counts: dict[str, int], kinds: Sequence[str], singular: str, plural
     chosen = {kind: n for kind, n in counts.items() if (kind in kinds) != exclude}
     each = ", ".join(plural(n, kind.replace("_", " ")) for kind, n in chosen.items())
     return f"{plural(sum(chosen.values()), singular, plural_form)} ({each})"
-
