@@ -55,6 +55,12 @@ def timed(name, function, times: int = 1):
     return result
 
 
+def listed(pages):
+    """The pages as the checkout's `feeds.feed_sources` takes them: each kind's keys and
+    paths (as a plan gives them), or, before that, the `Page` tuples."""
+    return feeds.by_kind(pages) if hasattr(feeds, "by_kind") else list(pages)
+
+
 def update_feeds(archive, pages, held: dict[str, str]) -> tuple[int, int, int]:
     """The feeds stage of an update, but for the writing: (files, made again, bytes made)."""
     files = made = size = 0
@@ -79,12 +85,12 @@ print(f"the day added: {newest}, {sum(len(d.entries) for d in after.values() if 
 venues = Venues(config.venue_aliases)
 site = site_fingerprint(config, theme_assets(load_theme(config)), vendor_assets())
 old = timed("model without the day", lambda: build_archive(before.values(), venues))
-old_pages = timed("route its pages", lambda: list(Pages(old, config).pages()))
+old_pages = timed("route its pages", lambda: listed(Pages(old, config).pages()))
 timed("gc.collect(1) after it", lambda: gc.collect(1))
 held = {feed.path: feed.fingerprint for feed in feeds.feed_sources(old, config, old_pages, site)}
 del old, old_pages
 new = timed("model with the day", lambda: build_archive(after.values(), venues))
-pages = timed("route its pages", lambda: list(Pages(new, config).pages()))
+pages = timed("route its pages", lambda: listed(Pages(new, config).pages()))
 gc.freeze()
 timed("gc.collect(1) after it, frozen first", lambda: gc.collect(1))
 gc.unfreeze()

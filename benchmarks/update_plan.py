@@ -1,4 +1,5 @@
-"""The plan stage of a day added, in one process, on a built archive it never writes to.
+"""The plan stage of a day added and the steps after it, in one process, on a built
+archive it never writes to.
 
     python benchmarks/update_plan.py ARCHIVE_FOLDER [--baseline REV] [--runs N] [--clean]
 
@@ -6,7 +7,14 @@ Loads the digests of ARCHIVE_FOLDER (its `sitegen.yaml` and `.sitegen-cache`, re
 takes the newest day out, plans that archive clean (recording what each page reads),
 keeps the reads as the cache would (in a temporary file), then puts the day back and
 plans the update from the reads and the changed keys, and checks that the update's pages
-and fingerprints are a clean plan's. Each run is a process of its own; with `--baseline`,
+and fingerprints are a clean plan's. Then the steps of the update that take the plan:
+the sitemap's and feeds' fingerprints (not the files' bytes), publishing's bookkeeping
+(the paths removed, the next manifest, the paths changed: no file is written) and the
+state saved and loaded again, in a temporary cache. The served folder they start from
+is the plan without the day (each page's version its fingerprint and a hash) and
+`FILES` files besides pages (as many as the archive's search data, feeds and assets,
+all taken as a search tier's), all made again by the update, which renders the pages it read whose fingerprint
+changed. Each run is a process of its own; with `--baseline`,
 REV (checked out read-only as a detached worktree, as `ab.py` does) runs too, alternately
 with this checkout, REV first. Prints a table of each step's median CPU and wall seconds
 per side and the ratio of this checkout's CPU to REV's (CPU is the figure to compare on a
@@ -25,6 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 THIS = "this checkout"
+FILES = 133_000  # the files besides pages in the served folder: search data, feeds, assets
 
 
 def steps(root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
@@ -38,7 +47,7 @@ def steps(root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
 
     gc.disable()  # as `sitegen build` does while planning
 
-    from sitegen import build
+    from sitegen import build, feeds
     from sitegen.archive import build_archive
     from sitegen.cache import Cache
     from sitegen.config import load_config
@@ -82,7 +91,9 @@ def steps(root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
     from sitegen.archive import changed_keys  # (not in older checkouts)
 
     old = timed("model without the day", lambda: build_archive(before.values(), venues))
-    _, known, recorded, _ = timed("clean plan without the day", lambda: Pages(old, config).plan(site, templates))
+    last = timed("clean plan without the day", lambda: Pages(old, config).plan(site, templates))
+    known, recorded = (last[1], last[2]) if isinstance(last, tuple) else (last.fingerprints, last.recorded)
+    del last
     old_papers = old.papers  # as the last build had them: what `changed_keys` compares with (since model2)
     del old
     with tempfile.TemporaryDirectory() as folder:
@@ -98,21 +109,69 @@ def steps(root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
         else:  # before model2: the last build's digests and this one's
             change = timed("changed keys", lambda: changed_keys(new, before.items(), after, venues))
         print(f"  {len(change.keys)} keys, {len(change.categories)} categories", file=sys.stderr)
-        pages, fingerprints, recorded, read = timed("update plan", lambda: Pages(new, config).plan(
-            site, templates, known, recorded, change))
-        timed("check paths, count kinds", lambda: (check_paths(build, pages), build._count_kinds(pages)))
+        plan = timed("update plan", lambda: Pages(new, config).plan(site, templates, known, recorded, change))
+        if isinstance(plan, tuple):  # before `kinds.Plan`: every page and every fingerprint
+            pages, wanted, recorded, read = plan
+            timed("check paths, count kinds", lambda: (check_paths(build, pages), build._count_kinds(pages)))
+            listed = pages
+        else:
+            wanted, recorded, read = plan.fingerprints, plan.recorded, plan.read
+            timed("check paths, count kinds", lambda: plan.counts())
+            listed = plan.routes
         times["the build's plan stage"] = tuple(map(sum, zip(*(times[name] for name in (
             "load the reads", "changed keys", "update plan", "check paths, count kinds")))))
-        differ = sum(1 for path, fingerprint in fingerprints.items() if known.get(path) != fingerprint)
-        print(f"  {len(pages):,} pages, {len(read):,} read, {differ:,} with another fingerprint than before",
-              file=sys.stderr)
+        timed("feeds and sitemap: fingerprints", lambda: list(feeds.feed_sources(new, config, listed, site)))
+        publishing(timed, Path(folder), plan, known, read, wanted)
         timed("settle and pickle the reads, again",
               lambda: kept.write_bytes(pickle.dumps(recorded, pickle.HIGHEST_PROTOCOL)))
-    clean_pages, clean, *_ = timed("clean plan", lambda: Pages(new, config).plan(site, templates))
-    if clean != fingerprints or clean_pages != pages:
+        if not isinstance(plan, tuple):  # every page's fingerprint: the read pages', the others' as before
+            pages = plan.pages()
+            wanted = {page.path: wanted[page.path] if page.path in wanted else known[page.path] for page in pages}
+        differ = sum(1 for path, fingerprint in wanted.items() if known.get(path) != fingerprint)
+        print(f"  {len(pages):,} pages, {len(read):,} read, {differ:,} with another fingerprint than before",
+              file=sys.stderr)
+    clean = timed("clean plan", lambda: Pages(new, config).plan(site, templates))
+    clean_pages, clean_wanted = (clean[0], clean[1]) if isinstance(clean, tuple) else \
+        (clean.pages(), clean.fingerprints)
+    if clean_wanted != wanted or clean_pages != pages:
         raise SystemExit("the update's pages or fingerprints differ from the clean plan's")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB", file=sys.stderr)
     return times
+
+
+def publishing(timed, folder: Path, plan, known: dict[str, str], read: list, wanted: dict[str, str]) -> None:
+    """Publishing's bookkeeping of the update planned (`plan`), from a served folder of the
+    last plan's pages (`known`) and `FILES` other files, and the state saved (its base
+    written first, as the last full build left it) and loaded again, in `folder`."""
+    from sitegen import publish
+    from sitegen.cache import BuildState, Cache, SearchTier
+
+    hashed = "0" * 32
+    files = {f"search/tier/shards/{number}.js": hashed for number in range(FILES)}
+    served = {**{path: fingerprint + hashed for path, fingerprint in known.items()}, **files}
+    rendered = {page.path: wanted[page.path] + "1" * 32 for page in read
+                if not served.get(page.path, "").startswith(wanted[page.path])}
+    made = {**files, **rendered}
+    cache, output = Cache(folder / "cache"), folder / "output"
+    state = BuildState(served=served, output=str(output), search_tiers={"tier": SearchTier({}, files)})
+    cache.save(state)  # the base
+    state = cache.load(output)
+    served = state.served
+
+    def bookkeeping():
+        if isinstance(plan, tuple):  # before `kinds.Plan`: the served manifest copied and patched
+            manifest, removed = publish.next_manifest(served, wanted, made)
+            return manifest, publish.changed_paths(served, made, removed)
+        spare = publish.Spare(folder / "spare", publish.Held(served, {}))
+        removed = publish.gone(served, wanted, plan.removed, [*state.files, *files], made)
+        manifest, before = publish.next_manifest(served, made, removed, spare)
+        return manifest, list(before)
+
+    manifest, changed = timed("publish: removed, manifest, changed", bookkeeping)
+    print(f"  {len(manifest):,} files, {len(changed):,} changed", file=sys.stderr)
+    state.served = manifest
+    timed("state save", lambda: cache.save(state, changed))
+    timed("state load", lambda: Cache(folder / "cache").load(output))
 
 
 def check_paths(build, pages) -> None:

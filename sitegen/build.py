@@ -8,9 +8,7 @@ Each stage reports its time.
 from __future__ import annotations
 
 import functools
-import operator
 import time
-from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -34,7 +32,6 @@ from .themes import Theme, Vendor
 from .venues import Venues
 
 BATCH = 250  # pages a worker renders between reports
-KIND = operator.itemgetter(0)  # a Page's kind
 PROGRESS_BATCHES = 8  # batches between progress lines
 
 
@@ -91,8 +88,9 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
             change = changed_keys(archive, *last) if recorded is not None else None
             # a page not read again keeps its version in the served folder, which begins
             # with its fingerprint (`Spare.write`)
-            pages, wanted, recorded, read = views.plan(site, templates, served, recorded, change)
-            stale = [page for page in read
+            plan = views.plan(site, templates, served, recorded, change)
+            wanted, recorded = plan.fingerprints, plan.recorded
+            stale = [page for page in plan.read
                      if served is None or not served.get(page.path, "").startswith(wanted[page.path])]
         # What the pages read, kept for the next update: in an update, pickled beside feeds
         # and rendering. A full build's million pages are pickled here after rendering: a
@@ -107,46 +105,47 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                 failed = linking.result()
             spare.holds = publish.Held(served, dict.fromkeys(failed))
             searching = search()
-        made: dict[str, str] = {}  # the files this build wrote or kept, but for unchanged pages
+        files: dict[str, str] = {}  # the files this build wrote or kept besides pages
         with report.stage("assets"):
             for source, path in _asset_files(assets, vendor):
-                made[path] = spare.write(path, source.read_bytes())
+                files[path] = spare.write(path, source.read_bytes())
         with report.stage("feeds"):  # before rendering, whose processes end together: not after, alone
-            for feed in feeds.feed_sources(archive, config, pages, site):
+            for feed in feeds.feed_sources(archive, config, plan.routes, site):
                 held = served and served.get(feed.path)
                 if held and held.startswith(feed.fingerprint):  # what it shows did not change
                     spare.copy_from(output, feed.path, held)
-                    made[feed.path] = held
+                    files[feed.path] = held
                 else:
-                    made[feed.path] = spare.write(feed.path, feed.make(), feed.fingerprint)
+                    files[feed.path] = spare.write(feed.path, feed.make(), feed.fingerprint)
         with report.stage("render"):
             renderer = PageRenderer(Renderer(views, env), views)
             rendered = render_all(renderer, stale, spare, jobs, report, searching.running, wanted)
-            made.update(rendered)
-        written, state.search_tiers, seconds = searching.result()
-        made.update(written)
+        index, tiers, seconds = searching.result()
+        files.update(index)
         report.record("search", seconds, "in a process of its own, beside rendering" if jobs > 1 else "")
         # in the block: its processes are stopped at its end, and the reads may still be being kept
         with report.stage("publish"):
-            manifest, removed = publish.next_manifest(served, wanted, made)
+            made = {**files, **_tier_files(tiers), **rendered}  # what this build wrote or kept, but unchanged pages
+            removed = publish.gone(served, wanted, plan.removed, [*state.files, *_tier_files(state.search_tiers)], made)
+            manifest, before = publish.next_manifest(served, made, removed, spare)
             spare.catch_up(output, manifest, made)
             spare.remove_all_but(manifest, removed)
-            changed = publish.changed_paths(served or {}, made, removed)
-            size = publish.output_bytes(spare.folder, output, manifest, served, state.output_bytes, changed)
+            size = publish.output_bytes(spare.folder, output, manifest, before, state.output_bytes)
             publish.swap_in(spare.folder, output)
             state.served, state.served_key = manifest, publish.folder_key(output)
+            state.files, state.search_tiers = tuple(files), tiers
             state.spare, state.spare_key = None, None
-            if served is not None:  # the spare now holds the served build: it differs where this one changed
-                state.spare = {path: served.get(path) for path in changed}
+            if before is not None:  # the spare now holds the served build: it differs where this one changed
+                state.spare = before
                 state.spare_key = publish.folder_key(spare.folder)
             # before the state that names `inputs`: a build stopped in between leaves reads
             # that the next build does not take
             keeping.result(), keeping_model.result()
             state.inputs, state.problems, state.output_bytes = inputs, reading.problems, size
             state.digest_keys = tuple(reading.summaries)
-            cache.save(state, None if served is None else changed)
+            cache.save(state, None if before is None else before.keys())
             cache.save_stamp(Stamp(quick, publish.folder_key(output), reading.problems))
-    counts = _count_kinds(pages)
+    counts = plan.counts()
     skipped = reading.skipped
     report.say(f"\n{_counted(counts, document_kinds(), 'page', exclude=True)}, "
                f"{_counted(counts, document_kinds(), 'feed and bibliography', 'feeds and bibliographies')}, "
@@ -223,7 +222,8 @@ def _keep_model(cache: Cache, config: Config, base: Modelled | None, model: Mode
 
 def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,
                  served: dict[str, str] | None, jobs: int) -> tuple[dict[str, str], dict[str, SearchTier], float]:
-    """The search files (path -> hash), the tiers they make, and the seconds it took. A
+    """The search files besides the tiers' (the manifest and the filters' lists: path ->
+    hash), the tiers, and the seconds it took. A
     tier's files are made again only when its papers, or sitegen's code, changed;
     otherwise the served ones are linked. It runs beside the rendering: in one process
     when every page is rendered, in `jobs` when few are (a daily update; on the first
@@ -244,10 +244,14 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
             made = tier_files(name, papers, jobs)
             tier = SearchTier(made.summary, spare.write_all((file.path, file.data) for file in made.files))
         kept[key] = tier
-    written = {path: digest for tier in kept.values() for path, digest in tier.paths.items()}
-    for file in index_files([tier.summary for tier in kept.values()]):
-        written[file.path] = spare.write(file.path, file.data)
+    written = {file.path: spare.write(file.path, file.data)
+               for file in index_files([tier.summary for tier in kept.values()])}
     return written, kept, time.perf_counter() - started
+
+
+def _tier_files(tiers: dict[str, SearchTier]) -> dict[str, str]:
+    """The files of the search tiers: path -> hash."""
+    return {path: digest for tier in tiers.values() for path, digest in tier.paths.items()}
 
 
 def _claim_spare(cache: Cache, state: BuildState, output: Path, served: dict[str, str] | None) -> publish.Spare:
@@ -300,8 +304,3 @@ def _counted(counts: dict[str, int], kinds: Sequence[str], singular: str, plural
     chosen = {kind: n for kind, n in counts.items() if (kind in kinds) != exclude}
     each = ", ".join(plural(n, kind.replace("_", " ")) for kind, n in chosen.items())
     return f"{plural(sum(chosen.values()), singular, plural_form)} ({each})"
-
-
-def _count_kinds(pages: Sequence[Page]) -> dict[str, int]:
-    """Pages by kind, in the order of `pages` (at C speed: a whole archive has a million)."""
-    return dict(Counter(map(KIND, pages)))

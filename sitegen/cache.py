@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .reader import Seen  # which keys content with `content_hash`
     from .venues import Venue  # not imported at run time: a build with nothing changed never needs it
 
-FORMAT = 11  # bump when the pickle's shape (or what its hashes mean) changes
+FORMAT = 12  # bump when the pickle's shape (or what its hashes mean) changes
 BASE_SHARE = 0.1  # changes kept in the state's head, as a share of its base, before the base is written again
 
 
@@ -62,6 +62,8 @@ class BuildState:
     output: str = ""  # the output folder this state describes (resolved)
     output_bytes: int | None = None  # the size of its files
     digest_keys: tuple[str, ...] | None = None  # the content keys of the digests it modelled, in reading order
+    files: tuple[str, ...] = ()  # the paths of `served` that are neither pages nor in `search_tiers` (feeds,
+    # the search manifest, assets): with the tiers', the ones an update may remove besides the pages its plan removes
 
 
 @dataclass

@@ -27,10 +27,9 @@ from .taxonomy import category_name
 SITEMAP_URLS = 50_000  # URLs per sitemap file, as the protocol allows
 SITEMAP_BYTES = 50 * 1024 * 1024  # and bytes
 AUTHORS_PER_FILE = 1_000  # author pages per sitemap file, on average at most: past it the files double in number
-PATH = operator.attrgetter("path")
 KEY = operator.attrgetter("key")
-KIND = operator.attrgetter("kind")
-KEY_YEAR = operator.attrgetter("key.year")
+YEAR = operator.attrgetter("year")
+SECOND = operator.itemgetter(1)
 PUBLISHED_YEAR = operator.attrgetter("published.year")
 FIRST = operator.itemgetter(0)
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -60,12 +59,25 @@ class FeedFile:
     make: Callable[[], bytes]
 
 
-def feed_files(archive: Archive, config: Config, pages: Sequence[Page]) -> Iterator[tuple[str, bytes]]:
+Routes = Mapping[str, tuple[Sequence, Sequence[str]]]  # kind -> its pages' keys and paths (`kinds.Plan.routes`)
+
+
+def feed_files(archive: Archive, config: Config, pages: Iterable[Page]) -> Iterator[tuple[str, bytes]]:
     """Every feed, the sitemap (listing `pages`) and robots.txt, as (path, bytes)."""
-    return ((file.path, file.make()) for file in feed_sources(archive, config, pages, ""))
+    return ((file.path, file.make()) for file in feed_sources(archive, config, by_kind(pages), ""))
 
 
-def feed_sources(archive: Archive, config: Config, pages: Sequence[Page], site: str) -> Iterator[FeedFile]:
+def by_kind(pages: Iterable[Page]) -> dict[str, tuple[list, list[str]]]:
+    """Pages as `Routes`: each kind's keys and paths, in the pages' order."""
+    kinds: dict[str, tuple[list, list[str]]] = {}
+    for page in pages:
+        keys, paths = kinds.setdefault(page.kind, ([], []))
+        keys.append(page.key)
+        paths.append(page.path)
+    return kinds
+
+
+def feed_sources(archive: Archive, config: Config, pages: Routes, site: str) -> Iterator[FeedFile]:
     """Every feed, the sitemap (listing `pages`) and robots.txt, each with its fingerprint:
     `site` (what every file depends on: settings, code) and the papers or pages it shows,
     the papers by their `key` (all they show follows from it)."""
@@ -80,14 +92,12 @@ def feed_sources(archive: Archive, config: Config, pages: Sequence[Page], site: 
     yield FeedFile("robots.txt", digest_of(site), partial(robots, config))
 
 
-def _listed(pages: Iterable[Page]) -> dict[str, list[Page]]:
+def _listed(pages: Routes) -> Routes:
     """The pages the sitemap lists, by kind: the HTML pages but the 404 page, not the
     feeds and bibliographies planned as pages. (A kind's pages are all HTML or none:
-    told by its first, as a million pages are grouped at C speed.)"""
-    kinds: dict[str, list[Page]] = {}
-    for kind, run in groupby(pages, KIND):
-        kinds.setdefault(kind, []).extend(run)
-    return {kind: run for kind, run in kinds.items() if kind != "not_found" and run[0].path.endswith(".html")}
+    told by its first.)"""
+    return {kind: (keys, paths) for kind, (keys, paths) in pages.items()
+            if kind != "not_found" and paths and paths[0].endswith(".html")}
 
 
 def _newest(lists: Iterable[list[Paper]], size: int) -> list[Paper]:
@@ -150,49 +160,51 @@ def atom_entry(config: Config, paper: Paper) -> str:
     ])
 
 
-def sitemaps(config: Config, archive: Archive, pages: Mapping[str, list[Page]], site: str) -> Iterator[FeedFile]:
-    """`sitemap.xml`, listing `pages` (kind -> its HTML pages) with the last update of
+def sitemaps(config: Config, archive: Archive, pages: Routes, site: str) -> Iterator[FeedFile]:
+    """`sitemap.xml`, listing `pages` (kind -> its HTML pages' keys and paths) with the last update of
     those that show a paper; past one file's limits, an index of files of their own for
     each kind and part of it (`_sitemap_groups`), so a day added changes a few of them."""
     groups = {stem: _Listing(config, *members) for stem, members in sorted(_sitemap_groups(archive, pages).items())}
-    if sum(len(group.pages) for group in groups.values()) <= SITEMAP_URLS \
+    if sum(len(group.paths) for group in groups.values()) <= SITEMAP_URLS \
             and sum(group.longest for group in groups.values()) <= _room():
-        everything = [page for run in pages.values() for page in run]  # one file, in the pages' order
-        yield _Listing(config, everything, [archive.papers[page.key] if page.kind == "paper" else None
-                                            for page in everything]).file(config, "sitemap.xml", site)
+        everything = [path for _, paths in pages.values() for path in paths]  # one file, in the pages' order
+        papers = [paper for kind, (keys, _) in pages.items()
+                  for paper in (map(archive.papers.__getitem__, keys) if kind == "paper" else repeat(None, len(keys)))]
+        yield _Listing(config, everything, papers).file(config, "sitemap.xml", site)
         return
     names = []
     for stem, group in groups.items():
-        parts = range(0, len(group.pages), group.limit)
+        parts = range(0, len(group.paths), group.limit)
         for number, start in enumerate(parts, 1):
             name = f"sitemap-{stem}.xml" if len(parts) == 1 else f"sitemap-{stem}-{number}.xml"
             names.append(name)
-            part = group if len(parts) == 1 else _Listing(config, group.pages[start:start + group.limit],
+            part = group if len(parts) == 1 else _Listing(config, group.paths[start:start + group.limit],
                                                           group.papers[start:start + group.limit])
             yield part.file(config, name, site)
     yield FeedFile("sitemap.xml", digest_of(site, names), partial(_sitemap_index, config, names))
 
 
 class _Listing:
-    """Pages one sitemap file lists, or several of the same part of the site; `papers`: the
-    paper each shows (its last update is the page's), None for a page that shows none."""
+    """The paths of the pages one sitemap file lists, or several of the same part of the
+    site; `papers`: the paper each shows (its last update is the page's), None for a page
+    that shows none."""
 
-    def __init__(self, config: Config, pages: list[Page], papers: Sequence[Paper | None]):
-        self.pages, self.papers = pages, papers
-        self.paths = "\n".join(map(PATH, pages))  # hashed and measured at C speed
+    def __init__(self, config: Config, paths: Sequence[str], papers: Sequence[Paper | None]):
+        self.paths, self.papers = paths, papers
+        self.joined = "\n".join(paths)  # hashed and measured at C speed
         # The most URLs a file may list: 50,000, and fewer where paths so long that they could
         # take it over 50 MB (with every character escaped, an entry would be 5 times as long).
         entry = len(_url_entry(config, "", datetime(2000, 1, 1))) + 1
-        self.longest = len(pages) * entry + 5 * len(self.paths)  # the bytes of its entries, at most
+        self.longest = len(paths) * entry + 5 * len(self.joined)  # the bytes of its entries, at most
         self.limit = SITEMAP_URLS if self.longest <= _room() else \
-            max(1, _room() // (entry + 5 * max(map(len, map(PATH, pages)))))
+            max(1, _room() // (entry + 5 * max(map(len, paths))))
 
     def file(self, config: Config, name: str, site: str) -> FeedFile:
         """The file `name` listing these pages, fingerprinted by their paths and their papers' keys."""
         keys = "\n".join(map(KEY, filter(None, self.papers)))
-        fingerprint = digest_of(site, name, content_hash(self.paths.encode()), content_hash(keys.encode()))
-        return FeedFile(name, fingerprint, lambda: _urlset([_url_entry(config, page.path, paper and paper.updated)
-                                                            for page, paper in zip(self.pages, self.papers)]))
+        fingerprint = digest_of(site, name, content_hash(self.joined.encode()), content_hash(keys.encode()))
+        return FeedFile(name, fingerprint, lambda: _urlset([_url_entry(config, path, paper and paper.updated)
+                                                            for path, paper in zip(self.paths, self.papers)]))
 
 
 def _room() -> int:
@@ -200,46 +212,46 @@ def _room() -> int:
     return SITEMAP_BYTES - len(_urlset([]))
 
 
-def _sitemap_groups(archive: Archive, pages: Mapping[str, list[Page]]
-                    ) -> dict[str, tuple[list[Page], Sequence[Paper | None]]]:
-    """The sitemap's pages by the part of the site they are listed with (the stem of its
-    files' names: `papers-2022`), each with the paper each shows: a paper page by the year
-    its paper was published in, a day by its year, an author by a hash of the path into one
-    of a number of parts that doubles as the authors do (`AUTHORS_PER_FILE`), the other
-    pages together. Where a page goes depends on it alone, so an update changes the parts
-    of the pages it adds, removes or shows anew, not the others. (Work per page is done at
-    C speed where it can be: an archive has half a million pages to list.)"""
-    groups: dict[str, tuple[list[Page], list[Paper | None]]] = {}
+def _sitemap_groups(archive: Archive, pages: Routes) -> dict[str, tuple[list[str], Sequence[Paper | None]]]:
+    """The sitemap's pages' paths by the part of the site they are listed with (the stem
+    of its files' names: `papers-2022`), each with the paper each shows: a paper page by
+    the year its paper was published in, a day by its year, an author by a hash of the
+    path into one of a number of parts that doubles as the authors do
+    (`AUTHORS_PER_FILE`), the other pages together. Where a page goes depends on it alone,
+    so an update changes the parts of the pages it adds, removes or shows anew, not the
+    others. (Work per page is done at C speed where it can be: an archive has half a
+    million pages to list.)"""
+    groups: dict[str, tuple[list[str], list[Paper | None]]] = {}
 
-    def add(stem: str, members: Iterable[Page], papers: Iterable[Paper | None]) -> None:
+    def add(stem: str, paths: Iterable[str], papers: Iterable[Paper | None]) -> None:
         group = groups.setdefault(stem, ([], []))
-        group[0].extend(members)
+        group[0].extend(paths)
         group[1].extend(papers)
 
-    for kind, run in pages.items():
+    for kind, (keys, paths) in pages.items():
         if kind == "paper":
-            papers = list(map(archive.papers.__getitem__, map(KEY, run)))
-            for year, same_year in groupby(zip(map(PUBLISHED_YEAR, papers), run, papers), key=FIRST):
-                _, year_pages, year_papers = zip(*same_year)
-                add(f"papers-{year}", year_pages, year_papers)
+            papers = list(map(archive.papers.__getitem__, keys))
+            for year, same_year in groupby(zip(map(PUBLISHED_YEAR, papers), paths, papers), key=FIRST):
+                _, year_paths, year_papers = zip(*same_year)
+                add(f"papers-{year}", year_paths, year_papers)
         elif kind == "day":
-            for year, same_year in groupby(run, key=KEY_YEAR):
-                days = list(same_year)
+            for year, same_year in groupby(zip(map(YEAR, keys), paths), key=FIRST):
+                days = list(map(SECOND, same_year))
                 add(f"days-{year}", days, repeat(None, len(days)))
         elif kind == "author":
             files = 1
-            while len(run) > files * AUTHORS_PER_FILE:
+            while len(paths) > files * AUTHORS_PER_FILE:
                 files *= 2
-            buckets: list[list[Page]] = [[] for _ in range(files)]
-            hashes = map(zlib.crc32, map(str.encode, map(PATH, run)))
-            for number, page in zip(map((files - 1).__and__, hashes), run):
-                buckets[number].append(page)
+            buckets: list[list[str]] = [[] for _ in range(files)]
+            hashes = map(zlib.crc32, map(str.encode, paths))
+            for number, path in zip(map((files - 1).__and__, hashes), paths):
+                buckets[number].append(path)
             width = len(str(files - 1))
             for number, bucket in enumerate(buckets):
                 if bucket:
                     add(f"authors-{number:0{width}}", bucket, repeat(None, len(bucket)))
         else:
-            add("pages", run, repeat(None, len(run)))
+            add("pages", paths, repeat(None, len(paths)))
     return groups
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, partial
 from itertools import compress, count, repeat
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Container, Iterable, Iterator, NamedTuple, Sequence
 from urllib.parse import urlsplit
 
 from . import routes
@@ -666,6 +666,37 @@ MAKE_PAGE = partial(tuple.__new__, Page)  # a Page of (kind, key, path), made at
 AUTHOR_KINDS = ("author", "author_feed", "author_bibliography")  # the kinds keyed by an author's name
 
 
+@dataclass
+class Plan:
+    """What `Pages.plan` planned: every page, as each kind's keys and paths (`routes`, kept
+    with the reads for the next update), the pages read now with their fingerprints,
+    and, in an update, the paths of the last plan's pages that no page has now.
+
+    A clean plan reads every page (`removed` is None). An update reads only the pages
+    that are new, moved or read a key that changed, the others keeping what the served
+    folder knows them by: publishing, the counts and the sitemap take what changed and
+    the routes, and nothing of the update makes or looks up a fingerprint per page."""
+
+    recorded: Recorded
+    read: list[Page]
+    fingerprints: dict[str, str]  # path -> fingerprint, of the pages read
+    removed: set[str] | None  # the last plan's paths that no page has now; None: a clean plan
+
+    @property
+    def routes(self) -> dict[str, tuple[list, list[str]]]:
+        """Kind -> its pages' keys and paths."""
+        return self.recorded.routes
+
+    def pages(self) -> list[Page]:
+        """Every page, kind after kind."""
+        return [page for name, (keys, paths) in self.routes.items()
+                for page in map(MAKE_PAGE, zip(repeat(name), keys, paths))]
+
+    def counts(self) -> dict[str, int]:
+        """The number of pages of each kind that has any."""
+        return {name: len(keys) for name, (keys, _) in self.routes.items() if keys}
+
+
 class Pages:
     """The pages of a site over one archive: each one's path, inputs, fingerprint and the
     variables its template sees (or, for a document, its bytes)."""
@@ -687,32 +718,33 @@ class Pages:
     def inputs(self, page: Page) -> tuple:
         return KIND[page.kind].read(self.source, page.key)
 
-    def plan(self, site: str, templates: dict[str, str], known: Mapping[str, str] | None = None,
-             recorded: Recorded | None = None, change: Change | None = None
-             ) -> tuple[list[Page], dict[str, str], Recorded, list[Page]]:
-        """Every page, and each one's fingerprint by path: the digest of the site's settings
-        and code (`site`), its kind's template (with the ones it uses; a document has none)
-        and its inputs. (Fingerprints are compared path by path, so the path need not be in
-        them.) Also what each page read (`Recorded`), and the pages read now (the others
-        have the fingerprint they had).
+    def plan(self, site: str, templates: dict[str, str], known: Container[str] | None = None,
+             recorded: Recorded | None = None, change: Change | None = None) -> Plan:
+        """Every page (each kind's keys and paths), and the fingerprints of the pages read:
+        the digest of the site's settings and code (`site`), its kind's template (with the
+        ones it uses; a document has none) and its inputs. (Fingerprints are compared path
+        by path, so the path need not be in them.) Also what each page read (`Recorded`).
 
-        Given what the last build's pages are known by (`known`: their versions in the
-        served folder, which begin with their fingerprints), what they read (`recorded`)
-        and what changed in the model since (`change`), a page keeps what it is known by
-        unless it is new, it read a key that changed, or its kind's template changed: only
-        those pages are read, and only the keys that came or whose page read a key that
-        changed are routed (`route_all`). Otherwise (or where the site's settings or code
-        changed) every page is routed and read, and recorded afresh."""
-        pages: list[Page] = []
+        Given what the served folder holds (`known`: the last build's pages among its
+        paths), what the last plan's pages read (`recorded`, with the last plan's pages)
+        and what changed in the model since (`change`), this is an update: a page keeps
+        what the served folder knows it by unless it is new, it read a key that changed,
+        or its kind's template changed; only those pages are read, and only the keys that
+        came or whose page read a key that changed are routed (`route_all`). The plan
+        then says what changed (the pages read, the paths gone), not every page's
+        fingerprint. Otherwise (or where the site's settings or code changed) every page
+        is routed and read, and recorded afresh."""
         fingerprints: dict[str, str] = {}
         read_now: list[Page] = []
         routed: list[str] = []  # the paths of the keys routed now
+        released: set[str] = set()  # the last paths of the keys routed now or gone
         source = self.source
         salts = {kind.name: _kind_fingerprint(kind, site, templates) for kind in self.kinds}
         update = known is not None and recorded is not None and change is not None \
-            and any(recorded.salts.get(name) == salt for name, salt in salts.items())
+            and any(recorded.salts.get(name) == salt for name, salt in salts.items()) \
+            and all(kind.name in recorded.routes for kind in self.kinds)
         if not update:
-            known, recorded = {}, Recorded()
+            recorded = Recorded()
         stale = recorded.reading({*change.keys, *source.stale_category_pages(change)}) if update else set()
         note = recorded.note
         for kind in self.kinds:
@@ -722,27 +754,25 @@ class Pages:
             recorded.salts[name] = salt
             keys = list(kind.keys(source))
             last = recorded.routes.get(name) if update else None
-            paths, moved = route_all(source, kind, keys, last, kind.named(change) if last and kind.named else None,
-                                     stale)
+            paths, moved, gone = route_all(source, kind, keys, last,
+                                           kind.named(change) if last and kind.named else None, stale)
             routed.extend(map(paths.__getitem__, moved))
+            released.update(gone)
             recorded.routes[name] = (keys, paths)
-            pages.extend(map(MAKE_PAGE, zip(repeat(name), keys, paths)))
             if fresh:
-                found, to_read = [None] * len(paths), range(len(paths))
-            else:  # the last build's fingerprints, but for new pages and the ones that read a key that changed
-                found = list(map(known.get, paths))
-                to_read = compress(count(), map(operator.or_, map(operator.is_, found, repeat(None)),
-                                                map(stale.__contains__, paths)))
-            first = len(pages) - len(paths)
+                to_read: Iterable[int] = range(len(paths))
+            else:  # the pages routed now, and the ones that read a key that changed
+                to_read = sorted({*moved, *compress(count(), map(stale.__contains__, paths))}) if stale else moved
             for index in to_read:
-                read_now.append(pages[first + index])
+                page = MAKE_PAGE((name, keys[index], paths[index]))
                 source.reads = reads = set()
-                found[index] = inputs_digest(read(source, keys[index]), salt)
-                note(paths[index], reads)
-            fingerprints.update(zip(paths, found))
+                fingerprints[page.path] = inputs_digest(read(source, page.key), salt)
+                note(page.path, reads)
+                read_now.append(page)
         recorded.routes = {kind.name: recorded.routes[kind.name] for kind in self.kinds}
-        recorded.cased = routes.check_unique(pages, fingerprints, routed, recorded.cased)
-        return pages, fingerprints, recorded, read_now
+        held = (lambda path: path in known and path not in released) if update else None
+        recorded.cased = routes.check_unique(routed, held, recorded.cased, released)
+        return Plan(recorded, read_now, fingerprints, released.difference(routed) if update else None)
 
     def view(self, page: Page) -> View | bytes:
         return KIND[page.kind].view(self.inputs(page), self.present)
@@ -760,11 +790,12 @@ class Pages:
 
 
 def route_all(source: Source, kind: Kind, keys: list, last: tuple[list, list[str]] | None,
-              named: Iterable[Any] | None, stale: set[str]) -> tuple[list[str], Sequence[int]]:
-    """The paths of a kind's `keys`, and the indices of those routed now, given the last
-    plan's keys and paths of the kind (`last`; None: route every key), the keys the change
-    names (`named`, for `Kind.named`) and the paths of the pages that read a key that
-    changed (`stale`): a key keeps its last path unless it is new or its page is stale.
+              named: Iterable[Any] | None, stale: set[str]) -> tuple[list[str], Sequence[int], Iterable[str]]:
+    """The paths of a kind's `keys`, the indices of those routed now, and the last paths
+    of the keys routed now or gone, given the last plan's keys and paths of the kind
+    (`last`; None: route every key), the keys the change names (`named`, for `Kind.named`)
+    and the paths of the pages that read a key that changed (`stale`): a key keeps its
+    last path unless it is new or its page is stale.
     A route that depends on more than its key (an author's slug, a category's number of
     pages) depends on what its page reads, so it changes only with a stale page; or, for
     a kind that names the keys a change may add, remove or move (`Kind.named`), only
@@ -772,26 +803,30 @@ def route_all(source: Source, kind: Kind, keys: list, last: tuple[list, list[str
     million.)"""
     route = kind.route
     if last is None:
-        return [route(source, key) for key in keys], range(len(keys))
-    paths = spliced(keys, *last, named) if named is not None else None
-    if paths is not None:
+        return [route(source, key) for key in keys], range(len(keys)), ()
+    splice = spliced(keys, *last, named) if named is not None else None
+    if splice is not None:
+        paths, gone = splice
         moved = list(compress(count(), map(operator.is_, paths, repeat(None))))
     else:
         paths = list(map(dict(zip(*last)).get, keys))
         moved = list(compress(count(), map(operator.or_, map(operator.is_, paths, repeat(None)),
                                            map(stale.__contains__, paths))))
+        gone = set(last[1]).difference(paths)
+        gone.update(filter(None, map(paths.__getitem__, moved)))
     for index in moved:
         paths[index] = route(source, keys[index])
-    return paths, moved
+    return paths, moved, gone
 
 
-def spliced(keys: list, last_keys: list, last_paths: list[str], named: Iterable[Any]) -> list[str | None] | None:
+def spliced(keys: list, last_keys: list, last_paths: list[str], named: Iterable[Any]
+            ) -> tuple[list[str | None], list[str]] | None:
     """The last paths of `keys` (None for a key to route), where the keys are sorted and
     are the last plan's but for keys `named` (which came, went or may have moved): those
-    are taken out of the last plan's and put back where they belong with no path. None
-    where that does not give `keys` (the caller then looks each key up). Made of slices
-    and a comparison of lists, at C speed, where looking a million keys up takes a
-    second."""
+    are taken out of the last plan's and put back where they belong with no path; and the
+    last paths of the keys taken out. None where that does not give `keys` (the caller
+    then looks each key up). Made of slices and a comparison of lists, at C speed, where
+    looking a million keys up takes a second."""
     try:
         named = sorted(set(named))
         out = [index for index in map(partial(_position, last_keys), named) if index is not None]
@@ -802,7 +837,7 @@ def spliced(keys: list, last_keys: list, last_paths: list[str], named: Iterable[
         return None
     if _inserted(kept_keys, places, back) != keys:
         return None
-    return _inserted(kept_paths, places, [None] * len(back))
+    return _inserted(kept_paths, places, [None] * len(back)), list(map(last_paths.__getitem__, out))
 
 
 def _position(ordered: list, key: Any) -> int | None:

@@ -185,25 +185,44 @@ def same_bytes(held: str | None, version: str) -> bool:
     return held is not None and held[-HASH_LENGTH:] == version[-HASH_LENGTH:]
 
 
-def next_manifest(served: Mapping[str, str] | None, planned: Mapping[str, str],
-                  made: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """The new build's manifest and the paths of the served one it no longer has: the
-    served files of the pages `planned` (path -> fingerprint), with the files `made`
-    (written, or kept as they were) over them."""
+def gone(served: Mapping[str, str] | None, planned: Mapping[str, str], pages_gone: Iterable[str] | None,
+         files_before: Iterable[str], made: Mapping[str, str]) -> list[str]:
+    """The paths of the served build that the new one no longer has. After an update's
+    plan, the pages it no longer has (`pages_gone`) and the files besides pages the served
+    build made (`files_before`: feeds, search data, assets) that this one did not make
+    again: a daily update looks at those, not at the million paths served. After a clean
+    plan (`pages_gone` None: every page is in `planned`, path -> fingerprint), every path
+    served that is neither planned nor `made`."""
     if served is None:
-        return dict(made), []
-    removed = list(served.keys() - planned.keys() - made.keys())
-    manifest = dict(served)
-    for path in removed:
-        del manifest[path]
-    manifest.update(made)
-    return manifest, removed
+        return []
+    if pages_gone is None:
+        return list(served.keys() - planned.keys() - made.keys())
+    return list(filter(served.__contains__, set(pages_gone).union(files_before).difference(made, planned)))
 
 
 def changed_paths(served: Mapping[str, str], made: Mapping[str, str], removed: Iterable[str]) -> list[str]:
     """The paths whose version differs between the served build and the new one: of the
     files the new build `made`, and those it `removed`."""
     return [*removed, *(path for path, digest in made.items() if served.get(path) != digest)]
+
+
+def next_manifest(served: dict[str, str] | None, made: Mapping[str, str], removed: Iterable[str],
+                  spare: Spare) -> tuple[dict[str, str], dict[str, str | None] | None]:
+    """The new build's manifest: the served one (patched in place, not copied: it has a
+    million paths) without the paths `removed`, with the files `made` over it; and the
+    versions served of the paths that changed (None where no file was; None for all where
+    nothing was served). The `spare`, which holds the served files but where it differs,
+    is told the versions it still holds of those paths."""
+    if served is None:
+        return dict(made), None
+    removed = list(removed)
+    before = {path: served.get(path) for path in changed_paths(served, made, removed)}
+    if spare.holds.served is served:
+        spare.holds = Held(served, {**before, **spare.holds.differs})
+    for path in removed:
+        del served[path]
+    served.update(made)
+    return served, before
 
 
 def _create_anew(target: str, create):
@@ -280,16 +299,17 @@ def _exchange(first: Path, second: Path) -> bool:
     return renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0
 
 
-def output_bytes(spare: Path, output: Path, manifest: Mapping[str, str], served: Mapping[str, str] | None,
-                 served_bytes: int | None, changed: Iterable[str]) -> int:
+def output_bytes(spare: Path, output: Path, manifest: Mapping[str, str], before: Mapping[str, str | None] | None,
+                 served_bytes: int | None) -> int:
     """The bytes of the files in `manifest`, as written in `spare`. After a build of
-    known output, counted from its total and the files that `changed`: a daily update
-    looks at a few thousand files, not at the million of a whole archive."""
-    if served is None or served_bytes is None:
+    known output, counted from its total and the files that changed (`before`: their
+    versions served, None where none was): a daily update looks at a few thousand files,
+    not at the million of a whole archive."""
+    if before is None or served_bytes is None:
         return sum(os.stat(os.path.join(spare, path)).st_size for path in manifest)
     total = served_bytes
-    for path in changed:
-        if path in served:
+    for path, version in before.items():
+        if version is not None:
             total -= os.stat(os.path.join(output, path)).st_size
         if path in manifest:
             total += os.stat(os.path.join(spare, path)).st_size

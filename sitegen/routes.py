@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Collection, Iterable, NamedTuple, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from .errors import BuildError
 
@@ -141,28 +141,38 @@ def absolute(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + "/" + path
 
 
-def check_unique(pages: Sequence[Page], paths: Collection[str], routed: Iterable[str],
-                 cased: dict[str, str]) -> dict[str, str]:
-    """Raise when two `pages` claim one path (`paths` holds each of their paths once) or
-    paths that differ only in case, which would overwrite each other on a case-insensitive
-    disk. Only the paths `routed` since the last check are compared with the others, which
-    that check passed, by way of `cased`: the lowercase form of each path with a capital,
-    as the last check left it. (A path without capitals can meet another only as the
-    lowercase form of one with: a daily update routes a few paths of a million.) Returns
-    `cased` for the next check."""
-    if len(paths) != len(pages):
-        seen: set[str] = set()
-        for page in pages:
-            if page.path in seen:
-                raise BuildError(f"two pages claim the same output path: {page.path}")
-            seen.add(page.path)
+def check_unique(routed: Sequence[str], held: Callable[[str], bool] | None, cased: dict[str, str],
+                 released: Iterable[str]) -> dict[str, str]:
+    """Raise when two pages claim one path, or paths that differ only in case, which would
+    overwrite each other on a case-insensitive disk. Only the paths `routed` now are
+    compared: with each other, and with the paths of the pages not routed now, which the
+    last check passed: `held(path)`, whether one of them is at `path` (None: there are
+    none), and `cased`, the lowercase form of each path with a capital as the last check
+    left it. (A path without capitals can meet another only as the lowercase form of one
+    with: a daily update routes a few paths of a million.) `released`: the paths that the
+    pages routed now or gone had before, whose forms leave `cased` unless routed again.
+    Returns `cased` for the next check."""
+    seen = set(routed)
+    if len(seen) != len(routed) or held is not None:
+        claimed: set[str] = set()
+        for path in routed:
+            if path in claimed or (held is not None and held(path)):
+                raise BuildError(f"two pages claim the same output path: {path}")
+            claimed.add(path)
+
+    def taken(path: str) -> bool:
+        return path in seen or (held is not None and held(path))
+
     for path in routed:
         lower = path.lower()
         other = cased.get(lower)
-        if other is not None and other != path and other in paths:
+        if other is not None and other != path and taken(other):
             raise BuildError(f"two pages claim the same output path: {other} and {path}")
         if lower != path:
-            if lower in paths:
+            if taken(lower):
                 raise BuildError(f"two pages claim the same output path: {lower} and {path}")
             cased[lower] = path
-    return {lower: path for lower, path in cased.items() if path in paths}
+    for path in released:
+        if path not in seen and cased.get(path.lower()) == path:
+            del cased[path.lower()]
+    return cased

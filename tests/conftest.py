@@ -105,3 +105,24 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+class Watched(dict):
+    """A served manifest that notes each path looked up in it and refuses to be walked."""
+
+    def __init__(self, versions: dict):
+        super().__init__(versions)
+        self.looked_up: set[str] = set()
+
+    def get(self, path, default=None):
+        self.looked_up.add(path)
+        return super().get(path, default)
+
+    def __contains__(self, path) -> bool:
+        self.looked_up.add(path)
+        return super().__contains__(path)
+
+    def __iter__(self):
+        raise AssertionError("an update walked the served manifest")
+
+    keys = values = items = __iter__

@@ -471,7 +471,7 @@ def test_a_day_taken_out_after_the_kept_model_was_made_is_an_update_of_what_read
     quiet_build(config)
     read = []
     plan = kinds.Pages.plan
-    monkeypatch.setattr(kinds.Pages, "plan", lambda *args: (planned := plan(*args)) and read.extend(planned[3])
+    monkeypatch.setattr(kinds.Pages, "plan", lambda *args: (planned := plan(*args)) and read.extend(planned.read)
                         or planned)
     (content / DAY).unlink()
     quiet_build(config)

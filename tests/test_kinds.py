@@ -68,8 +68,9 @@ def test_pages_with_equal_fingerprints_show_the_same_after_an_edit(tmp_path: Pat
     title = text.split("### ", 2)[1].split("\n", 1)[0]
     day.write_text(text.replace(title, title + " Revisited", 1), encoding="utf-8")
     edited = pages_of(content, tmp_path / "site", per_page=2)
-    before, old_fingerprints, *_ = fixture_pages.plan("", {})
-    after, new_fingerprints, *_ = edited.plan("", {})
+    before_plan, after_plan = fixture_pages.plan("", {}), edited.plan("", {})
+    before, old_fingerprints = before_plan.pages(), before_plan.fingerprints
+    after, new_fingerprints = after_plan.pages(), after_plan.fingerprints
     old_pages = {page.path: page for page in before}
     kept = changed = 0
     for page in after:

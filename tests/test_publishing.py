@@ -6,11 +6,11 @@ import io
 import shutil
 from pathlib import Path
 
-from conftest import SITE_CONTENT, make_config
+from conftest import SITE_CONTENT, Watched, make_config
 from sitegen import folders
 from sitegen.build import Report, build_site
 from sitegen.cache import Cache
-from sitegen.publish import describe_size, host_warnings
+from sitegen.publish import Held, Spare, describe_size, gone, host_warnings, next_manifest
 
 
 def summary_of(config) -> str:
@@ -62,3 +62,21 @@ def test_hosts_limits_are_named_when_passed():
 def test_sizes_read_as_hosts_write_them():
     assert [describe_size(n) for n in (512, 41_000, 312_000_000, 4_812_000_000)] == [
         "512 bytes", "41 kB", "312 MB", "4.8 GB"]
+
+
+def test_an_update_patches_the_served_manifest_without_walking_it(tmp_path: Path):
+    """What an update removes is told from the pages its plan removed and the files besides
+    pages the served build made; the spare, which holds the build before, keeps the versions
+    it holds of the paths that change."""
+    served = Watched({"a.html": "A", "b.html": "B", "feed.xml": "F", "old.xml": "O", "kept.html": "K"})
+    spare = Spare(tmp_path, Held(served, {"b.html": None}))  # the spare has no b.html
+    made = {"feed.xml": "F", "c.html": "C", "a.html": "A2"}
+    removed = gone(served, {"c.html": "fingerprint"}, {"b.html"}, ["feed.xml", "old.xml"], made)
+    assert sorted(removed) == ["b.html", "old.xml"]
+    manifest, before = next_manifest(served, made, removed, spare)
+    assert before == {"b.html": "B", "old.xml": "O", "a.html": "A", "c.html": None}
+    assert manifest is served
+    assert dict(dict.items(manifest)) == {"a.html": "A2", "feed.xml": "F", "c.html": "C", "kept.html": "K"}
+    assert {path: spare.holds.get(path) for path in ["a.html", "b.html", "c.html", "old.xml", "kept.html"]} == \
+        {"a.html": "A", "b.html": None, "c.html": None, "old.xml": "O", "kept.html": "K"}
+

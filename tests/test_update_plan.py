@@ -16,9 +16,9 @@ from sitegen.archive import build_archive, changed_keys
 from sitegen.errors import BuildError
 from sitegen.kinds import Pages, spliced
 from sitegen.reader import read_content
-from sitegen.routes import Page, check_unique
+from sitegen.routes import check_unique
 
-from conftest import SITE_CONTENT, make_config
+from conftest import SITE_CONTENT, Watched, make_config
 
 
 def keyed(content: Path) -> dict:
@@ -32,32 +32,40 @@ def change_between(archive, before: dict, after: dict):
     return changed_keys(archive, files, build_archive(before.values()).papers)
 
 
+def updated(plan, known: dict) -> dict:
+    """Every page's fingerprint after an update's `plan`: the pages it read, and the others
+    as the served folder knew them (`known`); the paths it removed gone."""
+    assert not plan.removed & plan.fingerprints.keys()
+    return {page.path: plan.fingerprints[page.path] if page.path in plan.fingerprints else known[page.path]
+            for page in plan.pages()}
+
+
 def planned_update(config, before: dict, after: dict):
     """The last build's plan of `before`, kept as the cache keeps it, then the update's
-    plan of `after`: its pages, fingerprints, and the paths of the pages it read again."""
-    _, known, recorded, _ = Pages(build_archive(before.values()), config).plan("site", {})
-    recorded = pickle.loads(pickle.dumps(recorded))
+    plan of `after`: its pages, every page's fingerprint, the paths it removed, and the
+    paths of the pages it read again."""
+    last = Pages(build_archive(before.values()), config).plan("site", {})
+    known, recorded = last.fingerprints, pickle.loads(pickle.dumps(last.recorded))
     archive = build_archive(after.values())
-    change = change_between(archive, before, after)
-    pages, fingerprints, *_ = Pages(archive, config).plan("site", {}, known, recorded, change)
-    again = {path for path, fingerprint in fingerprints.items() if known.get(path) is None} | \
-        recorded.reading(change.keys)
-    return pages, fingerprints, known, again
+    plan = Pages(archive, config).plan("site", {}, known, recorded, change_between(archive, before, after))
+    return plan.pages(), updated(plan, known), known, plan.removed, set(plan.fingerprints)
 
 
 def assert_clean(config, before: dict, after: dict) -> set:
-    """The update's plan is the clean plan; returns the paths it read again."""
-    pages, fingerprints, known, again = planned_update(config, before, after)
-    clean_pages, clean, *_ = Pages(build_archive(after.values()), config).plan("site", {})
-    assert pages == clean_pages
-    assert fingerprints == clean
+    """The update's plan is the clean plan, and it removes the pages the clean plan does
+    not have; returns the paths it read again."""
+    pages, fingerprints, known, removed, again = planned_update(config, before, after)
+    clean = Pages(build_archive(after.values()), config).plan("site", {})
+    assert pages == clean.pages()
+    assert fingerprints == clean.fingerprints
+    assert removed == known.keys() - clean.fingerprints.keys()
     return again
 
 
 def kept_pages_that_changed(config, before: dict, after: dict) -> set:
     """The pages of both plans whose fingerprint differs: the ones an update must read again."""
-    _, old, *_ = Pages(build_archive(before.values()), config).plan("site", {})
-    _, new, *_ = Pages(build_archive(after.values()), config).plan("site", {})
+    old = Pages(build_archive(before.values()), config).plan("site", {}).fingerprints
+    new = Pages(build_archive(after.values()), config).plan("site", {}).fingerprints
     return {path for path in old.keys() & new.keys() if old[path] != new[path]}
 
 
@@ -159,13 +167,14 @@ def test_an_update_after_an_update_plans_what_a_clean_build_plans(tmp_path, thre
     the next update: the day taken out, then put back."""
     config = make_config(tmp_path)
     fewer = without_day(three_days, "2022-09-28")
-    _, known, recorded, _ = Pages(build_archive(three_days.values()), config).plan("site", {})
+    plan = Pages(build_archive(three_days.values()), config).plan("site", {})
+    known = plan.fingerprints
     for before, after in [(three_days, fewer), (fewer, three_days)]:
-        recorded = pickle.loads(pickle.dumps(recorded))
         archive = build_archive(after.values())
-        _, known, recorded, _ = Pages(archive, config).plan("site", {}, known, recorded,
-                                                            change_between(archive, before, after))
-        assert known == Pages(archive, config).plan("site", {})[1]
+        plan = Pages(archive, config).plan("site", {}, known, pickle.loads(pickle.dumps(plan.recorded)),
+                                           change_between(archive, before, after))
+        known = updated(plan, known)
+        assert known == Pages(archive, config).plan("site", {}).fingerprints
 
 
 def test_an_update_whose_kept_reads_have_no_routes_plans_what_a_clean_build_plans(tmp_path, files):
@@ -174,35 +183,54 @@ def test_an_update_whose_kept_reads_have_no_routes_plans_what_a_clean_build_plan
     config = make_config(tmp_path, per_page=2)
     newest = max(digest.day for digest in files.values() if digest.entries)
     before = {key: digest for key, digest in files.items() if digest.day != newest}
-    _, known, recorded, _ = Pages(build_archive(before.values()), config).plan("site", {})
+    last = Pages(build_archive(before.values()), config).plan("site", {})
+    recorded = last.recorded
     recorded.routes, recorded.cased = {}, {}
     archive = build_archive(files.values())
-    pages, fingerprints, *_ = Pages(archive, config).plan("site", {}, known, pickle.loads(pickle.dumps(recorded)),
-                                                          change_between(archive, before, files))
-    assert (pages, fingerprints) == tuple(Pages(archive, config).plan("site", {})[:2])
+    plan = Pages(archive, config).plan("site", {}, last.fingerprints, pickle.loads(pickle.dumps(recorded)),
+                                       change_between(archive, before, files))
+    clean = Pages(archive, config).plan("site", {})
+    assert (plan.pages(), plan.fingerprints) == (clean.pages(), clean.fingerprints)
 
 
 def test_the_last_paths_are_spliced_only_where_the_change_names_every_key_that_came_or_went():
     last_keys, last_paths = ["a", "c", "d"], ["A", "C", "D"]
-    assert spliced(["a", "b", "d"], last_keys, last_paths, ["b", "c"]) == ["A", None, "D"]
-    assert spliced(["a", "c", "d"], last_keys, last_paths, ["c"]) == ["A", None, "D"]  # named: routed again
+    assert spliced(["a", "b", "d"], last_keys, last_paths, ["b", "c"]) == (["A", None, "D"], ["C"])
+    assert spliced(["a", "c", "d"], last_keys, last_paths, ["c"]) == (["A", None, "D"], ["C"])  # routed again
     assert spliced(["a", "b", "c", "d"], last_keys, last_paths, []) is None  # "b" came unnamed
     assert spliced(["a", "d"], last_keys, last_paths, ["b"]) is None  # "c" went unnamed
     assert spliced(["a", None], ["a"], ["A"], [None]) is None  # keys that do not sort
 
 
-def page(path: str) -> Page:
-    return Page("paper", path, path)
-
-
 def test_paths_that_differ_only_in_case_fail_the_plan_that_routes_either():
     kept = ["categories/cs.CV/index.html", "papers/1.html"]
-    cased = check_unique([page(path) for path in kept], set(kept), kept, {})
+    cased = check_unique(kept, None, {}, ())
+    held = set(kept).__contains__  # the pages not routed again
     for new in ["categories/cs.cv/index.html", "categories/CS.CV/index.html", "PAPERS/1.html"]:
         with pytest.raises(BuildError, match="two pages claim the same output path"):
-            check_unique([page(path) for path in [*kept, new]], {*kept, new}, [new], dict(cased))
+            check_unique([new], held, dict(cased), ())
     with pytest.raises(BuildError, match="papers/1.html"):
-        check_unique([page(path) for path in [*kept, "papers/1.html"]], set(kept), ["papers/1.html"], dict(cased))
-    # a page that went frees its path's forms for another
-    moved = ["categories/cs.cv/index.html", "papers/1.html"]
-    assert check_unique([page(path) for path in moved], set(moved), moved[:1], dict(cased)) == {}
+        check_unique(["papers/1.html"], held, dict(cased), ())  # a page not routed again is there
+    with pytest.raises(BuildError, match="papers/2.html"):
+        check_unique(["papers/2.html", "papers/2.html"], held, dict(cased), ())
+    # a page that went (its path released) frees its path's forms for another
+    assert check_unique(["categories/cs.cv/index.html"], "papers/1.html".__eq__, dict(cased),
+                        ["categories/cs.CV/index.html"]) == {}
+
+
+def test_an_update_looks_up_and_fingerprints_only_the_pages_it_reads_again(tmp_path, files):
+    """A day added: the plan gives fingerprints for the pages it read alone, and looks in
+    the served manifest only for their paths (and their lowercase forms), not for every page."""
+    config = make_config(tmp_path, per_page=2)
+    newest = max(digest.day for digest in files.values() if digest.entries)
+    before = {key: digest for key, digest in files.items() if digest.day != newest}
+    last = Pages(build_archive(before.values()), config).plan("site", {})
+    served = Watched(last.fingerprints)
+    archive = build_archive(files.values())
+    plan = Pages(archive, config).plan("site", {}, served, pickle.loads(pickle.dumps(last.recorded)),
+                                       change_between(archive, before, files))
+    read = {page.path for page in plan.read}
+    assert set(plan.fingerprints) == read
+    assert served.looked_up and served.looked_up <= read | {path.lower() for path in read}
+    assert len(read) < len(plan.pages())
+    assert plan.counts() == Pages(archive, config).plan("site", {}).counts()
