@@ -35,6 +35,7 @@ from .venues import Venues
 
 BATCH = 250  # pages a worker renders between reports
 KIND = operator.itemgetter(0)  # a Page's kind
+PATH = operator.itemgetter(2)  # a Page's path
 PROGRESS_BATCHES = 8  # batches between progress lines
 
 
@@ -92,11 +93,17 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
             stale = [page for page in read
                      if served is None or not served.get(page.path, "").startswith(wanted[page.path])]
         # What the pages read, kept for the next update: in an update, pickled beside feeds
-        # and rendering. A full build's million pages are pickled here after rendering: a
-        # forked process beside it would copy every page of memory it touches (a gigabyte
-        # of the peak at archive scale).
-        keeping = running.enter_context(Background(lambda: cache.save_part("reads", recorded, inputs),
-                                                   fork=jobs > 1 and served is not None))
+        # and rendering. A full build's million pages are pickled here, before rendering,
+        # and let go: a forked process beside it would copy every page of memory it touches
+        # (a gigabyte of the peak at archive scale), and kept through rendering they would
+        # add to the peak at its end.
+        keeping = None
+        if served is None:
+            cache.save_part("reads", recorded, inputs)
+        else:
+            keeping = running.enter_context(Background(functools.partial(cache.save_part, "reads", recorded, inputs),
+                                                       fork=jobs > 1))
+        del recorded
         keeping_model = running.enter_context(Background(lambda: _keep_model(cache, config, base, model, reading),
                                                          fork=jobs > 1 and served is not None))
         if linking is not None:
@@ -118,8 +125,7 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                     made[feed.path] = spare.write(feed.path, feed.make(), feed.fingerprint)
         with report.stage("render"):
             renderer = PageRenderer(Renderer(views, env), views)
-            rendered = render_all(renderer, stale, spare, jobs, report, searching.running, wanted)
-            made.update(rendered)
+            made.update(render_all(renderer, stale, spare, jobs, report, searching.running, wanted))
         written, state.search_tiers, seconds = searching.result()
         made.update(written)
         report.record("search", seconds, "in a process of its own, beside rendering" if jobs > 1 else "")
@@ -138,7 +144,9 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                 state.spare_key = publish.folder_key(spare.folder)
             # before the state that names `inputs`: a build stopped in between leaves reads
             # that the next build does not take
-            keeping.result(), keeping_model.result()
+            if keeping is not None:
+                keeping.result()
+            keeping_model.result()
             state.inputs, state.problems, state.output_bytes = inputs, reading.problems, size
             state.digest_keys = tuple(reading.summaries)
             cache.save(state, None if served is None else changed)
@@ -267,21 +275,24 @@ def render_all(renderer: PageRenderer, pages: Sequence[Page], spare: publish.Spa
     fewer renders, so no more processes are busy than `jobs`."""
     pages = renderer.order(pages)
     batches = [pages[start:start + BATCH] for start in range(0, len(pages), BATCH)]
-    done = 0
+    made: dict[str, str] = {}  # filled as batches come: no pair a page is held until the last one
 
-    def render_batch(batch: Sequence[Page]) -> list[tuple[str, str]]:
+    def render_batch(batch: Sequence[Page]) -> list[str]:
         with collector_paused(collect_after=True):  # the young generations collected once a batch
             rendered = [(page.path, renderer.render(page)) for page in batch]
-        return list(spare.write_all(rendered, fingerprints).items())
+        return list(spare.write_all(rendered, fingerprints).values())
 
-    def progress(index: int, rendered: list) -> None:
+    def progress(index: int, versions: list[str]) -> None:
+        # by this process's own paths: a worker's, sent back, would be copies of them
         nonlocal done
-        done += len(rendered)
+        made.update(zip(map(PATH, batches[index]), versions))
+        done += len(versions)
         if done == len(pages) or (done // BATCH) % PROGRESS_BATCHES == 0:
             report.say(f"rendered {done}/{len(pages)} pages")
 
-    return dict(pair for batch in fork_map(render_batch, batches, jobs, progress, searching)
-                for pair in batch)
+    done = 0
+    fork_map(render_batch, batches, jobs, progress, searching)
+    return made
 
 
 def _asset_files(assets, vendor: Vendor) -> Iterator[tuple[Path, str]]:
