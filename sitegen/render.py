@@ -150,11 +150,12 @@ class Renderer:
         return Markup("".join(fragments))  # each fragment is Markup
 
     def render(self, page: Page) -> bytes:
-        if page.root != self._root:  # pages come by depth (`render_all`): fragments of other depths are done
+        if page.root != self._root or page.kind != self._kind:
+            # pages come by depth and kind (`kinds.PageRenderer.order`): the fragments of
+            # other depths and kinds (a fragment is known by its kind) are done with
             self._fragments.clear()
-            self._root = page.root
+            self._root, self._kind = page.root, page.kind
         try:
-            self._kind = page.kind
             context = self.views.context(page)
             frame = self._frame(context["site"], context["root"])
             return self._template(page.kind).render(context, frame=frame).encode("utf-8")
