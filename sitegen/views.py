@@ -102,7 +102,7 @@ class Present:
         # A paper as lists show it, kept for the pages rendered lately only (`Kept`): pages
         # come in an order that lists the same papers together (a day's, a category's,
         # co-authors' one after another: `kinds.PageRenderer.order`), and one kept for every
-        # paper would hold some 120 MB per rendering process at archive scale.
+        # paper would grow with the archive, in every rendering process (docs/benchmarks.md).
         self.item = Kept(ITEMS_KEPT, self._item)
         self._team: tuple = (None, None)  # (a Listed, what `sole_paper_links` made of it)
         self._categories: dict[tuple[str, str | None], dict[str, Any]] = {}
@@ -145,7 +145,7 @@ class Present:
 
     def author_link(self, name: str, path: str) -> dict[str, str]:
         """(Not cached: made anew costs less than looking it up, and one kept for every
-        author would hold some 75 MB per rendering process at archive scale.)"""
+        author would grow with the archive, in every rendering process.)"""
         return {"name": name, "path": path}
 
     def category_link(self, code: str, path: str | None) -> dict[str, Any]:
