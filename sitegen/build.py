@@ -7,6 +7,7 @@ Each stage reports its time.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import operator
 import time
@@ -76,6 +77,9 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                 reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
                 model, venues, last = _model(reading, config, cache, None, last_keys)
             archive = model.archive
+            # the digests parsed are in the model now (what the next build reuses is in the
+            # cache): not held through rendering, which comes to the build's peak of memory
+            reading = dataclasses.replace(reading, digests=(), parsed={})
 
         def search() -> Background:
             return running.enter_context(Background(
@@ -280,13 +284,17 @@ def render_all(renderer: PageRenderer, pages: Sequence[Page], spare: publish.Spa
     def render_batch(batch: Sequence[Page]) -> list[str]:
         with collector_paused(collect_after=True):  # the young generations collected once a batch
             rendered = [(page.path, renderer.render(page)) for page in batch]
-        return list(spare.write_all(rendered, fingerprints).values())
+        return list(spare.write_all(rendered).values())  # content hashes: see `progress`
 
-    def progress(index: int, versions: list[str]) -> None:
-        # by this process's own paths: a worker's, sent back, would be copies of them
+    def progress(index: int, hashes: list[str]) -> None:
+        # Each version is made here, from this process's own paths and fingerprints: a
+        # worker that looked its fingerprints up would copy the memory holding them, and
+        # the paths it sent back would be copies of this process's.
         nonlocal done
-        made.update(zip(map(PATH, batches[index]), versions))
-        done += len(versions)
+        paths = list(map(PATH, batches[index]))
+        made.update(zip(paths, hashes if fingerprints is None
+                        else map(operator.add, map(fingerprints.__getitem__, paths), hashes)))
+        done += len(hashes)
         if done == len(pages) or (done // BATCH) % PROGRESS_BATCHES == 0:
             report.say(f"rendered {done}/{len(pages)} pages")
 
