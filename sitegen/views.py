@@ -194,22 +194,29 @@ class Kept:
     """`make(key)`, kept for the keys asked for lately: the last `size` of them, and the
     `size` before those (when the newer half fills, it becomes the older one)."""
 
-    def __init__(self, size: int, make: Callable[[Any], Any]):
+    def __init__(self, size: int, make: Callable[[Any], Any] | None = None):
         self.size = size
         self.make = make
         self.newer: dict[Any, Any] = {}
         self.older: dict[Any, Any] = {}
 
     def __call__(self, key: Any) -> Any:
+        return self.kept(key, self.make)
+
+    def kept(self, key: Any, make: Callable[[Any], Any]) -> Any:
+        """The value kept for `key`, or `make(key)` (never None), kept."""
         value = self.newer.get(key)
         if value is None:
             value = self.older.get(key)
             if value is None:
-                value = self.make(key)
+                value = make(key)
             if len(self.newer) >= self.size:
                 self.older, self.newer = self.newer, {}
             self.newer[key] = value
         return value
+
+    def clear(self) -> None:
+        self.newer, self.older = {}, {}
 
 
 def chart(per_month: Counter) -> dict[str, Any]:
