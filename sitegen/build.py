@@ -7,7 +7,9 @@ Each stage reports its time.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import operator
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -32,6 +34,7 @@ from .themes import Theme, Vendor
 from .venues import Venues
 
 BATCH = 250  # pages a worker renders between reports
+PATH = operator.itemgetter(2)  # a Page's path
 PROGRESS_BATCHES = 8  # batches between progress lines
 
 
@@ -75,6 +78,9 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                 reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest)
                 model, venues, last = _model(reading, config, cache, None, last_keys)
             archive = model.archive
+            # the digests parsed are in the model now (what the next build reuses is in the
+            # cache): not held through rendering, which comes to the build's peak of memory
+            reading = dataclasses.replace(reading, digests=(), parsed={})
 
         def search() -> Background:
             return running.enter_context(Background(
@@ -93,11 +99,17 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
             stale = [page for page in plan.read
                      if served is None or not served.get(page.path, "").startswith(wanted[page.path])]
         # What the pages read, kept for the next update: in an update, pickled beside feeds
-        # and rendering. A full build's million pages are pickled here after rendering: a
-        # forked process beside it would copy every page of memory it touches (a gigabyte
-        # of the peak at archive scale).
-        keeping = running.enter_context(Background(lambda: cache.save_part("reads", recorded, inputs),
-                                                   fork=jobs > 1 and served is not None))
+        # and rendering. A full build's million pages are pickled here, before rendering,
+        # and let go: a forked process beside it would copy every page of memory it touches
+        # (a gigabyte of the peak at archive scale), and kept through rendering they would
+        # add to the peak at its end.
+        keeping = None
+        if served is None:
+            cache.save_part("reads", recorded, inputs)
+        else:
+            keeping = running.enter_context(Background(functools.partial(cache.save_part, "reads", recorded, inputs),
+                                                       fork=jobs > 1))
+        del recorded
         keeping_model = running.enter_context(Background(lambda: _keep_model(cache, config, base, model, reading),
                                                          fork=jobs > 1 and served is not None))
         if linking is not None:
@@ -140,7 +152,9 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                 state.spare_key = publish.folder_key(spare.folder)
             # before the state that names `inputs`: a build stopped in between leaves reads
             # that the next build does not take
-            keeping.result(), keeping_model.result()
+            if keeping is not None:
+                keeping.result()
+            keeping_model.result()
             state.inputs, state.problems, state.output_bytes = inputs, reading.problems, size
             state.digest_keys = tuple(reading.summaries)
             cache.save(state, None if before is None else before.keys())
@@ -274,21 +288,28 @@ def render_all(renderer: PageRenderer, pages: Sequence[Page], spare: publish.Spa
     fewer renders, so no more processes are busy than `jobs`."""
     pages = renderer.order(pages)
     batches = [pages[start:start + BATCH] for start in range(0, len(pages), BATCH)]
-    done = 0
+    made: dict[str, str] = {}  # filled as batches come: no pair a page is held until the last one
 
-    def render_batch(batch: Sequence[Page]) -> list[tuple[str, str]]:
+    def render_batch(batch: Sequence[Page]) -> list[str]:
         with collector_paused(collect_after=True):  # the young generations collected once a batch
             rendered = [(page.path, renderer.render(page)) for page in batch]
-        return list(spare.write_all(rendered, fingerprints).items())
+        return list(spare.write_all(rendered).values())  # content hashes: see `progress`
 
-    def progress(index: int, rendered: list) -> None:
+    def progress(index: int, hashes: list[str]) -> None:
+        # Each version is made here, from this process's own paths and fingerprints: a
+        # worker that looked its fingerprints up would copy the memory holding them, and
+        # the paths it sent back would be copies of this process's.
         nonlocal done
-        done += len(rendered)
+        paths = list(map(PATH, batches[index]))
+        made.update(zip(paths, hashes if fingerprints is None
+                        else map(operator.add, map(fingerprints.__getitem__, paths), hashes)))
+        done += len(hashes)
         if done == len(pages) or (done // BATCH) % PROGRESS_BATCHES == 0:
             report.say(f"rendered {done}/{len(pages)} pages")
 
-    return dict(pair for batch in fork_map(render_batch, batches, jobs, progress, searching)
-                for pair in batch)
+    done = 0
+    fork_map(render_batch, batches, jobs, progress, searching)
+    return made
 
 
 def _asset_files(assets, vendor: Vendor) -> Iterator[tuple[Path, str]]:

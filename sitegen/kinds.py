@@ -716,6 +716,9 @@ class Pages:
                 yield Page(kind.name, key, kind.route(self.source, key))
 
     def inputs(self, page: Page) -> tuple:
+        """(What a page reads is recorded by `plan` only: here the keys go with the page,
+        rather than gather, the whole archive's of them, in each rendering process.)"""
+        self.source.reads = set()
         return KIND[page.kind].read(self.source, page.key)
 
     def plan(self, site: str, templates: dict[str, str], known: Container[str] | None = None,

@@ -102,6 +102,8 @@ def text_html(text: str) -> Markup:
 
 def math_html(text: str) -> Markup:
     """A title: escaped text, with `$…$` left for KaTeX. Never links (titles sit inside links)."""
+    if "$" not in text:  # most titles: a list entry is made again once forgotten (`views.Present.item`)
+        return escape(text)
     parts = []
     last = 0
     for match in INLINE_MATH.finditer(text):

@@ -30,7 +30,9 @@ def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: in
     one and `jobs - 1` forked ones (one process fewer holding a copy of what they read).
     Each takes runs of consecutive items as it goes (`Claims`).
 
-    `on_result(index, result)` runs in this process as each result arrives (progress).
+    `on_result(index, result)`, given, takes each result in this process as it arrives
+    (progress, and what the caller keeps of it), and the list returned holds None: the
+    results of a million items are not all held until the last one.
     While `hold_one()` is true (asked between this process's items), one forked process
     waits to be started: another process of the build is busy meanwhile, and more busy
     processes than cores get less done (they take turns, each finding the caches cold).
@@ -101,10 +103,11 @@ def _work_and_collect(function, items, mine: Iterable[int], messages, workers, o
 
     def keep(index: int, value) -> None:
         nonlocal missing
-        results[index] = value
         missing -= 1
         if on_result:
             on_result(index, value)
+        else:
+            results[index] = value
 
     def take(message: tuple) -> None:
         index, ok, value = message

@@ -17,9 +17,10 @@ from .plural import noun, plural
 from .routes import Page
 from .themes import FRAME, Asset, ExtraAssets, Theme, Vendor
 from .kinds import Pages
+from .views import Kept
 
 
-FRAGMENT_CACHE_LIMIT = 100_000  # cached macro outputs per process before the cache starts over
+FRAGMENTS_KEPT = 25_000  # cached macro outputs a process keeps, twice over (`views.Kept`)
 
 
 class ViewEnvironment(jinja2.Environment):
@@ -117,7 +118,8 @@ class Renderer:
         self.views = views
         self.env = env
         self._templates: dict[str, jinja2.Template] = {}
-        self._fragments: dict[tuple, Markup] = {}
+        # the entries of the pages rendered lately: neighbours list the same papers
+        self._fragments = Kept(FRAGMENTS_KEPT)
         self._frames: dict[str, Frame] = {}
         self._root = ""
         self._kind = ""
@@ -131,30 +133,32 @@ class Renderer:
 
     def cached_macros(self, macro: Any, items: Sequence[Mapping[str, Any]], *args: Any) -> Markup:
         """`macro` called with each of `items` and `args`, joined: each entry rendered once
-        per depth and reused. A paper is listed on its day, categories and every author's
-        page, and a co-author on the page of each member of a team; its entry is the same
-        on all pages at one depth. One call and one `{{ … }}` for a whole list: a call and
-        a Markup per entry would cost as much as writing the entry out."""
+        per depth and kind and reused while the pages that list it come (the last
+        FRAGMENTS_KEPT or so: neighbouring pages list the same papers, `kinds.PageRenderer.order`).
+        A paper is listed on its day, categories and every author's page, and a co-author on
+        the page of each member of a team; its entry is the same on all pages at one depth.
+        One call and one `{{ … }}` for a whole list: a call and a Markup per entry would
+        cost as much as writing the entry out."""
         if isinstance(macro, str):
             macro = getattr(self.env.get_template("_macros.html").module, macro)
         scope = (self._kind, macro.name, *args)  # a macro is known by its name within a page kind
         fragments = []
+        kept = self._fragments
         for item in items:
             key = (scope, _fragment_key(item))
-            fragment = self._fragments.get(key)
+            fragment = kept.newer.get(key)  # (the common case, without a call)
             if fragment is None:
-                if len(self._fragments) >= FRAGMENT_CACHE_LIMIT:
-                    self._fragments.clear()
-                fragment = self._fragments[key] = macro(item, *args)
+                fragment = kept.kept(key, lambda key: macro(item, *args))
             fragments.append(fragment)
         return Markup("".join(fragments))  # each fragment is Markup
 
     def render(self, page: Page) -> bytes:
-        if page.root != self._root:  # pages come by depth (`render_all`): fragments of other depths are done
+        if page.root != self._root or page.kind != self._kind:
+            # pages come by depth and kind (`kinds.PageRenderer.order`): the fragments of
+            # other depths and kinds (a fragment is known by its kind) are done with
             self._fragments.clear()
-            self._root = page.root
+            self._root, self._kind = page.root, page.kind
         try:
-            self._kind = page.kind
             context = self.views.context(page)
             frame = self._frame(context["site"], context["root"])
             return self._template(page.kind).render(context, frame=frame).encode("utf-8")

@@ -36,6 +36,7 @@ BAR_WIDTHS = (4, 24)  # narrowest and widest bar, gap included: a single month i
 YEARLY_ABOVE = 60  # months: a longer chart would draw hairlines on a phone, which sees a bar per year
 PAGER_WINDOW = 2  # a category page links this many pages either side of itself, besides the newest and oldest
 ENTRIES_KEPT = 10_000  # papers whose Atom and BibTeX entries a process keeps, twice over (`Present`, `Kept`)
+ITEMS_KEPT = 10_000  # papers a process keeps as lists show them, twice over (`Present.item`)
 
 
 @dataclass(frozen=True)
@@ -90,16 +91,20 @@ class Whole(Digested):
 
 
 class Present:
-    """The pieces many views share, made once per build (a paper is listed on its day, its
-    categories and every author's page), and the settings: never the archive. Caches are
-    keyed by the inputs themselves (a `Listed` by identity: one per paper)."""
+    """The pieces many views share, made once per build or kept while the pages that show
+    them are rendered (a paper is listed on its day, its categories and every author's
+    page), and the settings: never the archive. Caches are keyed by the inputs themselves
+    (a `Listed` by identity: one per paper)."""
 
     def __init__(self, config: Config):
         self.config = config
         self.site = Site(config.title, config.description, config.language, config.base_url)
-        self._items: dict[Listed, dict[str, Any]] = {}
+        # A paper as lists show it, kept for the pages rendered lately only (`Kept`): pages
+        # come in an order that lists the same papers together (a day's, a category's,
+        # co-authors' one after another: `kinds.PageRenderer.order`), and one kept for every
+        # paper would grow with the archive, in every rendering process (docs/benchmarks.md).
+        self.item = Kept(ITEMS_KEPT, self._item)
         self._team: tuple = (None, None)  # (a Listed, what `sole_paper_links` made of it)
-        self._authors: dict[tuple[str, str], dict[str, str]] = {}
         self._categories: dict[tuple[str, str | None], dict[str, Any]] = {}
         # A paper's Atom and BibTeX entries, each the same in every file that lists the paper:
         # its authors' feeds and bibliographies (five authors on average), its day's, its
@@ -109,20 +114,17 @@ class Present:
         self.feed_entry = Kept(ENTRIES_KEPT, lambda whole: atom_entry(config, whole.paper))
         self.bibtex = Kept(ENTRIES_KEPT, lambda whole: bibtex(whole.paper))
 
-    def item(self, listed: Listed) -> dict[str, Any]:
-        """A paper as listings show it."""
-        cached = self._items.get(listed)
-        if cached is None:
-            title = math_html(listed.title)
-            cached = self._items[listed] = {
-                "id": listed.id, "path": routes.paper(listed.id), "title": listed.title, "title_html": title,
-                "authors": self.author_links(listed.authors[:AUTHORS_IN_LISTS], listed.author_paths),
-                "more_authors": max(len(listed.authors) - AUTHORS_IN_LISTS, 0),
-                "published": listed.published, "primary": self.category_link(listed.categories[0],
-                                                                             listed.category_paths[0]),
-                "has_math": has_math(title), "featured": None,
-            }
-        return cached
+    def _item(self, listed: Listed) -> dict[str, Any]:
+        """A paper as listings show it (`item`, which keeps it a while)."""
+        title = math_html(listed.title)
+        return {
+            "id": listed.id, "path": routes.paper(listed.id), "title": listed.title, "title_html": title,
+            "authors": self.author_links(listed.authors[:AUTHORS_IN_LISTS], listed.author_paths),
+            "more_authors": max(len(listed.authors) - AUTHORS_IN_LISTS, 0),
+            "published": listed.published, "primary": self.category_link(listed.categories[0],
+                                                                         listed.category_paths[0]),
+            "has_math": has_math(title), "featured": None,
+        }
 
     def items(self, papers: Iterable[Listed]) -> list[dict[str, Any]]:
         return [self.item(listed) for listed in papers]
@@ -142,11 +144,9 @@ class Present:
         return [self.author_link(name, path) for name, path in zip(names, paths)]
 
     def author_link(self, name: str, path: str) -> dict[str, str]:
-        """(Cached: an author is linked from each of their papers and co-authors.)"""
-        link = self._authors.get((name, path))
-        if link is None:
-            link = self._authors[name, path] = {"name": name, "path": path}
-        return link
+        """(Not cached: made anew costs less than looking it up, and one kept for every
+        author would grow with the archive, in every rendering process.)"""
+        return {"name": name, "path": path}
 
     def category_link(self, code: str, path: str | None) -> dict[str, Any]:
         """(Cached: a category is linked from each of its papers' pages and authors.)"""
@@ -194,22 +194,29 @@ class Kept:
     """`make(key)`, kept for the keys asked for lately: the last `size` of them, and the
     `size` before those (when the newer half fills, it becomes the older one)."""
 
-    def __init__(self, size: int, make: Callable[[Any], str]):
+    def __init__(self, size: int, make: Callable[[Any], Any] | None = None):
         self.size = size
         self.make = make
-        self.newer: dict[Any, str] = {}
-        self.older: dict[Any, str] = {}
+        self.newer: dict[Any, Any] = {}
+        self.older: dict[Any, Any] = {}
 
-    def __call__(self, key: Any) -> str:
+    def __call__(self, key: Any) -> Any:
+        return self.kept(key, self.make)
+
+    def kept(self, key: Any, make: Callable[[Any], Any]) -> Any:
+        """The value kept for `key`, or `make(key)` (never None), kept."""
         value = self.newer.get(key)
         if value is None:
             value = self.older.get(key)
             if value is None:
-                value = self.make(key)
+                value = make(key)
             if len(self.newer) >= self.size:
                 self.older, self.newer = self.newer, {}
             self.newer[key] = value
         return value
+
+    def clear(self) -> None:
+        self.newer, self.older = {}, {}
 
 
 def chart(per_month: Counter) -> dict[str, Any]:

@@ -84,3 +84,20 @@ def test_feeds_and_bibliographies_hold_each_authors_own_papers_in_any_order(monk
     for order in (pages, pages[::-1], random.Random(3).sample(pages, len(pages))):
         views = views_of(*entries)
         assert {(page.kind, page.key): views.view(page) for page in order} == alone
+
+
+def test_pages_listing_papers_are_the_same_whatever_papers_were_listed_before(monkeypatch):
+    """A paper as lists show it is kept for the pages rendered lately only: with room for
+    one, pages viewed in any order are the pages viewed each on its own (the day's and
+    category's lists, an author's papers with their co-authors, a paper's page)."""
+    entries = [paper(f"2210.{number:05d}", authors=authors, title=f"Study $x_{number}$ of {authors}",
+                     categories="**cs.CV**, cs.LG" if number % 2 else "**cs.LG**")
+               for number, authors in enumerate(["Ada Byron, Carl Gauss", "Carl Gauss, Bea Noether",
+                                                 "Bea Noether, Ada Byron, Dan Euler", "Dan Euler"], start=1)]
+    pages = [page for page in views_of(*entries).pages() if page.kind in ("author", "day", "category", "paper")]
+    alone = {page: views_of(*entries).view(page) for page in pages}
+    monkeypatch.setattr(views_module, "ITEMS_KEPT", 1)
+    for order in (pages, pages[::-1], random.Random(5).sample(pages, len(pages))):
+        views = views_of(*entries)
+        assert {page: views.view(page) for page in order} == alone
+        assert len(views.present.item.newer) + len(views.present.item.older) <= 2
