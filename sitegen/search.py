@@ -667,8 +667,8 @@ def _best(keys: Sequence[int], ranks: Mapping[int, int], each: Mapping[int, int]
     last = -1  # the last tie kept
     for _ in range(number - above):
         last = flags.index(2, last + 1)
-    flags[:last + 1] = flags[:last + 1].replace(b"\2", b"\1")
-    flags[last + 1:] = flags[last + 1:].replace(b"\2", b"\0")
+    flags[:last + 1] = flags[:last + 1].replace(b"\x02", b"\x01")
+    flags[last + 1:] = flags[last + 1:].replace(b"\x02", b"\x00")
     return flags
 
 
