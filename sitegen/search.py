@@ -24,7 +24,6 @@ their own, with a bound on the rest's weights (see `Weights.shard_files`).
 from __future__ import annotations
 
 import bisect
-import functools
 import hashlib
 import itertools
 import math
@@ -322,9 +321,8 @@ def tier_name(papers: Sequence[Paper]) -> str:
     return hashlib.blake2b(" ".join(paper.key for paper in papers).encode("utf-8"), digest_size=8).hexdigest()
 
 
-# field -> term -> its postings in the field, in document order, each one number, `term
-# count × documents in the tier + document` (see `_coded`), as 64-bit numbers: no int object
-# per posting to reach through a pointer, and they travel between processes fast
+# field -> term -> its postings in the field, `[document, term count, document, …]` as
+# 32-bit numbers: half the memory of a list of ints, and they travel between processes fast
 Postings = dict[str, dict[str, array]]
 # A term's postings in a field as columns: documents (in order), term counts, field lengths.
 Columns = tuple[list[int], list[int], list[int]]
@@ -472,53 +470,34 @@ def _tokenize_all(papers: Sequence[Paper], jobs: int) -> tuple[Postings, dict[st
 def _tokenize(papers: Sequence[Paper], numbers: range) -> tuple[Postings, dict[str, list[int]]]:
     """The postings and field lengths of the documents `numbers`.
 
-    A run of documents' terms and postings is gathered per field in flat lists, then
-    appended to the terms' lists by `map` and `list.append`: no Python code runs per
-    posting (there are tens of millions), only per document and field. A posting is one
-    number (see `_coded`), so it is one append to a list, which costs half what an
-    `array.extend` of a (document, count) pair does; the lists become arrays at the end.
+    A run of documents' (term, document, count) triples is gathered per field in flat
+    lists, then added to the terms' postings by `map` and `array.extend`: no Python code
+    runs per posting (there are tens of millions), only per document and field.
     """
     terms = Terms()
-    postings: dict[str, defaultdict[str, list[int]]] = {field: defaultdict(list) for field in FIELDS}
+    postings: Postings = {field: defaultdict(_new_postings) for field in FIELDS}
     lengths: dict[str, list[int]] = {field: [] for field in FIELDS}
     for start in range(0, len(numbers), TOKENIZED_RUN):
-        run = {field: ([], []) for field in FIELDS}  # terms, their postings
+        run = {field: ([], [], []) for field in FIELDS}  # terms, documents, counts
         for number in numbers[start:start + TOKENIZED_RUN]:
-            coded = _Memo(functools.partial(_coded, number, len(papers)))  # count -> the posting
             for field, values in terms.fields(papers[number]).items():
                 lengths[field].append(len(values))
-                found, found_postings = run[field]
+                found, documents, counts = run[field]
                 if len(values) < 2 or (len(values) < SURELY_REPEATED and len(set(values)) == len(values)):
                     found += values
-                    found_postings += itertools.repeat(coded[1], len(values))
+                    counts += itertools.repeat(1, len(values))
                 else:
                     counted = Counter(values)
                     found += counted
-                    found_postings += map(coded.__getitem__, counted.values())
-        for field, (found, found_postings) in run.items():
-            deque(map(list.append, map(postings[field].__getitem__, found), found_postings), maxlen=0)
-    return {field: _arrays(field_postings) for field, field_postings in postings.items()}, lengths
+                    counts += counted.values()
+                documents += itertools.repeat(number, len(found) - len(documents))
+        for field, (found, documents, counts) in run.items():
+            deque(map(array.extend, map(postings[field].__getitem__, found), zip(documents, counts)), maxlen=0)
+    return {field: dict(field_postings) for field, field_postings in postings.items()}, lengths
 
 
-def _arrays(lists: dict[str, list[int]]) -> dict[str, array]:
-    """`lists` with each list made an array of 64-bit numbers in its place, so only one list
-    and its array are in memory twice at a time."""
-    for term, entry in lists.items():
-        lists[term] = array("q", entry)
-    return dict(lists)
-
-
-def _coded(document: int, documents: int, count: int) -> int:
-    """A posting as one number: `count × documents + document`, where `documents` is the
-    tier's number of documents (`_columns` undoes it). A document's postings of one count
-    share the number's object while they are gathered in lists."""
-    return count * documents + document
-
-
-def _columns(postings: array, documents: int) -> tuple[list[int], list[int]]:
-    """A term's postings in a field as the documents and the term counts (see `_coded`)."""
-    return (list(map(operator.mod, postings, itertools.repeat(documents))),
-            list(map(operator.floordiv, postings, itertools.repeat(documents))))
+def _new_postings() -> array:
+    return array("i")
 
 
 class Weights:
@@ -530,7 +509,7 @@ class Weights:
         terms: dict[str, list] = {}
         for field in FIELDS:
             for term, entry in postings[field].items():
-                count = len(entry)
+                count = len(entry) >> 1
                 found = terms.get(term)
                 if found is None:
                     terms[term] = [count, min(count, MAX_POSTINGS), (field, entry)]
@@ -580,13 +559,13 @@ class Weights:
             capped: list[tuple[int, Columns, list[int]]] = []  # (field, tail, frontier) of each capped field
             for field, postings in fields:
                 field_lengths = self.lengths[field]
-                if len(postings) == 1:  # most terms: a name, an id
-                    count, document = divmod(postings[0], self.documents)
+                if len(postings) == 2:  # most terms: a name, an id
+                    document, count = postings
                     entry += (FIELD_POSITIONS[field], [document, count, field_lengths[document]])
-                elif len(postings) <= MAX_POSTINGS:
-                    documents, counts = _columns(postings, self.documents)
+                elif len(postings) <= 2 * MAX_POSTINGS:
+                    documents = postings[0::2].tolist()
                     entry += (FIELD_POSITIONS[field],
-                              _flat(documents, counts, map(field_lengths.__getitem__, documents)))
+                              _flat(documents, postings[1::2], map(field_lengths.__getitem__, documents)))
                 else:
                     head, tail, frontier = self._split(field, postings, with_term)
                     entry += (FIELD_POSITIONS[field], _flat(*head))
@@ -626,7 +605,7 @@ class Weights:
         length`, weighed once, and each posting gets a flag by looking its number up, with
         no tuple made or hashed per posting.
         """
-        documents, counts = _columns(postings, self.documents)
+        documents, counts = postings[0::2].tolist(), postings[1::2].tolist()
         lengths = list(map(self.lengths[field].__getitem__, documents))
         stride = self.strides[field]
         multiples = [count * stride for count in range(max(counts) + 1)]  # made once: a pair adds no product
