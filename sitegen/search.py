@@ -263,20 +263,19 @@ def lunr_weight(count: int, length: int, average: float, documents_with_term: in
     search.js computes the same from the counts the shards carry; tests check the shards
     against lunr with it.
     """
-    return lunr_ranks([count], [length], average, documents_with_term, documents, boost)[0] / 1000
+    pair = (count, length)
+    return lunr_ranks([pair], average, documents_with_term, documents, boost)[pair] / 1000
 
 
-def lunr_ranks(counts: Sequence[int], lengths: Sequence[int], average: float, documents_with_term: int,
-               documents: int, boost: int) -> list[int]:
-    """`lunr_weight` times 1000 (an integer, so ties are exact) of each (count, field length)
-    of a term's postings in a field: what ranks the postings of very common terms."""
+def lunr_ranks(pairs: Iterable[tuple[int, int]], average: float, documents_with_term: int, documents: int,
+               boost: int) -> dict[tuple[int, int], int]:
+    """(count, field length) -> `lunr_weight` times 1000 (an integer, so ties are exact), for
+    each of `pairs`: what ranks the postings of very common terms."""
     idf = math.log(1 + abs((documents - documents_with_term + 0.5) / (documents_with_term + 0.5)))
     floor = math.floor
-    # few distinct pairs: each computed once
-    ranks = {(count, length): floor(idf * ((K1 + 1) * count) / (K1 * (1 - B + B * (length / average)) + count)
-                                    * boost * 1000 + 0.5)
-             for count, length in set(zip(counts, lengths))}
-    return list(map(ranks.__getitem__, zip(counts, lengths)))
+    return {(count, length): floor(idf * ((K1 + 1) * count) / (K1 * (1 - B + B * (length / average)) + count)
+                                   * boost * 1000 + 0.5)
+            for count, length in pairs}
 
 
 def first_listed(paper: Paper) -> date:
@@ -565,6 +564,8 @@ class Weights:
         self.blocks = list(blocks)  # the first document of each block a tail is cut into
         self.documents = len(lengths["id"])
         self.averages = {field: sum(values) / len(values) if values else 0 for field, values in lengths.items()}
+        # a field's (count, length) pair as one number, `count · stride + length` (see `_split`)
+        self.strides = {field: max(values, default=0) + 1 for field, values in lengths.items()}
 
     def size(self, term: str) -> int:
         """About how many bytes the term takes in a shard."""
@@ -596,71 +597,103 @@ class Weights:
         for position, term in enumerate(terms):
             with_term, _, *fields = self.term_fields[term]
             entry: list = [term, with_term]
-            tail: dict[int, list] = defaultdict(list)  # block -> [field, postings, …]
-            bounds: list = []
-            for field, field_postings in fields:
-                head, rest = self._postings(field, field_postings, with_term)
-                entry += [FIELD_POSITIONS[field], _flat(head)]
-                if rest:
-                    for block, postings in self._by_block(rest):
-                        tail[block] += [FIELD_POSITIONS[field], _flat(postings)]
-                    bounds += [FIELD_POSITIONS[field], _frontier(rest)]
-            if tail:
-                entry.append([sorted(tail), *bounds])
-                for block, lists in sorted(tail.items()):
+            capped: list[tuple[int, Columns, list[int]]] = []  # (field, tail, frontier) of each capped field
+            for field, postings in fields:
+                field_lengths = self.lengths[field]
+                if len(postings) == 2:  # most terms: a name, an id
+                    document, count = postings
+                    entry += (FIELD_POSITIONS[field], [document, count, field_lengths[document]])
+                elif len(postings) <= 2 * MAX_POSTINGS:
+                    documents = postings[0::2].tolist()
+                    entry += (FIELD_POSITIONS[field],
+                              _flat(documents, postings[1::2], map(field_lengths.__getitem__, documents)))
+                else:
+                    head, tail, frontier = self._split(field, postings, with_term)
+                    entry += (FIELD_POSITIONS[field], _flat(*head))
+                    capped.append((FIELD_POSITIONS[field], tail, frontier))
+            if capped:
+                blocks = self._tails(capped)
+                entry.append([sorted(blocks), *itertools.chain.from_iterable(
+                    (field, frontier) for field, _, frontier in capped)])
+                for block, lists in sorted(blocks.items()):
                     key = f"{name}/{number}-{position}-{block}"
                     tails.append(SearchFile(f"search/{key.replace('/', '/tails/', 1)}.js", _script("addTail", key, lists)))
             entries.append(entry)
         return [SearchFile(f"search/{name}/shards/{number}.js", _script("addShard", f"{name}/{number}", entries)),
                 *tails]
 
-    def _by_block(self, postings: Columns) -> Iterator[tuple[int, Columns]]:
-        """(block, its postings) for each block holding any of `postings`."""
-        documents = postings[0]
-        ends = [bisect.bisect_left(documents, first) for first in self.blocks[1:]]
-        for block, (start, end) in enumerate(zip([0, *ends], [*ends, len(documents)])):
-            if start < end:
-                yield block, tuple(column[start:end] for column in postings)
+    def _tails(self, capped: Sequence[tuple[int, Columns, list[int]]]) -> dict[int, list]:
+        """block -> `[field, postings, …]` of the capped fields' tails in that block."""
+        tails: dict[int, list] = defaultdict(list)
+        for field, postings, _ in capped:
+            documents = postings[0]
+            ends = [bisect.bisect_left(documents, first) for first in self.blocks[1:]]
+            for block, (start, end) in enumerate(zip([0, *ends], [*ends, len(documents)])):
+                if start < end:
+                    tails[block] += [field, _flat(*(column[start:end] for column in postings))]
+        return tails
 
-    def _postings(self, field: str, entry: array, with_term: int) -> tuple[Columns, Columns | None]:
-        """A term's postings in a field: at most MAX_POSTINGS, the ones lunr weighs highest,
-        and the rest, or None (within the tier: a term's idf and a field's boost are the
-        same for all of them, so the order is the one the whole archive's weights give, but
-        for the average field length: the tail's frontier bounds it whatever that is)."""
-        field_lengths = self.lengths[field]
-        if len(entry) == 2:  # most terms: a name, a phrase, an id
-            document, count = entry
-            return ([document], [count], [field_lengths[document]]), None
-        documents, counts = entry[0::2].tolist(), entry[1::2].tolist()
-        lengths = list(map(field_lengths.__getitem__, documents))
-        if len(documents) <= MAX_POSTINGS:
-            return (documents, counts, lengths), None
-        ranks = lunr_ranks(counts, lengths, self.averages[field], with_term, self.documents, FIELDS[field])
-        kept = _best(ranks, MAX_POSTINGS)
-        dropped = bytes(map(operator.not_, kept))
-        return (tuple(list(itertools.compress(column, kept)) for column in (documents, counts, lengths)),
-                tuple(list(itertools.compress(column, dropped)) for column in (documents, counts, lengths)))
+    def _split(self, field: str, postings: array, with_term: int) -> tuple[Columns, Columns, list[int]]:
+        """A capped term's postings in a field: its head (the MAX_POSTINGS that lunr weighs
+        highest, the earlier first among equals, as a stable sort would keep them), its tail
+        (the rest) and the tail's frontier (see `_frontier`).
+
+        Within the tier a term's idf and a field's boost are the same for all its postings,
+        so the order is the one the whole archive's weights give, but for the average field
+        length: the tail's frontier bounds it whatever that is. A posting's weight depends
+        on its (count, length) pair only, and a term has a few thousand distinct pairs for
+        up to a whole tier of postings: each pair is coded as one number, `count · stride +
+        length`, weighed once, and each posting gets a flag by looking its number up, with
+        no tuple made or hashed per posting.
+        """
+        documents, counts = postings[0::2].tolist(), postings[1::2].tolist()
+        lengths = list(map(self.lengths[field].__getitem__, documents))
+        stride = self.strides[field]
+        multiples = [count * stride for count in range(max(counts) + 1)]  # made once: a pair adds no product
+        pairs = list(map(operator.add, map(multiples.__getitem__, counts), lengths))
+        each = Counter(pairs)
+        ranks = lunr_ranks(map(divmod, each, itertools.repeat(stride)), self.averages[field], with_term,
+                           self.documents, FIELDS[field])
+        kept = _best(pairs, {pair: ranks[divmod(pair, stride)] for pair in each}, each, MAX_POSTINGS)
+        head_positions = list(itertools.compress(range(len(pairs)), kept))
+        dropped = kept.translate(_NOT)
+        head = tuple(list(map(column.__getitem__, head_positions)) for column in (documents, counts, lengths))
+        tail = tuple(list(itertools.compress(column, dropped)) for column in (documents, counts, lengths))
+        in_head = Counter(map(pairs.__getitem__, head_positions))
+        return head, tail, _frontier(divmod(pair, stride) for pair, times in each.items() if times > in_head[pair])
 
 
-def _best(ranks: Sequence[int], number: int) -> bytearray:
-    """A flag for each of `ranks`: set on the `number` highest, the earlier first among
-    equals (what a stable sort, highest first, would put first), found by counting the
-    few distinct ranks rather than sorting them all."""
-    counted = Counter(ranks)
-    above = 0  # ranks above the lowest one kept
-    for threshold in sorted(counted, reverse=True):
-        if above + counted[threshold] >= number:
+_NOT = bytes([1, 0]) + bytes(254)  # bytes.translate table: a flag byte 0 <-> 1
+
+
+def _best(keys: Sequence[int], ranks: Mapping[int, int], each: Mapping[int, int], number: int) -> bytearray:
+    """A flag for each of `keys`: set on the `number` whose ranks are highest, the earlier
+    first among equals (what a stable sort, highest first, would put first).
+
+    `each` counts the keys: the lowest rank kept is found from the few distinct ranks; each
+    key is then looked up once, marked kept (above that rank), not kept (below) or tied
+    (2), and the first ties are kept by a byte replacement up to the last one kept.
+    """
+    by_rank: Counter = Counter()
+    for key, times in each.items():
+        by_rank[ranks[key]] += times
+    above = 0  # keys ranked above the lowest rank kept
+    for threshold in sorted(by_rank, reverse=True):
+        if above + by_rank[threshold] >= number:
             break
-        above += counted[threshold]
-    kept = bytearray(map(threshold.__lt__, ranks))
-    for i in itertools.islice(itertools.compress(itertools.count(), map(threshold.__eq__, ranks)), number - above):
-        kept[i] = 1
-    return kept
+        above += by_rank[threshold]
+    flags = bytearray(map({key: 1 if rank > threshold else 2 if rank == threshold else 0
+                           for key, rank in ranks.items()}.__getitem__, keys))
+    last = -1  # the last tie kept
+    for _ in range(number - above):
+        last = flags.index(2, last + 1)
+    flags[:last + 1] = flags[:last + 1].replace(b"\x02", b"\x01")
+    flags[last + 1:] = flags[last + 1:].replace(b"\x02", b"\x00")
+    return flags
 
 
-def _flat(postings: Columns) -> list[int]:
+def _flat(documents: Sequence[int], counts: Iterable[int], lengths: Iterable[int]) -> list[int]:
     """Postings as `[gap, count, length, …]`, each document given as the gap from the one before."""
-    documents, counts, lengths = postings
     flat = [0] * (3 * len(documents))
     flat[0::3] = map(operator.sub, documents, [0, *documents])
     flat[1::3] = counts
@@ -668,14 +701,13 @@ def _flat(postings: Columns) -> list[int]:
     return flat
 
 
-def _frontier(postings: Columns) -> list[int]:
-    """`[count, length, …]`: the (count, length) pairs of `postings` that no other beats
-    with a higher count and a length no longer (or a shorter length and a count no lower),
-    by count, highest first."""
+def _frontier(pairs: Iterable[tuple[int, int]]) -> list[int]:
+    """`[count, length, …]`: the distinct (count, length) `pairs` that no other beats with a
+    higher count and a length no longer (or a shorter length and a count no lower), by
+    count, highest first."""
     frontier: list[int] = []
     shortest = None
-    _, counts, lengths = postings
-    for count, length in sorted(set(zip(counts, lengths)), key=lambda p: (-p[0], p[1])):
+    for count, length in sorted(pairs, key=lambda p: (-p[0], p[1])):
         if shortest is None or length < shortest:
             frontier += (count, length)
             shortest = length
