@@ -35,8 +35,8 @@ SHARED = REPO.parent / "shared"
 SITEGEN = [sys.executable, "-m", "sitegen.cli"]
 
 
-def tree_pss_kb(root_pid: int) -> int:
-    """Proportional set size of a process and all its descendants, in KiB."""
+def tree_pids(root: int) -> list[int]:
+    """`root` and its descendants, parents before children, in order of their pids."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -46,16 +46,26 @@ def tree_pss_kb(root_pid: int) -> int:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(parent, []).append(int(entry))
-    total, pending = 0, [root_pid]
+    found, pending = [], [root]
     while pending:
-        pid = pending.pop()
-        pending.extend(children.get(pid, []))
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as handle:
-                total += next(int(line.split()[1]) for line in handle if line.startswith("Pss:"))
-        except (OSError, StopIteration):
-            pass
-    return total
+        pid = pending.pop(0)
+        found.append(pid)
+        pending.extend(sorted(children.get(pid, [])))
+    return found
+
+
+def pss_kib(pid: int) -> int:
+    """A process's proportional set size in KiB (0 for one gone meanwhile)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            return next(int(line.split()[1]) for line in handle if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return 0
+
+
+def tree_pss_kb(root_pid: int) -> int:
+    """Proportional set size of a process and all its descendants, in KiB."""
+    return sum(map(pss_kib, tree_pids(root_pid)))
 
 
 def measure(command: list[str], cwd: Path | None = None, sampled: bool = True) -> tuple[float, float]:

@@ -32,36 +32,9 @@ REPO = HERE.parent
 sys.path[:0] = [str(HERE)]
 
 from ab import checkout, compile_both  # noqa: E402  (a detached worktree of REV, byte-compiled)
-from build import SITEGEN  # noqa: E402
+from build import SITEGEN, pss_kib, tree_pids  # noqa: E402  (PSS of a process tree)
 
 INTERVAL = 0.2  # seconds between samples
-
-
-def tree_pids(root: int) -> list[int]:
-    """`root` and its descendants, parents before children, in order of their pids."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    found, pending = [], [root]
-    while pending:
-        pid = pending.pop(0)
-        found.append(pid)
-        pending.extend(sorted(children.get(pid, [])))
-    return found
-
-
-def pss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as handle:
-            return next(int(line.split()[1]) for line in handle if line.startswith("Pss:"))
-    except (OSError, StopIteration):
-        return 0
 
 
 def sampled_build(command: list[str], cwd: Path) -> tuple[float, float, float, float, list[int]]:
