@@ -80,7 +80,7 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
             archive = model.archive
             # the digests parsed are in the model now (what the next build reuses is in the
             # cache): not held through rendering, which comes to the build's peak of memory
-            reading = dataclasses.replace(reading, digests=(), parsed={})
+            reading = dataclasses.replace(reading, parsed={})
 
         def search() -> Background:
             return running.enter_context(Background(

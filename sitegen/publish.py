@@ -102,17 +102,16 @@ class Spare:
             _write_new(target, data)
         return fingerprint + digest
 
-    def write_all(self, files: Iterable[tuple[str, bytes]],
-                  fingerprints: Mapping[str, str] | None = None) -> dict[str, str]:
-        """`write` each (path, data) that `files` makes (path -> version; pages with their
-        `fingerprints`), in runs: RUN files made, then written one after the other. A
+    def write_all(self, files: Iterable[tuple[str, bytes]]) -> dict[str, str]:
+        """`write` each (path, data) that `files` makes (path -> version), in runs: RUN
+        files made, then written one after the other. A
         file written as soon as it is made (between rendering pages, say) costs the
         kernel several times as much, its caches being cold each time."""
         files = iter(files)
         written = {}
         while run := list(islice(files, RUN)):
             for path, data in run:
-                written[path] = self.write(path, data, "" if fingerprints is None else fingerprints[path])
+                written[path] = self.write(path, data)
         return written
 
     def copy_from(self, source_folder: Path, path: str, version: str) -> None:

@@ -41,11 +41,15 @@ class Summary(NamedTuple):
 class Reading:
     """Everything read from a content folder, in a stable order (by path)."""
 
-    digests: tuple[Digest, ...]  # every digest, but those `read_listed` was given the summary of
     problems: tuple[Problem, ...]
     bytes_read: int
-    parsed: Mapping[str, Digest]  # `digests` by content key: what a later read can reuse unparsed
+    parsed: Mapping[str, Digest]  # every digest but those `read_listed` was given the summary of, by content key
     summaries: Mapping[str, Summary]  # every digest's, by content key, in reading order
+
+    @property
+    def digests(self) -> tuple[Digest, ...]:
+        """The digests parsed, in reading order."""
+        return tuple(self.parsed.values())
 
     @property
     def skipped(self) -> int:
@@ -219,7 +223,7 @@ def read_listed(listing: Listing, known: Callable[[str], Digest | None] | None =
                 for problem in ((file,) if isinstance(file, Problem) else file[1].problems)]
     summaries = {key: digest if isinstance(digest, Summary) else _summary(digest) for key, digest in read}
     parsed = {key: digest for key, digest in read if isinstance(digest, Digest)}
-    return Reading(tuple(parsed.values()), tuple(problems), listing.bytes_read, parsed, summaries)
+    return Reading(tuple(problems), listing.bytes_read, parsed, summaries)
 
 
 def _summary(digest: Digest) -> Summary:
