@@ -163,7 +163,7 @@ def publishing(timed, folder: Path, plan, known: dict[str, str], read: list, wan
             manifest, removed = publish.next_manifest(served, wanted, made)
             return manifest, publish.changed_paths(served, made, removed)
         spare = publish.Spare(folder / "spare", publish.Held(served, {}))
-        removed = publish.gone(served, wanted, plan.removed, [*state.files, *files], made)
+        removed = publish.gone(served, wanted, plan.removed, [*state.files, *files], made, {})
         manifest, before = publish.next_manifest(served, made, removed, spare)
         return manifest, list(before)
 

@@ -13,7 +13,7 @@ import operator
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import feeds, folders, publish
 from .archive import Archive, Modelled, build_archive, changed_keys, modelled, papers_before, updated, venue_readings
@@ -84,7 +84,7 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
 
         def search() -> Background:
             return running.enter_context(Background(
-                lambda: _search_data(archive, state, spare, output, served, 1 if served is None else jobs),
+                lambda: _search_data(archive, state, spare, served, 1 if served is None else jobs),
                 fork=jobs > 1))
 
         searching = search() if linking is None else None  # else once the spare holds the served files
@@ -132,14 +132,21 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         with report.stage("render"):
             renderer = PageRenderer(Renderer(views, env), views)
             rendered = render_all(renderer, stale, spare, jobs, report, searching.running, wanted)
-        index, tiers, seconds = searching.result()
+        index, tiers, tiers_made, seconds = searching.result()
         files.update(index)
         report.record("search", seconds, "in a process of its own, beside rendering" if jobs > 1 else "")
         # in the block: its processes are stopped at its end, and the reads may still be being kept
         with report.stage("publish"):
-            made = {**files, **_tier_files(tiers), **rendered}  # what this build wrote or kept, but unchanged pages
-            removed = publish.gone(served, wanted, plan.removed, [*state.files, *_tier_files(state.search_tiers)], made)
+            # what this build wrote or kept, but unchanged pages and search tiers
+            made = {**files, **_tier_files(tiers, tiers_made), **rendered}
+            kept_tiers = tiers.keys() - tiers_made
+            removed = publish.gone(served, wanted, plan.removed,
+                                   [*state.files, *_tier_files(state.search_tiers, state.search_tiers.keys() - kept_tiers)],
+                                   made, _tier_files(tiers, kept_tiers))
             manifest, before = publish.next_manifest(served, made, removed, spare)
+            changed = None if before is None else before.keys()
+            basing = running.enter_context(Background(functools.partial(cache.write_base, manifest),
+                                                      fork=jobs > 1)) if cache.base_due(manifest, changed) else None
             spare.catch_up(output, manifest, made)
             spare.remove_all_but(manifest, removed)
             size = publish.output_bytes(spare.folder, output, manifest, before, state.output_bytes)
@@ -157,7 +164,7 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
             keeping_model.result()
             state.inputs, state.problems, state.output_bytes = inputs, reading.problems, size
             state.digest_keys = tuple(reading.summaries)
-            cache.save(state, None if before is None else before.keys())
+            cache.save(state, changed, basing and basing.result())
             cache.save_stamp(Stamp(quick, publish.folder_key(output), reading.problems))
     counts = plan.counts()
     skipped = reading.skipped
@@ -234,38 +241,37 @@ def _keep_model(cache: Cache, config: Config, base: Modelled | None, model: Mode
     cache.save_part("model", (model, dict(reading.summaries)), _model_key(config))
 
 
-def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, output: Path,
-                 served: dict[str, str] | None, jobs: int) -> tuple[dict[str, str], dict[str, SearchTier], float]:
+def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, served: Mapping[str, str] | None,
+                 jobs: int) -> tuple[dict[str, str], dict[str, SearchTier], set[str], float]:
     """The search files besides the tiers' (the manifest and the filters' lists: path ->
-    hash), the tiers, and the seconds it took. A
-    tier's files are made again only when its papers, or sitegen's code, changed;
-    otherwise the served ones are linked. It runs beside the rendering: in one process
-    when every page is rendered, in `jobs` when few are (a daily update; on the first
-    day of a year, the tier of all earlier years is made again)."""
+    hash), the tiers, the keys of those made now, and the seconds it took. A tier's files
+    are made again only when its papers, or sitegen's code, changed; otherwise the served
+    ones stay, as unchanged pages do (the state that names a tier is saved with the
+    manifest that holds its files). It runs beside the rendering: in one process when
+    every page is rendered, in `jobs` when few are (a daily update; on the first day of a
+    year, the tier of all earlier years is made again)."""
     started = time.perf_counter()
     code = code_fingerprint()
     tiers = search_tiers(archive)
     kept: dict[str, SearchTier] = {}
+    made: set[str] = set()
     for papers in tiers:
         name = tier_name(papers)
         key = digest_of(code, name)
-        tier = state.search_tiers.get(key)
-        if tier is not None and served is not None and all(served.get(path) == digest
-                                                            for path, digest in tier.paths.items()):
-            for path, digest in tier.paths.items():
-                spare.copy_from(output, path, digest)
-        else:
-            made = tier_files(name, papers, jobs)
-            tier = SearchTier(made.summary, spare.write_all((file.path, file.data) for file in made.files))
+        tier = state.search_tiers.get(key) if served is not None else None
+        if tier is None:
+            files = tier_files(name, papers, jobs)
+            tier = SearchTier(files.summary, spare.write_all((file.path, file.data) for file in files.files))
+            made.add(key)
         kept[key] = tier
     written = {file.path: spare.write(file.path, file.data)
                for file in index_files([tier.summary for tier in kept.values()])}
-    return written, kept, time.perf_counter() - started
+    return written, kept, made, time.perf_counter() - started
 
 
-def _tier_files(tiers: dict[str, SearchTier]) -> dict[str, str]:
-    """The files of the search tiers: path -> hash."""
-    return {path: digest for tier in tiers.values() for path, digest in tier.paths.items()}
+def _tier_files(tiers: dict[str, SearchTier], keys: Iterable[str] | None = None) -> dict[str, str]:
+    """The files of the search tiers (of those of `keys`, when given): path -> hash."""
+    return {path: digest for key in (tiers if keys is None else keys) for path, digest in tiers[key].paths.items()}
 
 
 def _claim_spare(cache: Cache, state: BuildState, output: Path, served: dict[str, str] | None) -> publish.Spare:

@@ -10,19 +10,20 @@ each paper's Comment and Journal text (`venues.pickle`) and what each page read
 What a folder holds is a version per path: a file's content hash, after a page's
 fingerprint (which says whether it must be rendered again). At archive scale that is a million
 paths, and a daily update changes a few thousand: the state is kept as a base
-(`state-TOKEN.marshal`: every path once, with its version) written now and then, and a
+(`state-TOKEN.sqlite`: every path once, with its version) written now and then, and a
 small head (`state.pickle`) written at every build, which names the base and holds what
-changed since it.
+changed since it. The base is never loaded whole: a build looks up the paths it asks
+for (`Manifest`), so an update costs the paths it touches, not the million it keeps.
 """
 
 from __future__ import annotations
 
-import marshal
 import os
 import pickle
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, MutableMapping
 
 import xxhash
 
@@ -35,8 +36,9 @@ if TYPE_CHECKING:
     from .reader import Seen  # which keys content with `content_hash`
     from .venues import Venue  # not imported at run time: a build with nothing changed never needs it
 
-FORMAT = 12  # bump when the pickle's shape (or what its hashes mean) changes
+FORMAT = 13  # bump when the pickle's shape (or what its hashes mean) changes
 BASE_SHARE = 0.1  # changes kept in the state's head, as a share of its base, before the base is written again
+WHOLE_SHARE = 0.1  # paths set at once in a `Manifest`, as a share of it, past which its base is read whole
 
 
 @dataclass
@@ -51,7 +53,8 @@ class SearchTier:
 class BuildState:
     """Everything the cache remembers from one build to the next."""
 
-    served: dict[str, str] | None = None  # what the output folder holds (path -> version); None: unknown
+    served: MutableMapping[str, str] | None = None  # what the output folder holds (path -> version; a dict, or
+    # a `Manifest` as loaded); None: unknown
     served_key: str | None = None  # `publish.folder_key` of the output folder `served` describes
     spare: dict[str, str | None] | None = None  # where the spare folder differs from `served`: path ->
     # its version there, None where it has no file; None: unknown (the folder is emptied)
@@ -73,6 +76,86 @@ class _Head:
     state: BuildState  # its `served` left out
     base: str | None  # the token of the base file: `served` as it was; None: `served` is None
     changed: dict[str, str | None]  # path -> version (None: no file) where `served` differs from the base
+    size: int  # the number of paths in `served`
+
+
+class Manifest(MutableMapping[str, str]):
+    """What a folder holds (path -> version), as a base file (an SQLite table written
+    once, never changed) and the changes since, held here: a path is looked up in the
+    base only when asked for. At archive scale a dictionary of the base's million paths
+    takes most of a second to make, and a daily update asks for a few thousand. Given
+    many paths at once (`update`: a build that made most files again), it reads the
+    whole base in one pass rather than a path at a time.
+
+    Each process opens the base for itself (a connection does not cross a fork)."""
+
+    def __init__(self, base: Path, changes: dict[str, str | None], size: int):
+        self.base = base
+        self.changes = changes  # path -> version; None: the base has the path, the folder not
+        self.size = size
+        self.whole = False  # the base is read into `changes`: nothing is looked up any more
+        self._opened: tuple[int, sqlite3.Connection] | None = None
+
+    def _rows(self) -> sqlite3.Connection:
+        if self._opened is None or self._opened[0] != os.getpid():
+            # immutable: no locks, no journal (the file is never written again)
+            connection = sqlite3.connect(f"{self.base.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                                         check_same_thread=False)
+            self._opened = (os.getpid(), connection)
+        return self._opened[1]
+
+    def get(self, path: str, default=None):
+        if path in self.changes or self.whole:
+            version = self.changes.get(path)
+        else:
+            row = self._rows().execute("SELECT version FROM served WHERE path = ?", (path,)).fetchone()
+            version = None if row is None else row[0]
+        return default if version is None else version
+
+    def __getitem__(self, path: str) -> str:
+        version = self.get(path)
+        if version is None:
+            raise KeyError(path)
+        return version
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and self.get(path) is not None
+
+    def __setitem__(self, path: str, version: str) -> None:
+        if path not in self:
+            self.size += 1
+        self.changes[path] = version
+
+    def __delitem__(self, path: str) -> None:
+        if path not in self:
+            raise KeyError(path)
+        self.size -= 1
+        self.changes[path] = None
+
+    def update(self, files: Mapping[str, str]) -> None:  # type: ignore[override]
+        if not self.whole and len(files) > WHOLE_SHARE * self.size:
+            self.changes = {**dict(self._base_items()), **self.changes}
+            self.whole = True
+        for path, version in files.items():
+            self[path] = version
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[str]:
+        return (path for path, _ in self.items())
+
+    def items(self) -> Iterator[tuple[str, str]]:  # type: ignore[override]  # one pass, not a lookup a path
+        changes = self.changes
+        if not self.whole:
+            yield from ((path, version) for path, version in self._base_items() if path not in changes)
+        yield from ((path, version) for path, version in changes.items() if version is not None)
+
+    def values(self) -> Iterator[str]:  # type: ignore[override]
+        return (version for _, version in self.items())
+
+    def _base_items(self) -> Iterator[tuple[str, str]]:
+        return iter(self._rows().execute("SELECT path, version FROM served"))
 
 
 @dataclass(frozen=True)
@@ -176,38 +259,45 @@ class Cache:
             return BuildState(output=str(output))
         state = head.state
         if head.base is not None:
-            state.served = self._load_base(head.base)
+            state.served = self._load_base(head.base, head.changed, head.size)
             if state.served is None:
                 return BuildState(output=str(output))
-            for path, version in head.changed.items():
-                if version is None:
-                    state.served.pop(path, None)
-                else:
-                    state.served[path] = version
         self._base, self._changed = head.base, head.changed
         return state
 
-    def save(self, state: BuildState, changed: Iterable[str] | None = None) -> None:
+    def save(self, state: BuildState, changed: Iterable[str] | None = None, base: str | None = None) -> None:
         """Save `state`. `changed`: the paths whose version in `state.served` may differ from
         the state loaded or saved last (None: any may). A few thousand changes go into the
-        head; the base is written again when the changes near a tenth of it."""
+        head; the base is written again when the changes near a tenth of it (`base_due`),
+        unless `base` names one `write_base` wrote of `state.served` already."""
         make_cache(self.folder)
         served = state.served
+        changes = self._head_changes(served, changed) if served is not None else {}
         if served is None:
-            self._base, changes = None, {}
-        elif changed is None or self._base is None:
-            self._base, changes = self._save_base(served), {}
-        else:
-            changes = dict(self._changed)
-            changes.update((path, served.get(path)) for path in changed)
-            if len(changes) > BASE_SHARE * len(served):
-                self._base, changes = self._save_base(served), {}
+            self._base = None
+        elif changes is None:
+            self._base, changes = base or self.write_base(served), {}
         small = BuildState(**{**state.__dict__, "served": None})
-        _write_atomically(self.file, ((FORMAT, __version__), _Head(small, self._base, changes)))
+        size = 0 if served is None else len(served)
+        _write_atomically(self.file, ((FORMAT, __version__), _Head(small, self._base, changes, size)))
         self._changed = changes
-        for old in self.folder.glob("state-*.marshal"):  # bases no head names any longer
+        for old in self.folder.glob("state-*"):  # bases no head names any longer (and earlier versions' bases)
             if self._base is None or old.name != _base_name(self._base):
                 old.unlink(missing_ok=True)
+
+    def base_due(self, served: Mapping[str, str], changed: Iterable[str] | None) -> bool:
+        """Whether saving `served` with `changed` writes a new base (which a build may
+        have `write_base` write beforehand, beside other work: at archive scale it takes
+        seconds)."""
+        return self._head_changes(served, changed) is None
+
+    def _head_changes(self, served: Mapping[str, str], changed: Iterable[str] | None) -> dict[str, str | None] | None:
+        """What the head holds once `changed` is saved; None where a new base is due."""
+        if changed is None or self._base is None:
+            return None
+        changes = dict(self._changed)
+        changes.update((path, served.get(path)) for path in changed)
+        return None if len(changes) > BASE_SHARE * len(served) else changes
 
     def load_part(self, name: str, token: object) -> object | None:
         """What `save_part` kept under `name` with the same `token` (what it is valid
@@ -223,28 +313,37 @@ class Cache:
         make_cache(self.folder)
         _write_atomically(self.folder / f"{name}.pickle", ((FORMAT, __version__, token), value))
 
-    def _save_base(self, served: Mapping[str, str]) -> str:
-        """Write a new base file; returns its token."""
-        data = marshal.dumps((marshal.version, list(served), list(served.values())))
+    def write_base(self, served: Mapping[str, str]) -> str:
+        """Write a new base file of `served`; returns its token. (The rows go into a plain
+        table and are indexed after: faster than putting each in place.)"""
         token = os.urandom(8).hex()
         target = self.folder / _base_name(token)
         partial = target.with_suffix(f".{os.getpid()}.partial")
-        partial.write_bytes(data)
+        partial.unlink(missing_ok=True)
+        connection = sqlite3.connect(partial, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode = OFF")  # a partial file is thrown away, never repaired
+            connection.execute("PRAGMA synchronous = OFF")
+            connection.execute("BEGIN")
+            connection.execute("CREATE TABLE served (path TEXT NOT NULL, version TEXT NOT NULL)")
+            connection.executemany("INSERT INTO served VALUES (?, ?)", served.items())
+            connection.execute("CREATE UNIQUE INDEX by_path ON served (path)")
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
         os.replace(partial, target)
         return token
 
-    def _load_base(self, token: str) -> dict[str, str] | None:
-        """The manifest a base file holds; None when it is missing or damaged. (marshal,
-        not pickle: with the paths and versions in two lists, a million of each, it
-        loads several times faster.)"""
+    def _load_base(self, token: str, changes: dict[str, str | None], size: int) -> Manifest | None:
+        """The manifest of a base file and the changes since; None when the file is
+        missing or damaged."""
+        served = Manifest(self.folder / _base_name(token), dict(changes), size)
         try:
-            version, paths, versions = marshal.loads((self.folder / _base_name(token)).read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
+            served.get("")  # the table is there and readable
+        except sqlite3.Error:
             return None
-        if version != marshal.version or len(paths) != len(versions):
-            return None
-        return dict(zip(paths, versions))
+        return served
 
 
 def _base_name(token: str) -> str:
-    return f"state-{token}.marshal"
+    return f"state-{token}.sqlite"

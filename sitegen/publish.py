@@ -185,17 +185,18 @@ def same_bytes(held: str | None, version: str) -> bool:
 
 
 def gone(served: Mapping[str, str] | None, planned: Mapping[str, str], pages_gone: Iterable[str] | None,
-         files_before: Iterable[str], made: Mapping[str, str]) -> list[str]:
+         files_before: Iterable[str], made: Mapping[str, str], kept: Mapping[str, str]) -> list[str]:
     """The paths of the served build that the new one no longer has. After an update's
     plan, the pages it no longer has (`pages_gone`) and the files besides pages the served
-    build made (`files_before`: feeds, search data, assets) that this one did not make
-    again: a daily update looks at those, not at the million paths served. After a clean
-    plan (`pages_gone` None: every page is in `planned`, path -> fingerprint), every path
-    served that is neither planned nor `made`."""
+    build made (`files_before`: feeds, search data, assets, but the files it `kept`
+    as they were) that this one did not make again: a daily update looks at those, not
+    at the million paths served. After a clean plan (`pages_gone` None: every page is in
+    `planned`, path -> fingerprint), every path served that is neither planned, `made`
+    nor `kept`."""
     if served is None:
         return []
     if pages_gone is None:
-        return list(served.keys() - planned.keys() - made.keys())
+        return list(served.keys() - planned.keys() - made.keys() - kept.keys())
     return list(filter(served.__contains__, set(pages_gone).union(files_before).difference(made, planned)))
 
 

@@ -7,13 +7,16 @@ do at archive scale, where a day changes a few thousand of a million files."""
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from conftest import SITE_CONTENT, make_config, quiet_build
 from sitegen import cache, folders
-from sitegen.cache import Cache, content_hash
+from sitegen.cache import BuildState, Cache, content_hash
 from test_incremental import DAY, clean_build, snapshot
 
 
@@ -36,7 +39,7 @@ def test_updates_go_into_the_head_and_keep_the_state_true(tmp_path: Path, conten
     monkeypatch.setattr(cache, "BASE_SHARE", 100.0)
     config = make_config(tmp_path / "site", content=content)
     quiet_build(config)
-    bases = sorted(config.path(config.cache_dir).glob("state-*.marshal"))
+    bases = sorted(config.path(config.cache_dir).glob("state-*.sqlite"))
     held_back = tmp_path / "held-back.md"
     edited = content / "cs.CV/2022/09/20220928.md"
     for change in (lambda: shutil.move(content / DAY, held_back),  # a day removed, added back, a paper edited
@@ -46,7 +49,7 @@ def test_updates_go_into_the_head_and_keep_the_state_true(tmp_path: Path, conten
         change()
         result = quiet_build(config)
         assert 0 < result.rendered < sum(result.pages.values())
-        assert sorted(config.path(config.cache_dir).glob("state-*.marshal")) == bases  # the base was not written
+        assert sorted(config.path(config.cache_dir).glob("state-*.sqlite")) == bases  # the base was not written
         assert_state_describes_the_output(config)
     assert snapshot(config.output_path) == clean_build(tmp_path, content)
 
@@ -54,10 +57,10 @@ def test_updates_go_into_the_head_and_keep_the_state_true(tmp_path: Path, conten
 def test_past_the_share_the_base_is_written_again_and_the_old_one_deleted(tmp_path: Path, content: Path):
     config = make_config(tmp_path / "site", content=content)
     quiet_build(config)
-    before = sorted(config.path(config.cache_dir).glob("state-*.marshal"))
+    before = sorted(config.path(config.cache_dir).glob("state-*.sqlite"))
     shutil.move(content / DAY, tmp_path / "held-back.md")  # a third of the fixture: past a tenth of its files
     quiet_build(config)
-    after = sorted(config.path(config.cache_dir).glob("state-*.marshal"))
+    after = sorted(config.path(config.cache_dir).glob("state-*.sqlite"))
     assert len(before) == len(after) == 1 and before != after
     assert_state_describes_the_output(config)
 
@@ -65,7 +68,7 @@ def test_past_the_share_the_base_is_written_again_and_the_old_one_deleted(tmp_pa
 def test_a_missing_base_gives_a_full_and_identical_build(tmp_path: Path, content: Path):
     config = make_config(tmp_path / "site", content=content)
     quiet_build(config)
-    for base in config.path(config.cache_dir).glob("state-*.marshal"):
+    for base in config.path(config.cache_dir).glob("state-*.sqlite"):
         base.unlink()
     edited = content / DAY
     edited.write_text(edited.read_text(encoding="utf-8").replace("nothing unusual", "nothing new"), encoding="utf-8")
@@ -73,3 +76,80 @@ def test_a_missing_base_gives_a_full_and_identical_build(tmp_path: Path, content
     assert result.rendered == sum(result.pages.values())
     assert snapshot(config.output_path) == clean_build(tmp_path, content)
     assert_state_describes_the_output(config)
+
+
+def test_a_settings_change_keeps_the_search_data_it_did_not_change(tmp_path: Path, content: Path, monkeypatch):
+    """Every page is planned again (the settings are in every fingerprint), but the search
+    tiers, which do not show the title, stay: none is made again and none is removed."""
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the search data was built again though no paper changed")
+
+    monkeypatch.setattr("sitegen.build.tier_files", fail)
+    result = quiet_build(config.with_changes(title="Another title"))
+    monkeypatch.undo()
+    assert result.rendered == sum(result.pages.values())
+    assert any(path.startswith("search/") and path.count("/") > 1 for path in snapshot(config.output_path))
+    assert snapshot(config.output_path) == clean_build(tmp_path, content, title="Another title")
+    assert_state_describes_the_output(config)
+
+
+class ManifestAgainstADict(RuleBasedStateMachine):
+    """A `Manifest` (a base written by the cache, the changes held in memory) answers as
+    the dictionary it stands for, whatever is set, deleted and asked."""
+
+    paths = st.sampled_from([f"p{number}.html" for number in range(12)])
+    versions = st.sampled_from(["a", "b", "c"])
+
+    def __init__(self):
+        super().__init__()
+        self.folder = Path(tempfile.mkdtemp())
+        self.cache = Cache(self.folder)
+        self.expected: dict[str, str] = {f"p{number}.html": "a" for number in range(0, 12, 2)}
+        self.cache.save(BuildState(served=dict(self.expected), output="out"))
+        self.manifest = self.cache.load(Path("out")).served
+        assert isinstance(self.manifest, cache.Manifest)
+
+    @rule(path=paths, version=versions)
+    def set(self, path, version):
+        self.manifest[path] = version
+        self.expected[path] = version
+
+    @rule(path=paths)
+    def delete(self, path):
+        if path in self.expected:
+            del self.manifest[path]
+            del self.expected[path]
+        else:
+            with pytest.raises(KeyError):
+                del self.manifest[path]
+
+    @rule(files=st.dictionaries(paths, versions, max_size=8))
+    def update(self, files):
+        self.manifest.update(files)
+        self.expected.update(files)
+
+    @rule()
+    def save_and_load_again(self):
+        state = BuildState(served=self.manifest, output="out")
+        self.cache.save(state, changed=list(self.manifest.changes))
+        self.manifest = self.cache.load(Path("out")).served
+
+    @invariant()
+    def answers_as_the_dictionary(self):
+        assert len(self.manifest) == len(self.expected)
+        assert dict(self.manifest.items()) == self.expected
+        assert sorted(self.manifest) == sorted(self.expected)
+        for number in range(12):
+            path = f"p{number}.html"
+            assert (path in self.manifest) == (path in self.expected)
+            assert self.manifest.get(path) == self.expected.get(path)
+
+    def teardown(self):
+        shutil.rmtree(self.folder)
+
+
+TestManifestAgainstADict = ManifestAgainstADict.TestCase
+TestManifestAgainstADict.settings = settings(max_examples=40, stateful_step_count=25, deadline=None)

@@ -71,7 +71,7 @@ def test_an_update_patches_the_served_manifest_without_walking_it(tmp_path: Path
     served = Watched({"a.html": "A", "b.html": "B", "feed.xml": "F", "old.xml": "O", "kept.html": "K"})
     spare = Spare(tmp_path, Held(served, {"b.html": None}))  # the spare has no b.html
     made = {"feed.xml": "F", "c.html": "C", "a.html": "A2"}
-    removed = gone(served, {"c.html": "fingerprint"}, {"b.html"}, ["feed.xml", "old.xml"], made)
+    removed = gone(served, {"c.html": "fingerprint"}, {"b.html"}, ["feed.xml", "old.xml"], made, {})
     assert sorted(removed) == ["b.html", "old.xml"]
     manifest, before = next_manifest(served, made, removed, spare)
     assert before == {"b.html": "B", "old.xml": "O", "a.html": "A", "c.html": None}
