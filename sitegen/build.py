@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import operator
 import time
+from collections import ChainMap
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
@@ -142,7 +143,7 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
             kept_tiers = tiers.keys() - tiers_made
             removed = publish.gone(served, wanted, plan.removed,
                                    [*state.files, *_tier_files(state.search_tiers, state.search_tiers.keys() - kept_tiers)],
-                                   made, _tier_files(tiers, kept_tiers))
+                                   made, ChainMap(*(tiers[key].paths for key in kept_tiers)))
             manifest, before = publish.next_manifest(served, made, removed, spare)
             changed = None if before is None else before.keys()
             basing = running.enter_context(Background(functools.partial(cache.write_base, manifest),
