@@ -18,6 +18,7 @@ for (`Manifest`), so an update costs the paths it touches, not the million it ke
 
 from __future__ import annotations
 
+import marshal
 import os
 import pickle
 import sqlite3
@@ -46,7 +47,36 @@ class SearchTier:
     """The files of one tier of the search data, and what the manifest says of it."""
 
     summary: dict
-    paths: dict[str, str]  # path -> content hash
+    paths: Mapping[str, str]  # path -> content hash (as kept in the cache: `TierPaths`)
+
+
+class TierPaths(Mapping[str, str]):
+    """A search tier's paths (path -> content hash), kept in a file of their own in the
+    cache, written once when the tier is made and read only when asked for. The tier of
+    all older years has a hundred thousand files: an update that keeps it never asks, and
+    the state's head, written twice a build, stays small."""
+
+    def __init__(self, file: Path):
+        self.file = file
+        self._paths: dict[str, str] | None = None
+
+    def _loaded(self) -> dict[str, str]:
+        if self._paths is None:
+            paths, digests = marshal.loads(self.file.read_bytes())
+            self._paths = dict(zip(paths, digests))
+        return self._paths
+
+    def __getitem__(self, path: str) -> str:
+        return self._loaded()[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __reduce__(self):  # pickled (into the head, or from the search process) as its file, not its paths
+        return TierPaths, (self.file,)
 
 
 @dataclass
@@ -258,6 +288,10 @@ class Cache:
         if head is None or head.state.output != str(output):
             return BuildState(output=str(output))
         state = head.state
+        for tier in state.search_tiers.values():  # in this cache folder, however it is named now
+            tier.paths.file = self.folder / tier.paths.file.name
+            if not tier.paths.file.is_file():
+                return BuildState(output=str(output))
         if head.base is not None:
             state.served = self._load_base(head.base, head.changed, head.size)
             if state.served is None:
@@ -277,13 +311,25 @@ class Cache:
             self._base = None
         elif changes is None:
             self._base, changes = base or self.write_base(served), {}
-        small = BuildState(**{**state.__dict__, "served": None})
+        tiers = {key: self._kept_tier(tier) for key, tier in state.search_tiers.items()}
+        small = BuildState(**{**state.__dict__, "served": None, "search_tiers": tiers})
         size = 0 if served is None else len(served)
         _write_atomically(self.file, ((FORMAT, __version__), _Head(small, self._base, changes, size)))
         self._changed = changes
-        for old in self.folder.glob("state-*"):  # bases no head names any longer (and earlier versions' bases)
-            if self._base is None or old.name != _base_name(self._base):
+        named = {_base_name(self._base) if self._base is not None else None, *(tier.paths.file.name for tier in tiers.values())}
+        for old in [*self.folder.glob("state-*"), *self.folder.glob("tier-*")]:  # files no head names any longer
+            if old.name not in named:
                 old.unlink(missing_ok=True)
+
+    def _kept_tier(self, tier: SearchTier) -> SearchTier:
+        """`tier` with its paths in a file of the cache (`TierPaths`), written if they are not."""
+        if isinstance(tier.paths, TierPaths) and tier.paths.file.parent == self.folder:
+            return tier
+        file = self.folder / f"tier-{os.urandom(8).hex()}.marshal"
+        partial = file.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(marshal.dumps((list(tier.paths), list(tier.paths.values()))))
+        os.replace(partial, file)
+        return SearchTier(tier.summary, TierPaths(file))
 
     def base_due(self, served: Mapping[str, str], changed: Iterable[str] | None) -> bool:
         """Whether saving `served` with `changed` writes a new base (which a build may

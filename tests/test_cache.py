@@ -153,3 +153,40 @@ class ManifestAgainstADict(RuleBasedStateMachine):
 
 TestManifestAgainstADict = ManifestAgainstADict.TestCase
 TestManifestAgainstADict.settings = settings(max_examples=40, stateful_step_count=25, deadline=None)
+
+
+def test_a_search_tier_kept_by_an_update_is_not_written_into_the_state_again(tmp_path: Path, content: Path):
+    """The tiers' paths are kept in files of their own, written when a tier is made: an
+    update that keeps a tier leaves its file as it was, and a tier made again replaces it."""
+    september = (content / "cs.CV/2022/09/20220928.md").read_text(encoding="utf-8")
+    october = content / "cs.CV/2022/10/20221003.md"  # a tier of its own, after September's
+    october.parent.mkdir()
+    october.write_text(september.replace("cs.CV on 2022-09-28", "cs.CV on 2022-10-03")
+                       .replace("2209.14001", "2210.00001"), encoding="utf-8")
+    config = make_config(tmp_path / "site", content=content)
+    cache_folder = config.path(config.cache_dir)
+    quiet_build(config)
+    before = {path.name: path.stat().st_mtime_ns for path in cache_folder.glob("tier-*")}
+    october.write_text(october.read_text(encoding="utf-8").replace("### ", "### Revised: ", 1), encoding="utf-8")
+    quiet_build(config)
+    after = {path.name: path.stat().st_mtime_ns for path in cache_folder.glob("tier-*")}
+    assert len(before) == len(after) == 2
+    kept = before.keys() & after.keys()
+    assert len(kept) == 1 and all(before[name] == after[name] for name in kept)
+    assert_state_describes_the_output(config)
+    state = Cache(cache_folder).load(config.output_path)
+    tier_files = [(path, digest) for tier in state.search_tiers.values() for path, digest in tier.paths.items()]
+    assert len(tier_files) > 2 and all(state.served[path] == digest for path, digest in tier_files)
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)
+
+
+def test_a_search_tier_file_gone_from_the_cache_gives_a_full_and_identical_build(tmp_path: Path, content: Path):
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    for tier in config.path(config.cache_dir).glob("tier-*"):
+        tier.unlink()
+    edited = content / DAY
+    edited.write_text(edited.read_text(encoding="utf-8").replace("### ", "### Revised: ", 1), encoding="utf-8")
+    result = quiet_build(config)
+    assert result.rendered == sum(result.pages.values())
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)
