@@ -11,7 +11,7 @@ import hashlib
 import heapq
 import operator
 import re
-from collections import Counter, defaultdict
+from collections import ChainMap, Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -549,6 +549,7 @@ class Change:
 
     keys: frozenset
     categories: Mapping[str, tuple[str, ...]]  # a category named in `keys`: its paper ids before, newest first
+    venues: Mapping[str, VenueGroup | None]  # a venue named in `keys`: its group before (None: it had none)
 
 
 def changed_keys(new: Archive, files: Sequence[Digest], old: Mapping[str, Paper]) -> Change:
@@ -561,7 +562,7 @@ def changed_keys(new: Archive, files: Sequence[Digest], old: Mapping[str, Paper]
     - `("a", name)` for each author of either version (and, where a name shares its slug's
       base with another, every name of that base and their papers: a slug may move);
     - `("c", code)` for each category of either version (`("c?", code)` where it came or
-      went), `("v", slug)` for either version's accepted venue;
+      went), `("v", slug)` and `("v", slug, year)` for either version's accepted venue;
     - `("d", date)` for the days of the files, `("n", date)` for them and the listing days
       beside them;
     - `("totals",)`, `("days",)`, and `("categories",)` and `("venues",)` where one changed.
@@ -588,7 +589,9 @@ def changed_keys(new: Archive, files: Sequence[Digest], old: Mapping[str, Paper]
         keys.add(("c", code))
         if bool(categories[code]) != (code in new.categories):
             keys.add(("c?", code))
-    keys.update(("v", paper.venue.slug) for paper in versions if paper.venue is not None and paper.venue.accepted)
+    accepted = [paper for paper in versions if paper.venue is not None and paper.venue.accepted]
+    keys.update(("v", paper.venue.slug) for paper in accepted)
+    keys.update(("v", paper.venue.slug, paper.venue.year) for paper in accepted)
     days = {digest.day for digest in files}
     keys.update(("d", when) for when in days)
     keys.update(("n", when) for when in _beside(new, days))
@@ -597,7 +600,17 @@ def changed_keys(new: Archive, files: Sequence[Digest], old: Mapping[str, Paper]
     for kind, collection in (("c", "categories"), ("v", "venues")):
         if any(type(key) is tuple and key[0] == kind for key in keys):
             keys.add((collection,))
-    return Change(frozenset(keys), categories)
+    return Change(frozenset(keys), categories, _venues_before(new, pairs))
+
+
+def _venues_before(new: Archive, pairs: list[tuple[Paper | None, Paper | None]]) -> dict[str, VenueGroup | None]:
+    """The groups before the change of the venues the changed papers (`pairs`: each one's
+    version before and now) were or are accepted at: `new`'s patched back, as
+    `_patched_venues` patches the groups before into the groups after."""
+    was = {paper.id: paper for paper, _ in pairs if paper is not None}
+    now = [paper for _, paper in pairs if paper is not None]
+    changed = {*was, *(paper.id for paper in now)}
+    return _patched_venues(new.venues, ChainMap(was, new.papers), changed, now, list(was.values()))
 
 
 def _category_codes(paper: Paper, is_category: Callable[[str], bool] = is_arxiv_category) -> dict[str, None]:

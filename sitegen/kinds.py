@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Container, Iterable, Iterator, 
 from urllib.parse import urlsplit
 
 from . import routes
-from .archive import Archive, Change
+from .archive import Archive, Change, VenueGroup
 from .config import Config
 from .dependencies import Recorded, digest_of, inputs_digest
 from .markup import abstract_html, has_math, safe_href, text_html
@@ -66,8 +66,8 @@ class Source:
     A kind's `read` reaches the archive only through the methods below, each of which
     notes the model key it read in `reads` (see `archive.changed_keys` for the keys): a
     paper by its id, `("d", date)`, `("c", code)` (`("c?", code)`: whether it has a page),
-    `("a", name)`, `("v", slug)`, and the
-    archive's sizes and whole collections. An update plans again only the pages whose
+    `("a", name)`, `("v", slug)` (`("V", slug)`: its names and years, `("v", slug, year)`:
+    a year's papers), and the archive's sizes and whole collections. An update plans again only the pages whose
     recorded keys changed (`dependencies.Recorded`). What many pages read is made once
     per build: a paper as lists show it, the paths of authors, a category's pages.
     (`keys` and `route` use `archive` directly: a route that depends on more than its
@@ -151,6 +151,17 @@ class Source:
         self.reads.add(("v", slug))
         return self.archive.venues[slug]
 
+    def venue_heading(self, slug: str) -> tuple[str, str, str, tuple[int | None, ...]]:
+        """A venue's short name, name, kind and years (newest first): what every page of
+        it shows, where only its front pages show how many papers each year has."""
+        self.reads.add(("V", slug))
+        return venue_heading(self.archive.venues[slug])
+
+    def venue_year(self, slug: str, year: int | None) -> tuple[str, ...]:
+        """A venue's papers of `year`, newest first."""
+        self.reads.add(("v", slug, year))
+        return self.archive.venues[slug].years[year]
+
     def venues(self):
         self.reads.add(("venues",))
         return self.archive.venues.values()
@@ -200,13 +211,48 @@ class Source:
         stale = set()
         for code, before in change.categories.items():
             if code in self.archive.categories:
-                old, new = self._chunked(None, before), self.chunks(code)
-                stale.update(("c", code, number) for number in range(1, max(len(old), len(new)) + 1)
-                             if page_shape(old, number) != page_shape(new, number))
+                stale.update(("c", code, number) for number in self._reshaped(before, self.chunks(code)))
         return stale
 
     def venue_chunks(self, slug: str, year: int | None) -> list[tuple[str, ...]]:
-        return self._chunked((slug, year), self.venue(slug).years[year])
+        """A venue-year's pages, by number from the oldest. (Not recorded: what a page
+        reads of them is, by `venue_page`.)"""
+        return self._chunked((slug, year), self.archive.venues[slug].years[year])
+
+    def venue_page(self, slug: str, year: int | None, number: int
+                   ) -> tuple[tuple[str, ...], tuple | None, int | None]:
+        """Page `number` of a venue-year, as `category_page` gives a category's: the front
+        page records the venue's key (it shows every year's count), a numbered page
+        `("v", slug, year, number)`, which changes only when its shape does
+        (`stale_venue_pages`)."""
+        chunks = self.venue_chunks(slug, year)
+        self.reads.add(("v", slug) if number == len(chunks) else ("v", slug, year, number))
+        return page_shape(chunks, number)
+
+    def stale_venue_pages(self, change: Change) -> set:
+        """`("V", slug)` for each changed venue whose heading (`venue_heading`) differs from
+        the one it had before the change, and `("v", slug, year, number)` for each numbered
+        page of its changed years whose shape differs."""
+        stale: set = set()
+        for slug, before in change.venues.items():
+            now = self.archive.venues.get(slug)
+            if now is None:
+                continue
+            if before is None or venue_heading(before) != venue_heading(now):
+                stale.add(("V", slug))
+            for year, ids in now.years.items():
+                was = before.years.get(year, ()) if before is not None else ()
+                if was != ids:
+                    stale.update(("v", slug, year, number)
+                                 for number in self._reshaped(was, self.venue_chunks(slug, year)))
+        return stale
+
+    def _reshaped(self, before: tuple[str, ...], chunks: list[tuple[str, ...]]) -> list[int]:
+        """The numbers of the pages of a paged list, newest first `before` and in `chunks`
+        now, whose shape (`page_shape`) differs."""
+        old = self._chunked(None, before)
+        return [number for number in range(1, max(len(old), len(chunks)) + 1)
+                if page_shape(old, number) != page_shape(chunks, number)]
 
     def _chunked(self, key: object, newest_first: tuple[str, ...]) -> list[tuple[str, ...]]:
         """Numbered pages hold `per_page` papers counted from the oldest, so they stay put.
@@ -558,16 +604,23 @@ def venue_year_route(source: Source, key: tuple[str, int | None, int]) -> str:
 
 
 def read_venue_year(source: Source, key: tuple[str, int | None, int]) -> VenueYearInputs:
+    """(A numbered page reads its own papers and the venue's heading only: a day's new
+    papers change the front pages of their venues, not the older pages.)"""
     slug, year, number = key
+    chunk, pager, newer = source.venue_page(slug, year, number)
+    short, name, kind, years = source.venue_heading(slug)
+    front = number == len(source.venue_chunks(slug, year))
+    papers = source.listed_all(chunk[::-1])
+    if not front:
+        return VenueYearInputs(slug, short, name, kind, year, number, front, papers, pager, newer, None,
+                               tuple((other, None) for other in years))
     group = source.venue(slug)
-    chunks = source.venue_chunks(slug, year)
-    last = len(chunks)
-    front = number == last
-    return VenueYearInputs(
-        slug, group.short, group.name, group.kind, year, number, front, source.listed_all(chunks[number - 1][::-1]),
-        pager_numbers(number, last) if last > 1 else None, None if number + 1 >= last else number + 1,
-        len(group.years[year]) if front else None,
-        tuple((other, len(ids) if front else None) for other, ids in group.years.items()))
+    return VenueYearInputs(slug, short, name, kind, year, number, front, papers, pager, newer, len(group.years[year]),
+                           tuple((other, len(ids)) for other, ids in group.years.items()))
+
+
+def venue_heading(group: VenueGroup) -> tuple[str, str, str, tuple[int | None, ...]]:
+    return group.short, group.name, group.kind, tuple(group.years)
 
 
 def venue_year_view(inputs: VenueYearInputs, present: Present) -> View:
@@ -748,7 +801,8 @@ class Pages:
             and all(kind.name in recorded.routes for kind in self.kinds)
         if not update:
             recorded = Recorded()
-        stale = recorded.reading({*change.keys, *source.stale_category_pages(change)}) if update else set()
+        stale = recorded.reading({*change.keys, *source.stale_category_pages(change),
+                                  *source.stale_venue_pages(change)}) if update else set()
         note = recorded.note
         for kind in self.kinds:
             name, read = kind.name, kind.read
