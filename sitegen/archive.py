@@ -15,6 +15,7 @@ from collections import ChainMap, Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from itertools import filterfalse
 from typing import Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from .digest import Digest, Entry
@@ -436,7 +437,7 @@ def _replaced(ids: Sequence[str], papers: Mapping[str, Paper], changed: set[str]
     """A newest-first list of paper ids (of `papers`) with the `changed` papers taken out
     and their `versions` that belong put in their places (each found by halving: a
     category's list runs to every paper of the archive)."""
-    kept = [paper_id for paper_id in ids if paper_id not in changed]
+    kept = list(filterfalse(changed.__contains__, ids))  # at C speed: a list can hold every paper
     order = {paper.id: (paper.published, paper.id) for paper in versions}
 
     def place(paper_id: str) -> tuple:

@@ -36,8 +36,8 @@ from .routes import Page
 from .search import FILTERS
 from .taxonomy import category_name
 from . import documents
-from .views import (Listed, Present, Whole, calendar_years, chart, doi_url, month_index, pager_numbers, paging,
-                    venue_link)
+from .views import (PAGER_WINDOW, Listed, Present, Whole, calendar_years, chart, doi_url, month_index, pager_numbers,
+                    paging, venue_link)
 from .venues import CONFERENCE, JOURNAL, WORKSHOP
 
 if TYPE_CHECKING:
@@ -249,9 +249,13 @@ class Source:
 
     def _reshaped(self, before: tuple[str, ...], chunks: list[tuple[str, ...]]) -> list[int]:
         """The numbers of the pages of a paged list, newest first `before` and in `chunks`
-        now, whose shape (`page_shape`) differs."""
+        now, whose shape (`page_shape`) differs: looked at from the first page whose
+        papers differ, or from the pages whose pager reaches the last page (`PAGER_REACH`),
+        as a day added changes the newest pages of lists of thousands."""
         old = self._chunked(None, before)
-        return [number for number in range(1, max(len(old), len(chunks)) + 1)
+        common = min(len(old), len(chunks))
+        first = next(compress(count(1), map(operator.ne, old, chunks)), common + 1)
+        return [number for number in range(max(1, min(first, common - PAGER_REACH)), max(len(old), len(chunks)) + 1)
                 if page_shape(old, number) != page_shape(chunks, number)]
 
     def _chunked(self, key: object, newest_first: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -404,6 +408,11 @@ def category_keys(source: Source) -> Iterator[tuple[str, int]]:
 def category_route(source: Source, key: tuple[str, int]) -> str:
     code, number = key
     return routes.category(code, None if number == len(source.chunks(code)) else number)
+
+
+# A page's pager (`pager_numbers`) and next newer page differ with the number of pages only
+# where the page is this near the last one.
+PAGER_REACH = PAGER_WINDOW + 2
 
 
 def page_shape(chunks: Sequence[tuple[str, ...]], number: int) -> tuple[tuple[str, ...], tuple | None, int | None]:
