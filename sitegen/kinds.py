@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .render import Renderer
 
 View = dict[str, Any]
+FIRST = operator.itemgetter(0)
 
 
 class Made(dict):
@@ -546,10 +547,11 @@ class ArchiveInputs(NamedTuple):
 
 
 def read_archive(source: Source, key: None) -> ArchiveInputs:
+    """(Every day's paper ids taken at C speed: an archive has thousands of days.)"""
     counts, papers = [], {}
     for day in source.days():
         if day.listings:
-            ids = day.paper_ids
+            ids = set(map(FIRST, day.listings))
             counts.append((day.date, len(ids)))
             for period in (day.date.year, (day.date.year, day.date.month)):
                 papers.setdefault(period, set()).update(ids)
@@ -688,6 +690,14 @@ def changed_papers(change: Change) -> list[str]:
     return [key for key in change.keys if type(key) is str]
 
 
+def listing_days(source: Source) -> list[date]:
+    return source.days_with_papers
+
+
+def author_names(source: Source) -> Iterable[str]:
+    return source.archive.authors
+
+
 def named(tag: str) -> Callable[[Change], list]:
     """The names in the `(tag, name)` keys a change names (`"a"`: authors, `"d"`: days)."""
     return lambda change: [key[1] for key in change.keys if type(key) is tuple and key[0] == tag]
@@ -703,17 +713,16 @@ KINDS = (
     single("venue_index", routes.venues(), read_venue_index, venue_index_view),
     Kind("paper", lambda source: source.archive.papers, lambda source, key: routes.paper(key), read_paper, paper_view,
          named=changed_papers),
-    Kind("day", lambda source: source.days_with_papers, lambda source, key: routes.day(key), read_day, day_view,
-         named=named("d")),
-    Kind("day_bibliography", lambda source: source.days_with_papers, lambda source, key: routes.day_bibliography(key),
+    Kind("day", listing_days, lambda source, key: routes.day(key), read_day, day_view, named=named("d")),
+    Kind("day_bibliography", listing_days, lambda source, key: routes.day_bibliography(key),
          documents.read_day_bibliography, documents.bibliography, document=True, named=named("d")),
     Kind("category", category_keys, category_route, read_category, category_view),
-    Kind("author", lambda source: source.archive.authors, lambda source, name: source.author_path(name),
-         read_author, author_view, named=named("a")),
-    Kind("author_feed", lambda source: source.archive.authors,
+    Kind("author", author_names, lambda source, name: source.author_path(name), read_author, author_view,
+         named=named("a")),
+    Kind("author_feed", author_names,
          lambda source, name: routes.author_feed(source.archive.authors[name].slug),
          documents.read_author_feed, documents.feed, document=True, setting="author_files", named=named("a")),
-    Kind("author_bibliography", lambda source: source.archive.authors,
+    Kind("author_bibliography", author_names,
          lambda source, name: routes.author_bibliography(source.archive.authors[name].slug),
          documents.read_author_bibliography, documents.bibliography, document=True, setting="author_files",
          named=named("a")),
@@ -813,15 +822,19 @@ class Pages:
         stale = recorded.reading({*change.keys, *source.stale_category_pages(change),
                                   *source.stale_venue_pages(change)}) if update else set()
         note = recorded.note
+        listed: dict[Callable, list] = {}  # a kind's `keys` -> the list of them, shared by the kinds keyed alike
+        splices: dict = {}  # the splices made (`route_all`)
         for kind in self.kinds:
             name, read = kind.name, kind.read
             salt = salts[name]
             fresh = recorded.salts.get(name) != salt
             recorded.salts[name] = salt
-            keys = list(kind.keys(source))
+            if kind.keys not in listed:
+                listed[kind.keys] = list(kind.keys(source))
+            keys = listed[kind.keys]
             last = recorded.routes.get(name) if update else None
             paths, moved, gone = route_all(source, kind, keys, last,
-                                           kind.named(change) if last and kind.named else None, stale)
+                                           kind.named(change) if last and kind.named else None, stale, splices)
             routed.extend(map(paths.__getitem__, moved))
             released.update(gone)
             recorded.routes[name] = (keys, paths)
@@ -856,7 +869,8 @@ class Pages:
 
 
 def route_all(source: Source, kind: Kind, keys: list, last: tuple[list, list[str]] | None,
-              named: Iterable[Any] | None, stale: set[str]) -> tuple[list[str], Sequence[int], Iterable[str]]:
+              named: Iterable[Any] | None, stale: set[str], splices: dict | None = None
+              ) -> tuple[list[str], Sequence[int], Iterable[str]]:
     """The paths of a kind's `keys`, the indices of those routed now, and the last paths
     of the keys routed now or gone, given the last plan's keys and paths of the kind
     (`last`; None: route every key), the keys the change names (`named`, for `Kind.named`)
@@ -866,11 +880,12 @@ def route_all(source: Source, kind: Kind, keys: list, last: tuple[list, list[str
     pages) depends on what its page reads, so it changes only with a stale page; or, for
     a kind that names the keys a change may add, remove or move (`Kind.named`), only
     with those. (At C speed but for the keys routed: an update keeps nearly all of a
-    million.)"""
+    million.) `splices` keeps the splices made, by the lists and names spliced: kinds
+    keyed alike share their lists of keys (`Pages.plan`), and splice them once.)"""
     route = kind.route
     if last is None:
         return [route(source, key) for key in keys], range(len(keys)), ()
-    splice = spliced(keys, *last, named) if named is not None else None
+    splice = spliced(keys, *last, named, splices) if named is not None else None
     if splice is not None:
         paths, gone = splice
         moved = list(compress(count(), map(operator.is_, paths, repeat(None))))
@@ -885,25 +900,47 @@ def route_all(source: Source, kind: Kind, keys: list, last: tuple[list, list[str
     return paths, moved, gone
 
 
-def spliced(keys: list, last_keys: list, last_paths: list[str], named: Iterable[Any]
+class Splice(NamedTuple):
+    """Where the keys a change names are taken out of the last plan's (`out`: their
+    indices) and put back (`places`: before which of the others each goes)."""
+
+    out: list[int]
+    places: list[int]
+
+    def paths(self, last_paths: list[str]) -> tuple[list[str | None], list[str]]:
+        """The last paths with the keys' taken out and None put back, and those taken out."""
+        return (_inserted(_without(last_paths, self.out), self.places, [None] * len(self.places)),
+                list(map(last_paths.__getitem__, self.out)))
+
+
+def spliced(keys: list, last_keys: list, last_paths: list[str], named: Iterable[Any], splices: dict | None = None
             ) -> tuple[list[str | None], list[str]] | None:
     """The last paths of `keys` (None for a key to route), where the keys are sorted and
     are the last plan's but for keys `named` (which came, went or may have moved): those
     are taken out of the last plan's and put back where they belong with no path; and the
     last paths of the keys taken out. None where that does not give `keys` (the caller
     then looks each key up). Made of slices and a comparison of lists, at C speed, where
-    looking a million keys up takes a second."""
+    looking a million keys up takes a second. Given `splices`, a splice of the same
+    lists (the same objects) by the same names is made once and kept there."""
+    named = tuple(named)
+    made = (splices or {}).get((id(keys), id(last_keys), named))
+    splice = made[-1] if made else _splice(keys, last_keys, named)
+    if splices is not None:
+        splices[id(keys), id(last_keys), named] = (keys, last_keys, splice)  # (the lists kept, so are their ids)
+    return None if splice is None else splice.paths(last_paths)
+
+
+def _splice(keys: list, last_keys: list, named: Iterable[Any]) -> Splice | None:
+    """`spliced`'s splice; None where it does not give `keys`."""
     try:
-        named = sorted(set(named))
-        out = [index for index in map(partial(_position, last_keys), named) if index is not None]
-        kept_keys, kept_paths = _without(last_keys, out), _without(last_paths, out)
-        back = [key for key in named if _position(keys, key) is not None]
+        ordered = sorted(set(named))
+        out = [index for index in map(partial(_position, last_keys), ordered) if index is not None]
+        kept_keys = _without(last_keys, out)
+        back = [key for key in ordered if _position(keys, key) is not None]
         places = [bisect_left(kept_keys, key) for key in back]
     except TypeError:  # keys that do not sort
         return None
-    if _inserted(kept_keys, places, back) != keys:
-        return None
-    return _inserted(kept_paths, places, [None] * len(back)), list(map(last_paths.__getitem__, out))
+    return Splice(out, places) if _inserted(kept_keys, places, back) == keys else None
 
 
 def _position(ordered: list, key: Any) -> int | None:
