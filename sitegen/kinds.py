@@ -259,6 +259,11 @@ class Source:
         return [number for number in range(max(1, min(first, common - PAGER_REACH)), max(len(old), len(chunks)) + 1)
                 if page_shape(old, number) != page_shape(chunks, number)]
 
+    def pages_of(self, paper_ids: Sequence[str]) -> int:
+        """The number of pages of a paged list (`_chunked`'s chunks), without cutting it:
+        keys and routes ask for every category's, a page read for its own list's."""
+        return max(1, -(-len(paper_ids) // self.per_page))
+
     def _chunked(self, key: object, newest_first: tuple[str, ...]) -> list[tuple[str, ...]]:
         """Numbered pages hold `per_page` papers counted from the oldest, so they stay put.
         (Cached: every page of a category asks, and a category can have thousands; a key
@@ -400,7 +405,7 @@ class CategoryInputs(NamedTuple):
 
 def category_keys(source: Source) -> Iterator[tuple[str, int]]:
     for code in source.archive.categories:
-        last = len(source.chunks(code))
+        last = source.pages_of(source.archive.categories[code].paper_ids)
         yield code, last
         for number in range(1, last):
             yield code, number
@@ -408,7 +413,8 @@ def category_keys(source: Source) -> Iterator[tuple[str, int]]:
 
 def category_route(source: Source, key: tuple[str, int]) -> str:
     code, number = key
-    return routes.category(code, None if number == len(source.chunks(code)) else number)
+    return routes.category(code, None if number == source.pages_of(source.archive.categories[code].paper_ids)
+                           else number)
 
 
 # A page's pager (`pager_numbers`) and next newer page differ with the number of pages only
@@ -603,7 +609,7 @@ def venue_years(source: Source) -> Iterator[tuple[str, int | None]]:
 
 def venue_year_keys(source: Source) -> Iterator[tuple[str, int | None, int]]:
     for slug, year in venue_years(source):
-        last = len(source.venue_chunks(slug, year))
+        last = source.pages_of(source.archive.venues[slug].years[year])
         yield slug, year, last
         for number in range(1, last):
             yield slug, year, number
@@ -611,7 +617,8 @@ def venue_year_keys(source: Source) -> Iterator[tuple[str, int | None, int]]:
 
 def venue_year_route(source: Source, key: tuple[str, int | None, int]) -> str:
     slug, year, number = key
-    return routes.venue(slug, year, None if number == len(source.venue_chunks(slug, year)) else number)
+    return routes.venue(slug, year, None if number == source.pages_of(source.archive.venues[slug].years[year])
+                        else number)
 
 
 def read_venue_year(source: Source, key: tuple[str, int | None, int]) -> VenueYearInputs:
@@ -902,15 +909,15 @@ def route_all(source: Source, kind: Kind, keys: list, last: tuple[list, list[str
 
 class Splice(NamedTuple):
     """Where the keys a change names are taken out of the last plan's (`out`: their
-    indices) and put back (`places`: before which of the others each goes)."""
+    indices, ascending) and put back (`at`: before which of the last plan's keys each
+    goes, ascending)."""
 
     out: list[int]
-    places: list[int]
+    at: list[int]
 
     def paths(self, last_paths: list[str]) -> tuple[list[str | None], list[str]]:
         """The last paths with the keys' taken out and None put back, and those taken out."""
-        return (_inserted(_without(last_paths, self.out), self.places, [None] * len(self.places)),
-                list(map(last_paths.__getitem__, self.out)))
+        return _edited(last_paths, self.out, self.at, [None] * len(self.at)), list(map(last_paths.__getitem__, self.out))
 
 
 def spliced(keys: list, last_keys: list, last_paths: list[str], named: Iterable[Any], splices: dict | None = None
@@ -935,12 +942,11 @@ def _splice(keys: list, last_keys: list, named: Iterable[Any]) -> Splice | None:
     try:
         ordered = sorted(set(named))
         out = [index for index in map(partial(_position, last_keys), ordered) if index is not None]
-        kept_keys = _without(last_keys, out)
         back = [key for key in ordered if _position(keys, key) is not None]
-        places = [bisect_left(kept_keys, key) for key in back]
+        at = [bisect_left(last_keys, key) for key in back]  # (before a key taken out, or where it was: the same)
     except TypeError:  # keys that do not sort
         return None
-    return Splice(out, places) if _inserted(kept_keys, places, back) == keys else None
+    return Splice(out, at) if _edited(last_keys, out, at, back) == keys else None
 
 
 def _position(ordered: list, key: Any) -> int | None:
@@ -949,25 +955,19 @@ def _position(ordered: list, key: Any) -> int | None:
     return index if index < len(ordered) and ordered[index] == key else None
 
 
-def _without(items: list, indices: list[int]) -> list:
-    """`items` but those at `indices` (ascending)."""
-    kept: list = []
-    start = 0
-    for index in indices:
-        kept += items[start:index]
-        start = index + 1
-    kept += items[start:]
-    return kept
-
-
-def _inserted(items: list, places: list[int], values: list) -> list:
-    """`items` with each of `values` put before the item at its place (ascending)."""
+def _edited(items: list, out: list[int], at: list[int], values: list) -> list:
+    """`items` but those at the indices `out`, with each of `values` put before the item
+    at its index in `at` (both ascending), made in one pass of slices: each copy of a
+    list of a million touches a million objects."""
     made: list = []
     start = 0
-    for place, value in zip(places, values):
-        made += items[start:place]
-        made.append(value)
-        start = place
+    for index, taken, number in sorted([*zip(out, repeat(1), repeat(0)), *zip(at, repeat(0), count())]):
+        made += items[start:index]
+        if taken:
+            start = index + 1
+        else:
+            made.append(values[number])
+            start = index
     made += items[start:]
     return made
 
