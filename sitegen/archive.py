@@ -433,11 +433,15 @@ def _put(records: dict, changes: Mapping) -> dict:
 
 
 def _replaced(ids: Sequence[str], papers: Mapping[str, Paper], changed: set[str],
-              versions: list[Paper]) -> tuple[str, ...]:
+              versions: list[Paper], held: list[Paper] | None = None) -> tuple[str, ...]:
     """A newest-first list of paper ids (of `papers`) with the `changed` papers taken out
     and their `versions` that belong put in their places (each found by halving: a
-    category's list runs to every paper of the archive)."""
-    kept = list(filterfalse(changed.__contains__, ids))  # at C speed: a list can hold every paper
+    category's list runs to every paper of the archive). `held`, where known: the
+    versions of the changed papers the list holds, as it holds them (`papers`' own),
+    each then found by halving too, rather than the list looked through."""
+    kept = _taken_out(ids, papers, held) if held is not None else None
+    if kept is None:
+        kept = list(filterfalse(changed.__contains__, ids))  # at C speed: a list can hold every paper
     order = {paper.id: (paper.published, paper.id) for paper in versions}
 
     def place(paper_id: str) -> tuple:
@@ -447,6 +451,19 @@ def _replaced(ids: Sequence[str], papers: Mapping[str, Paper], changed: set[str]
         than = order[paper.id]
         kept.insert(bisect.bisect_left(kept, True, key=lambda paper_id: place(paper_id) <= than), paper.id)
     return tuple(kept)
+
+
+def _taken_out(ids: Sequence[str], papers: Mapping[str, Paper], held: list[Paper]) -> list[str] | None:
+    """The newest-first list `ids` (of `papers`) without the papers `held`, each found by
+    halving; None where one is not found."""
+    kept = list(ids)
+    for paper in held:
+        than = (paper.published, paper.id)
+        index = bisect.bisect_left(kept, True, key=lambda paper_id: (papers[paper_id].published, paper_id) <= than)
+        if index == len(kept) or kept[index] != paper.id:
+            return None
+        del kept[index]
+    return kept
 
 
 def _patched_venues(groups: Mapping[str, VenueGroup], papers: Mapping[str, Paper], changed: set[str],
@@ -584,9 +601,11 @@ def changed_keys(new: Archive, files: Sequence[Digest], old: Mapping[str, Paper]
     gone = {paper.id for paper in versions}
     categories = {}
     was_in = [(paper, _category_codes(paper)) for paper, _ in pairs if paper is not None]
+    now_in = [(paper, _category_codes(paper)) for _, paper in pairs if paper is not None]
     for code in {code for paper in versions for code in _category_codes(paper)}:
         categories[code] = _replaced(new.categories[code].paper_ids if code in new.categories else (),
-                                     new.papers, gone, [paper for paper, codes in was_in if code in codes])
+                                     new.papers, gone, [paper for paper, codes in was_in if code in codes],
+                                     [paper for paper, codes in now_in if code in codes])
         keys.add(("c", code))
         if bool(categories[code]) != (code in new.categories):
             keys.add(("c?", code))
