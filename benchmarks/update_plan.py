@@ -8,7 +8,8 @@ takes the newest day out, plans that archive clean (recording what each page rea
 keeps the reads as the cache would (in a temporary file), then puts the day back and
 plans the update from the reads and the changed keys, and checks that the update's pages
 and fingerprints are a clean plan's. Then the steps of the update that take the plan:
-the sitemap's and feeds' fingerprints (not the files' bytes), publishing's bookkeeping
+the sitemap's and feeds' fingerprints (not the files' bytes), the search tiers' names (as
+the search process finds its kept tiers), publishing's bookkeeping
 (the paths removed, the next manifest, the paths changed: no file is written) and the
 state saved and loaded again, in a temporary cache. The served folder they start from
 is the plan without the day (each page's version its fingerprint and a hash) and
@@ -121,6 +122,7 @@ def steps(root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
         times["the build's plan stage"] = tuple(map(sum, zip(*(times[name] for name in (
             "load the reads", "changed keys", "update plan", "check paths, count kinds")))))
         timed("feeds and sitemap: fingerprints", lambda: list(feeds.feed_sources(new, config, listed, site)))
+        timed("search tiers: names", lambda: search_tier_names(new))
         publishing(timed, Path(folder), plan, known, read, wanted)
         timed("settle and pickle the reads, again",
               lambda: kept.write_bytes(pickle.dumps(recorded, pickle.HIGHEST_PROTOCOL)))
@@ -137,6 +139,15 @@ def steps(root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
         raise SystemExit("the update's pages or fingerprints differ from the clean plan's")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB", file=sys.stderr)
     return times
+
+
+def search_tier_names(archive) -> list[str]:
+    """The search tiers' names, which an update looks its kept tiers up by (`build._search_data`)."""
+    from sitegen import search
+
+    if hasattr(search, "paper_tiers"):
+        return [tier.name for tier in search.paper_tiers(archive)]
+    return [search.tier_name(papers) for papers in search.search_tiers(archive)]  # before plan4
 
 
 def publishing(timed, folder: Path, plan, known: dict[str, str], read: list, wanted: dict[str, str]) -> None:

@@ -11,10 +11,11 @@ import hashlib
 import heapq
 import operator
 import re
-from collections import Counter, defaultdict
+from collections import ChainMap, Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from itertools import filterfalse
 from typing import Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from .digest import Digest, Entry
@@ -432,11 +433,15 @@ def _put(records: dict, changes: Mapping) -> dict:
 
 
 def _replaced(ids: Sequence[str], papers: Mapping[str, Paper], changed: set[str],
-              versions: list[Paper]) -> tuple[str, ...]:
+              versions: list[Paper], held: list[Paper] | None = None) -> tuple[str, ...]:
     """A newest-first list of paper ids (of `papers`) with the `changed` papers taken out
     and their `versions` that belong put in their places (each found by halving: a
-    category's list runs to every paper of the archive)."""
-    kept = [paper_id for paper_id in ids if paper_id not in changed]
+    category's list runs to every paper of the archive). `held`, where known: the
+    versions of the changed papers the list holds, as it holds them (`papers`' own),
+    each then found by halving too, rather than the list looked through."""
+    kept = _taken_out(ids, papers, held) if held is not None else None
+    if kept is None:
+        kept = list(filterfalse(changed.__contains__, ids))  # at C speed: a list can hold every paper
     order = {paper.id: (paper.published, paper.id) for paper in versions}
 
     def place(paper_id: str) -> tuple:
@@ -446,6 +451,19 @@ def _replaced(ids: Sequence[str], papers: Mapping[str, Paper], changed: set[str]
         than = order[paper.id]
         kept.insert(bisect.bisect_left(kept, True, key=lambda paper_id: place(paper_id) <= than), paper.id)
     return tuple(kept)
+
+
+def _taken_out(ids: Sequence[str], papers: Mapping[str, Paper], held: list[Paper]) -> list[str] | None:
+    """The newest-first list `ids` (of `papers`) without the papers `held`, each found by
+    halving; None where one is not found."""
+    kept = list(ids)
+    for paper in held:
+        than = (paper.published, paper.id)
+        index = bisect.bisect_left(kept, True, key=lambda paper_id: (papers[paper_id].published, paper_id) <= than)
+        if index == len(kept) or kept[index] != paper.id:
+            return None
+        del kept[index]
+    return kept
 
 
 def _patched_venues(groups: Mapping[str, VenueGroup], papers: Mapping[str, Paper], changed: set[str],
@@ -549,6 +567,7 @@ class Change:
 
     keys: frozenset
     categories: Mapping[str, tuple[str, ...]]  # a category named in `keys`: its paper ids before, newest first
+    venues: Mapping[str, VenueGroup | None]  # a venue named in `keys`: its group before (None: it had none)
 
 
 def changed_keys(new: Archive, files: Sequence[Digest], old: Mapping[str, Paper]) -> Change:
@@ -561,7 +580,7 @@ def changed_keys(new: Archive, files: Sequence[Digest], old: Mapping[str, Paper]
     - `("a", name)` for each author of either version (and, where a name shares its slug's
       base with another, every name of that base and their papers: a slug may move);
     - `("c", code)` for each category of either version (`("c?", code)` where it came or
-      went), `("v", slug)` for either version's accepted venue;
+      went), `("v", slug)` and `("v", slug, year)` for either version's accepted venue;
     - `("d", date)` for the days of the files, `("n", date)` for them and the listing days
       beside them;
     - `("totals",)`, `("days",)`, and `("categories",)` and `("venues",)` where one changed.
@@ -582,13 +601,17 @@ def changed_keys(new: Archive, files: Sequence[Digest], old: Mapping[str, Paper]
     gone = {paper.id for paper in versions}
     categories = {}
     was_in = [(paper, _category_codes(paper)) for paper, _ in pairs if paper is not None]
+    now_in = [(paper, _category_codes(paper)) for _, paper in pairs if paper is not None]
     for code in {code for paper in versions for code in _category_codes(paper)}:
         categories[code] = _replaced(new.categories[code].paper_ids if code in new.categories else (),
-                                     new.papers, gone, [paper for paper, codes in was_in if code in codes])
+                                     new.papers, gone, [paper for paper, codes in was_in if code in codes],
+                                     [paper for paper, codes in now_in if code in codes])
         keys.add(("c", code))
         if bool(categories[code]) != (code in new.categories):
             keys.add(("c?", code))
-    keys.update(("v", paper.venue.slug) for paper in versions if paper.venue is not None and paper.venue.accepted)
+    accepted = [paper for paper in versions if paper.venue is not None and paper.venue.accepted]
+    keys.update(("v", paper.venue.slug) for paper in accepted)
+    keys.update(("v", paper.venue.slug, paper.venue.year) for paper in accepted)
     days = {digest.day for digest in files}
     keys.update(("d", when) for when in days)
     keys.update(("n", when) for when in _beside(new, days))
@@ -597,7 +620,17 @@ def changed_keys(new: Archive, files: Sequence[Digest], old: Mapping[str, Paper]
     for kind, collection in (("c", "categories"), ("v", "venues")):
         if any(type(key) is tuple and key[0] == kind for key in keys):
             keys.add((collection,))
-    return Change(frozenset(keys), categories)
+    return Change(frozenset(keys), categories, _venues_before(new, pairs))
+
+
+def _venues_before(new: Archive, pairs: list[tuple[Paper | None, Paper | None]]) -> dict[str, VenueGroup | None]:
+    """The groups before the change of the venues the changed papers (`pairs`: each one's
+    version before and now) were or are accepted at: `new`'s patched back, as
+    `_patched_venues` patches the groups before into the groups after."""
+    was = {paper.id: paper for paper, _ in pairs if paper is not None}
+    now = [paper for _, paper in pairs if paper is not None]
+    changed = {*was, *(paper.id for paper in now)}
+    return _patched_venues(new.venues, ChainMap(was, new.papers), changed, now, list(was.values()))
 
 
 def _category_codes(paper: Paper, is_category: Callable[[str], bool] = is_arxiv_category) -> dict[str, None]:

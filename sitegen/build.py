@@ -28,7 +28,7 @@ from .plural import plural
 from .reader import Reading, read_listed
 from .render import Renderer, environment
 from .routes import Page
-from .search import index_files, search_tiers, tier_files, tier_name
+from .search import index_files, paper_tiers, tier_files
 # build_site and Report: where callers have always found them (the build starts in `start`)
 from .start import BuildResult, Report, Survey, build_site, nothing_changed, report_problems  # noqa: F401
 from .themes import Theme, Vendor
@@ -253,15 +253,13 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, serv
     year, the tier of all earlier years is made again)."""
     started = time.perf_counter()
     code = code_fingerprint()
-    tiers = search_tiers(archive)
     kept: dict[str, SearchTier] = {}
     made: set[str] = set()
-    for papers in tiers:
-        name = tier_name(papers)
-        key = digest_of(code, name)
+    for papers in paper_tiers(archive):
+        key = digest_of(code, papers.name)
         tier = state.search_tiers.get(key) if served is not None else None
         if tier is None:
-            files = tier_files(name, papers, jobs)
+            files = tier_files(papers.name, papers.papers, jobs)
             tier = SearchTier(files.summary, spare.write_all((file.path, file.data) for file in files.files))
             made.add(key)
         kept[key] = tier

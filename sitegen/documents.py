@@ -44,9 +44,9 @@ def read_author_feed(source: Source, name: str) -> FeedInputs:
 
 def read_venue_feed(source: Source, key: tuple[str, int | None]) -> FeedInputs:
     slug, year = key
-    group = source.venue(slug)
-    return FeedInputs(venue_title(group.short, year), routes.venue_feed(slug, year), routes.venue(slug, year),
-                      source.papers(group.years[year][: source.feed_size]))
+    short = source.venue_heading(slug)[0]
+    return FeedInputs(venue_title(short, year), routes.venue_feed(slug, year), routes.venue(slug, year),
+                      source.papers(source.venue_year(slug, year)[: source.feed_size]))
 
 
 def feed(inputs: FeedInputs, present: Present) -> bytes:
@@ -65,7 +65,7 @@ def read_day_bibliography(source: Source, when: date) -> BibliographyInputs:
 
 def read_venue_bibliography(source: Source, key: tuple[str, int | None]) -> BibliographyInputs:
     slug, year = key
-    return BibliographyInputs(source.papers(source.venue(slug).years[year]))
+    return BibliographyInputs(source.papers(source.venue_year(slug, year)))
 
 
 def bibliography(inputs: BibliographyInputs, present: Present) -> bytes:

@@ -34,6 +34,7 @@ from array import array
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import orjson
@@ -56,6 +57,7 @@ SHARD_BYTES = 4_000  # target size of a term-range shard: small, as most of a wo
 # Entries per directory page: the manifest holds at most this many of a tier's shard
 # boundaries, whatever the archive's size, and a page below it as many (see `_directory`).
 DIRECTORY_FANOUT = 256
+ID, KEY = operator.attrgetter("id"), operator.attrgetter("key")
 DOCS_PER_CHUNK = 2  # display records per file: results are scattered, so few per file load least
 ABSTRACT_CHARS = 600  # of the abstract kept for result snippets (about 90 words: a snippet shows 70)
 WORD = re.compile(r"[^\W_]+(?:\.[^\W_]+)*")
@@ -286,22 +288,59 @@ def _document_key(paper: Paper) -> tuple:
     return paper.published.year, paper.primary_category, paper.published, paper.id
 
 
-def search_tiers(archive: Archive) -> list[list[Paper]]:
+class PaperTier:
+    """A search tier's papers, as the archive holds them (by id): named by what they are
+    (`tier_name`) without being ordered, and put in document order only when asked, that
+    is when the tier's files are made, which an update does for the tiers that changed."""
+
+    def __init__(self, by_id: list[Paper]):
+        self.by_id = by_id
+
+    @cached_property
+    def name(self) -> str:
+        return _name_of(self.by_id)
+
+    @cached_property
+    def papers(self) -> list[Paper]:
+        """In document order: oldest year first, then by primary category, date and id."""
+        return sorted(self.by_id, key=_document_key)
+
+
+def paper_tiers(archive: Archive) -> list[PaperTier]:
     """The papers in tiers by the day each was first listed: before the latest year, the
-    latest year before its latest month, and the latest month (empty tiers left out),
-    each in document order: oldest year first, then by primary category, date and id.
+    latest year before its latest month, and the latest month (empty tiers left out).
 
     A tier's files depend on its own papers only, so adding a day makes the latest month's
-    tier again and leaves the others, nearly all of the archive, as they are.
+    tier again and leaves the others, nearly all of the archive, as they are. The tiers
+    are found from the listing days of the latest year (every paper first listed then is
+    listed on one of them): only those papers are looked at one by one, the earlier
+    tier is the rest of the archive's, taken at C speed in its order (by id).
     """
-    if not archive.papers:
+    papers = archive.papers
+    days = [day for day in archive.days.values() if day.listings]  # by date
+    firsts: dict[str, date] = {}  # paper id -> first listed, for those listed on the days looked at
+    newest = latest = None
+    for day in reversed(days):
+        if latest is not None and day.date.year < latest.year:
+            break
+        for paper_id in day.paper_ids:
+            if paper_id not in firsts:
+                first = firsts[paper_id] = first_listed(papers[paper_id])
+                newest = first if newest is None or first > newest else newest
+        if latest is None and newest is not None and newest >= day.date:  # the others were first listed before
+            latest = newest
+    if latest is None:
         return []
-    listed = [(first_listed(paper), paper) for paper in archive.papers.values()]
-    latest = max(day for day, _ in listed)
-    tiers: list[list[Paper]] = [[], [], []]
-    for day, paper in listed:
-        tiers[0 if day.year < latest.year else 1 if day.month < latest.month else 2].append(paper)
-    return [sorted(tier, key=_document_key) for tier in tiers if tier]
+    later = {paper_id: 1 if first.month < latest.month else 2
+             for paper_id, first in firsts.items() if first.year == latest.year}
+    tiers = [list(itertools.compress(papers.values(), map(operator.not_, map(later.__contains__, papers))))]
+    tiers += [[papers[paper_id] for paper_id in sorted(later) if later[paper_id] == tier] for tier in (1, 2)]
+    return [PaperTier(tier) for tier in tiers if tier]
+
+
+def search_tiers(archive: Archive) -> list[list[Paper]]:
+    """The papers of each tier (`paper_tiers`) in document order."""
+    return [tier.papers for tier in paper_tiers(archive)]
 
 
 def document_order(archive: Archive) -> list[Paper]:
@@ -317,8 +356,14 @@ def year_blocks(papers: Sequence[Paper]) -> list[int]:
 
 
 def tier_name(papers: Sequence[Paper]) -> str:
-    """A tier's folder name, from what its files are made of: a changed tier gets a new folder."""
-    return hashlib.blake2b(" ".join(paper.key for paper in papers).encode("utf-8"), digest_size=8).hexdigest()
+    """A tier's folder name, from what its files are made of (its papers, in any order): a
+    changed tier gets a new folder."""
+    return _name_of(sorted(papers, key=ID))
+
+
+def _name_of(by_id: Sequence[Paper]) -> str:
+    """`tier_name` of papers ordered by id."""
+    return hashlib.blake2b(" ".join(map(KEY, by_id)).encode("utf-8"), digest_size=8).hexdigest()
 
 
 # field -> term -> its postings in the field, `[document, term count, document, …]` as
@@ -343,8 +388,7 @@ class Tier:
 def build_search(archive: Archive, jobs: int = 1) -> Iterator[SearchFile]:
     """Every file of the search data: each tier's shards and display chunks, the manifest
     and the filters' lists."""
-    tiers = search_tiers(archive)
-    built = [tier_files(tier_name(papers), papers, jobs) for papers in tiers]
+    built = [tier_files(tier.name, tier.papers, jobs) for tier in paper_tiers(archive)]
     for tier in built:
         yield from tier.files
     yield from index_files([tier.summary for tier in built])

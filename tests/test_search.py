@@ -22,7 +22,7 @@ from lunr.builder import Builder as LunrBuilder
 import pytest
 
 from sitegen import routes, search
-from sitegen.archive import Paper, build_archive
+from sitegen.archive import Day, Paper, build_archive
 from sitegen.reader import read_content
 from sitegen.search import (FIELDS, FILTERS, Terms, build_search, document_order, js_order, lunr_weight,
                             search_tiers, words)
@@ -168,7 +168,13 @@ def paper(id: str, title: str, authors=("Ann Author",), categories=("cs.CV",), s
 
 
 def archive_of(*papers: Paper):
-    return SimpleNamespace(papers={p.id: p for p in papers})
+    """An archive of `papers` as the model holds them: by id, with the days listing them."""
+    days = defaultdict(dict)
+    for p in papers:
+        for when, code in p.listings:
+            days[when][(p.id, code)] = None
+    return SimpleNamespace(papers={p.id: p for p in sorted(papers, key=lambda p: p.id)},
+                           days={when: Day(when, tuple(days[when])) for when in sorted(days)})
 
 
 TIER_DAYS = (date(2021, 5, 3), date(2022, 3, 1), date(2022, 9, 28))  # one a tier: earlier years, year, month
@@ -494,6 +500,17 @@ def test_papers_fall_into_tiers_by_the_day_they_were_first_listed(site_archive):
     name = manifest["tiers"][2]["name"]
     assert {path: data for path, data in alone.items() if f"/{name}/" in path} == \
         {path: data for path, data in files.items() if f"/{name}/" in path}
+
+
+def test_a_day_listing_only_papers_listed_before_leaves_the_tiers_as_they_were(site_archive):
+    """Tiers go by the day a paper was first listed, not by the newest listing day: a paper
+    listed again in a later year stays in its tier, and the others in theirs."""
+    archive = tiered(site_archive)
+    again = next(p for p in archive.papers.values() if search.first_listed(p) == TIER_DAYS[1])
+    relisted = archive_of(*(p._replace(listings=p.listings + ((date(2023, 1, 5), p.primary_category),))
+                            if p.id == again.id else p for p in archive.papers.values()))
+    assert [[p.id for p in tier] for tier in search_tiers(relisted)] == \
+        [[p.id for p in tier] for tier in search_tiers(archive)]
 
 
 def test_shard_weights_over_tiers_are_lunr_builder_weights_of_the_whole_archive(site_archive):

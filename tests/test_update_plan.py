@@ -116,13 +116,13 @@ def test_a_day_added_reads_the_day_before_it_and_not_the_papers_it_does_not_list
     assert others and not others & again
 
 
-def digest_text(day: str, papers: list[tuple[int, str]]) -> str:
-    """A cs.CV digest of `day` listing papers given as (number, authors)."""
+def digest_text(day: str, papers: list[tuple[int, str]], comment: str = "None") -> str:
+    """A cs.CV digest of `day` listing papers given as (number, authors), each with `comment`."""
     return f"# Arxiv Papers in cs.CV on {day}\n" + "".join(
         f"### Paper {number}\n- **Arxiv ID**: http://arxiv.org/abs/2209.{10000 + number}v1\n- **DOI**: None\n"
         f"- **Categories**: **cs.CV**\n- **Links**: [PDF](http://arxiv.org/pdf/2209.{10000 + number}v1)\n"
-        f"- **Published**: {day} 10:00:00+00:00\n- **Updated**: {day} 10:00:00+00:00\n"
-        f"- **Authors**: {authors}\n- **Comment**: None\n- **Journal**: None\n- **Summary**: Summary {number}.\n\n"
+        f"- **Published**: {day} 10:{number % 60:02d}:00+00:00\n- **Updated**: {day} 10:00:00+00:00\n"
+        f"- **Authors**: {authors}\n- **Comment**: {comment}\n- **Journal**: None\n- **Summary**: Summary {number}.\n\n"
         for number, authors in papers)
 
 
@@ -160,6 +160,25 @@ def test_a_slug_that_moves_reads_the_pages_listing_the_name_again(tmp_path, thre
     assert routes.day(date.fromisoformat("2022-09-29")) in kept_pages_that_changed(config, three_days, fewer)
     assert_clean(config, three_days, fewer)
     assert_clean(config, fewer, three_days)
+
+
+def test_a_paper_accepted_at_a_venue_reads_the_venues_front_pages_not_its_older_pages(tmp_path):
+    """A venue-year grows most days at archive scale: its numbered pages, and every page of
+    the venue's other years, show what the day did not change (their counts are on the
+    front pages only)."""
+    content = tmp_path / "venue-days"
+    content.mkdir()
+    (content / "20220927.md").write_text(digest_text("2022-09-27", [(n, f"Author {n}") for n in range(1, 8)],
+                                                     "Accepted to CVPR 2022"), encoding="utf-8")
+    (content / "20220928.md").write_text(digest_text("2022-09-28", [(n, f"Author {n}") for n in range(8, 14)],
+                                                     "Accepted to CVPR 2023"), encoding="utf-8")
+    before = keyed(content)
+    (content / "20220929.md").write_text(digest_text("2022-09-29", [(14, "Author 14")], "Accepted to CVPR 2023"),
+                                         encoding="utf-8")
+    again = assert_clean(make_config(tmp_path, per_page=2), before, keyed(content))
+    assert {routes.venue("cvpr", 2022), routes.venue("cvpr", 2023)} <= again  # each year's count changed
+    assert routes.venue("cvpr", 2023, 3) in again  # the front page it was
+    assert not {routes.venue("cvpr", 2022, number) for number in (1, 2, 3)} & again
 
 
 def test_an_update_after_an_update_plans_what_a_clean_build_plans(tmp_path, three_days):
