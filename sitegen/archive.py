@@ -7,15 +7,19 @@ never references, so any stage can hold a part of the model without the rest.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import hashlib
 import heapq
 import operator
+import pickle
 import re
+from array import array
 from collections import Counter, defaultdict
+from collections.abc import MutableMapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from functools import cache
-from typing import Callable, Iterable, Mapping, NamedTuple, Sequence
+from datetime import date, datetime, timedelta
+from functools import cache, partial
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from .digest import Digest, Entry
 from .slugs import slugify
@@ -267,6 +271,11 @@ _HASH = re.compile(r"[0-9a-f]{6,}")  # what `_hashed_slug` appends to a base
 _SLUG = operator.itemgetter(1)  # an `Author`'s slug, taken at C speed
 
 
+def _slugs(authors: Mapping[str, Author]) -> Iterator[str]:
+    """Every author's slug, in order, without making the authors a kept model has not made."""
+    return authors.field(1) if isinstance(authors, Kept) else map(_SLUG, authors.values())
+
+
 def _hashed_slug(base: str, name: str, taken: set[str]) -> str:
     digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).hexdigest()
     for length in range(6, len(digest) + 1, 2):
@@ -290,6 +299,181 @@ class Modelled:
 
     archive: Archive
     headings: dict[str, Heading]
+
+
+def kept_model(model: Modelled) -> Modelled:
+    """`model` as a build keeps it for the next: its papers and authors in columns (`Kept`).
+    Loaded, they cost a fraction of 200,000 papers and 260,000 authors made of objects
+    (most of it making the objects, not reading the bytes), and an update makes only the
+    few thousand it reads."""
+    archive = model.archive
+    names = list(archive.authors)
+    papers = Rows.of(Paper, archive.papers.values(), (
+        list, list, Texts.of, partial(Runs.of, table=names), Interned.of, Interned.of, Interned.of, list,
+        Moments.of, Moments.of, list, list, Texts.of, Runs.of, list, Interned.of))
+    authors = Rows.of(Author, archive.authors.values(), (list, list, partial(Runs.of, table=papers.keys)))
+    return Modelled(dataclasses.replace(archive, papers=Kept(papers), authors=Kept(authors)), model.headings)
+
+
+class Texts:
+    """Strings as one UTF-8 buffer and where each ends; one is decoded when asked for. It
+    pickles out of band (`cache.Cache.save_mapped`), so it loads as a view of the file."""
+
+    __slots__ = ("data", "ends")
+
+    def __init__(self, data, ends: array):
+        self.data, self.ends = data, ends
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> Texts:
+        data, ends = bytearray(), array("Q")
+        for text in texts:
+            data += text.encode("utf-8")
+            ends.append(len(data))
+        return cls(data, ends)
+
+    def __getitem__(self, row: int) -> str:
+        return str(self.data[self.ends[row - 1] if row else 0:self.ends[row]], "utf-8")
+
+    def __reduce_ex__(self, protocol: int):
+        return Texts, (pickle.PickleBuffer(self.data) if protocol >= 5 else bytes(self.data), self.ends)
+
+
+class Interned:
+    """Values few of which differ (category lists, venues): each once in a table, and each
+    row's number in it. Equal values are one object, as `_venue_reader` makes venues."""
+
+    __slots__ = ("table", "numbers")
+
+    def __init__(self, table: list, numbers: array):
+        self.table, self.numbers = table, numbers
+
+    @classmethod
+    def of(cls, values: Iterable) -> Interned:
+        found: dict = {}
+        numbers = array("I", [found.setdefault(value, len(found)) for value in values])
+        return cls(list(found), numbers)
+
+    def __getitem__(self, row: int):
+        return self.table[self.numbers[row]]
+
+
+class Runs:
+    """Tuples of the items of a table (a paper's author names, an author's paper ids, a
+    paper's listings): the numbers in the table of each row's items, one row after the other."""
+
+    __slots__ = ("table", "numbers", "ends")
+
+    def __init__(self, table: list, numbers: array, ends: array):
+        self.table, self.numbers, self.ends = table, numbers, ends
+
+    @classmethod
+    def of(cls, runs: Sequence[tuple], table: list | None = None) -> Runs:
+        if table is None:
+            table = list(dict.fromkeys(item for run in runs for item in run))
+        found = {item: number for number, item in enumerate(table)}
+        numbers, ends = array("I"), array("Q")
+        for run in runs:
+            numbers.extend(map(found.__getitem__, run))
+            ends.append(len(numbers))
+        return cls(table, numbers, ends)
+
+    def __getitem__(self, row: int) -> tuple:
+        return tuple(map(self.table.__getitem__, self.numbers[self.ends[row - 1] if row else 0:self.ends[row]]))
+
+
+class Moments:
+    """Datetimes as their wall time in microseconds since the first moment of their zone,
+    and that zone's first moment by number: one addition makes one again, zone and all."""
+
+    __slots__ = ("starts", "micros", "zones")
+
+    def __init__(self, starts: list[datetime], micros: array, zones: array):
+        self.starts, self.micros, self.zones = starts, micros, zones
+
+    @classmethod
+    def of(cls, moments: Iterable[datetime]) -> Moments:
+        found: dict = {}
+        micros, zones = array("q"), array("I")
+        for moment in moments:
+            micros.append((moment.replace(tzinfo=None) - datetime.min) // _MICROSECOND)
+            zones.append(found.setdefault(moment.tzinfo, len(found)))
+        return cls([datetime.min.replace(tzinfo=zone) for zone in found], micros, zones)
+
+    def __getitem__(self, row: int) -> datetime:
+        return self.starts[self.zones[row]] + timedelta(0, 0, self.micros[row])  # (days, seconds, microseconds)
+
+
+_MICROSECOND = timedelta(microseconds=1)
+_RECORD = tuple.__new__  # a named tuple made of its fields' values, without its Python `__new__`
+
+
+class Rows:
+    """Records of a named tuple type in columns, one per field (a list, or one of the
+    column types above), made one at a time."""
+
+    __slots__ = ("type", "columns")
+
+    def __init__(self, record_type: type, columns: tuple):
+        self.type, self.columns = record_type, columns
+
+    @classmethod
+    def of(cls, record_type: type, records: Iterable[tuple], columns: Sequence[Callable]) -> Rows:
+        """`columns`: for each field, what makes its column of the field's values."""
+        fields = list(zip(*records)) or [()] * len(columns)
+        return cls(record_type, tuple(column(values) for column, values in zip(columns, fields)))
+
+    @property
+    def keys(self) -> list[str]:
+        return self.columns[0]
+
+    def make(self, row: int) -> tuple:
+        return _RECORD(self.type, [column[row] for column in self.columns])
+
+
+class Kept(MutableMapping):
+    """Records kept from one build to the next (`kept_model`): keyed by their first field, in
+    order, each made from its row when first asked for and then kept in its slot (its
+    row's number until then). `_put` patches the slots; a patched mapping pickles as a
+    dictionary of records (`kept_model` makes columns of it again)."""
+
+    __slots__ = ("rows", "slots", "patched")
+
+    def __init__(self, rows: Rows, slots: dict | None = None, patched: bool = False):
+        self.rows, self.patched = rows, patched
+        self.slots = dict(zip(rows.keys, range(len(rows.keys)))) if slots is None else slots
+
+    def __getitem__(self, key: str):
+        slot = self.slots[key]
+        if type(slot) is int:
+            slot = self.slots[key] = self.rows.make(slot)
+        return slot
+
+    def get(self, key: str, default=None):
+        return self[key] if key in self.slots else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.slots
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.slots)
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+    def __setitem__(self, key: str, record: tuple) -> None:
+        self.slots[key] = record
+
+    def __delitem__(self, key: str) -> None:
+        del self.slots[key]
+
+    def field(self, index: int) -> Iterator:
+        """Field `index` of every record, in order, without making them."""
+        column = self.rows.columns[index]
+        return (column[slot] if type(slot) is int else slot[index] for slot in self.slots.values())
+
+    def __reduce__(self):
+        return (dict, (list(self.items()),)) if self.patched else (Kept, (self.rows,))
 
 
 def modelled(keyed: Mapping[str, Digest], venues: Venues | None = None) -> Modelled:
@@ -404,11 +588,14 @@ def _patched(old: Archive, versions: dict[str, tuple[Paper | None, Paper | None]
     )
 
 
-def _put(records: dict, changes: Mapping) -> dict:
+def _put(records: dict | Kept, changes: Mapping) -> dict | Kept:
     """`records`, in the order of their keys, with `changes` made (None: taken out), still
     in order: the records after the first new key are taken out and put back with the new
     ones (a day's new papers mostly come last), or, where that is most of them, all are
-    put in a new dictionary. Changed in place."""
+    put in a new dictionary. Changed in place; kept records (`Kept`) are moved as their
+    slots, not made."""
+    if isinstance(records, Kept):
+        return Kept(records.rows, _put(records.slots, changes), patched=True)
     added = []
     for key, record in changes.items():
         if record is None:
@@ -511,7 +698,7 @@ def _patched_slugs(authors: Mapping[str, Author], lists: Mapping[str, tuple[str,
         return None
     groups: dict[str, set[str]] = defaultdict(set)
     taken = set()  # the slugs a hash of an affected base could be: those that begin with one and a dash
-    for name, slug in zip(authors, map(_SLUG, authors.values())):  # a slug is its base, or that, a dash and a hash
+    for name, slug in zip(authors, _slugs(authors)):  # a slug is its base, or that, a dash and a hash
         if slug in affected or slug.rpartition("-")[0] in affected:
             taken.add(slug)
             if name not in lists:
@@ -623,8 +810,7 @@ def _moved_slugs(new: Archive, pairs: list[tuple[Paper | None, Paper | None]]) -
     if not bases:
         return []
     members: dict[str, list[str]] = defaultdict(list)
-    for name, author in new.authors.items():  # a slug is its base, or the base, a dash and a hash
-        slug = author.slug
+    for name, slug in zip(new.authors, _slugs(new.authors)):  # a slug is its base, or the base, a dash and a hash
         if (slug in bases or slug.rpartition("-")[0] in bases) and slugify(name) in bases:
             members[slugify(name)].append(name)
     changed = {paper.id for paper in versions}

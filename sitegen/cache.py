@@ -18,6 +18,7 @@ changed since it.
 from __future__ import annotations
 
 import marshal
+import mmap
 import os
 import pickle
 from dataclasses import dataclass, field
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
     from .reader import Seen  # which keys content with `content_hash`
     from .venues import Venue  # not imported at run time: a build with nothing changed never needs it
 
-FORMAT = 12  # bump when the pickle's shape (or what its hashes mean) changes
+FORMAT = 13  # bump when the pickle's shape (or what its hashes mean) changes
+MAPPED = b"sitegen mapped\n"  # how a file of `Cache.save_mapped` begins
 BASE_SHARE = 0.1  # changes kept in the state's head, as a share of its base, before the base is written again
 
 
@@ -222,6 +224,49 @@ class Cache:
     def save_part(self, name: str, value: object, token: object) -> None:
         make_cache(self.folder)
         _write_atomically(self.folder / f"{name}.pickle", ((FORMAT, __version__, token), value))
+
+    def load_mapped(self, name: str, token: object) -> object | None:
+        """What `save_mapped` kept under `name` with the same `token`; None otherwise. The
+        file is mapped into memory, not read: the buffers pickled out of band (a column
+        of abstracts, `archive.Texts`) are views of it, read when first touched."""
+        try:
+            with open(self.folder / f"{name}.mapped", "rb") as handle:
+                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            view = memoryview(mapped)
+            if view[:len(MAPPED)] != MAPPED:
+                return None
+            start = len(MAPPED) + 8
+            header_length = int.from_bytes(view[len(MAPPED):start], "little")
+            stamp, lengths = pickle.loads(view[start:start + header_length])
+            if stamp != (FORMAT, __version__, token):
+                return None
+            start += header_length
+            if start + sum(lengths) > len(view):  # cut short
+                return None
+            buffers = []
+            for length in lengths:
+                buffers.append(view[start:start + length])
+                start += length
+            return pickle.loads(view[start:], buffers=buffers)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            return None
+
+    def save_mapped(self, name: str, value: object, token: object) -> None:
+        """Keep `value` for `load_mapped`: the buffers it pickles out of band, then the
+        pickle, after a header that gives their lengths (written atomically)."""
+        make_cache(self.folder)
+        buffers: list[pickle.PickleBuffer] = []
+        data = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+        header = pickle.dumps(((FORMAT, __version__, token), [buffer.raw().nbytes for buffer in buffers]), protocol=5)
+        path = self.folder / f"{name}.mapped"
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        with open(partial, "wb") as handle:
+            handle.write(MAPPED + len(header).to_bytes(8, "little") + header)
+            for buffer in buffers:
+                handle.write(buffer.raw())
+            handle.write(data)
+        os.replace(partial, path)
+        (self.folder / f"{name}.pickle").unlink(missing_ok=True)  # kept by an older version: stale now
 
     def _save_base(self, served: Mapping[str, str]) -> str:
         """Write a new base file; returns its token."""
