@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .reader import Seen  # which keys content with `content_hash`
     from .venues import Venue  # not imported at run time: a build with nothing changed never needs it
 
-FORMAT = 13  # bump when the pickle's shape (or what its hashes mean) changes
+FORMAT = 12  # bump when the pickle's shape (or what its hashes mean) changes
 MAPPED = b"sitegen mapped\n"  # how a file of `Cache.save_mapped` begins
 BASE_SHARE = 0.1  # changes kept in the state's head, as a share of its base, before the base is written again
 
