@@ -19,6 +19,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, partial
+from itertools import accumulate, chain, repeat
 from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from .digest import Digest, Entry
@@ -316,27 +317,28 @@ def kept_model(model: Modelled) -> Modelled:
 
 
 class Texts:
-    """Strings as one UTF-8 buffer and where each ends; one is decoded when asked for. It
-    pickles out of band (`cache.Cache.save_mapped`), so it loads as a view of the file."""
+    """Strings as one UTF-8 buffer and the bounds of each in it; one is decoded when asked
+    for. It pickles out of band (`cache.Cache.save_mapped`): loaded, it is a view of the file."""
 
-    __slots__ = ("data", "ends")
+    __slots__ = ("data", "bounds")
 
-    def __init__(self, data, ends: array):
-        self.data, self.ends = data, ends
+    def __init__(self, data, bounds: array):
+        self.data, self.bounds = data, bounds
 
     @classmethod
-    def of(cls, texts: Iterable[str]) -> Texts:
-        data, ends = bytearray(), array("Q")
-        for text in texts:
-            data += text.encode("utf-8")
-            ends.append(len(data))
-        return cls(data, ends)
+    def of(cls, texts: Sequence[str]) -> Texts:
+        data, bounds = bytearray(), array("Q", [0])
+        for start in range(0, len(texts), _BATCH):  # a batch encoded at a time: a copy of every text at once
+            encoded = list(map(str.encode, texts[start:start + _BATCH]))  # would add to a build's peak
+            bounds.extend(accumulate(map(len, encoded), initial=bounds.pop()))
+            data += b"".join(encoded)
+        return cls(data, bounds)
 
-    def __getitem__(self, row: int) -> str:
-        return str(self.data[self.ends[row - 1] if row else 0:self.ends[row]], "utf-8")
+    def take(self, rows: Sequence[int]) -> list[str]:
+        return list(map(str, map(self.data.__getitem__, _spans(self.bounds, rows)), repeat("utf-8")))
 
     def __reduce_ex__(self, protocol: int):
-        return Texts, (pickle.PickleBuffer(self.data) if protocol >= 5 else bytes(self.data), self.ends)
+        return Texts, (pickle.PickleBuffer(self.data) if protocol >= 5 else bytes(self.data), self.bounds)
 
 
 class Interned:
@@ -349,42 +351,41 @@ class Interned:
         self.table, self.numbers = table, numbers
 
     @classmethod
-    def of(cls, values: Iterable) -> Interned:
-        found: dict = {}
-        numbers = array("I", [found.setdefault(value, len(found)) for value in values])
-        return cls(list(found), numbers)
+    def of(cls, values: Sequence) -> Interned:
+        return cls(*_numbered(values))
 
-    def __getitem__(self, row: int):
-        return self.table[self.numbers[row]]
+    def take(self, rows: Sequence[int]) -> list:
+        return list(map(self.table.__getitem__, map(self.numbers.__getitem__, rows)))
 
 
 class Runs:
     """Tuples of the items of a table (a paper's author names, an author's paper ids, a
-    paper's listings): the numbers in the table of each row's items, one row after the other."""
+    paper's listings): the numbers in the table of each row's items, one row after the
+    other, and the bounds of each row's."""
 
-    __slots__ = ("table", "numbers", "ends")
+    __slots__ = ("table", "numbers", "bounds")
 
-    def __init__(self, table: list, numbers: array, ends: array):
-        self.table, self.numbers, self.ends = table, numbers, ends
+    def __init__(self, table: list, numbers: array, bounds: array):
+        self.table, self.numbers, self.bounds = table, numbers, bounds
 
     @classmethod
     def of(cls, runs: Sequence[tuple], table: list | None = None) -> Runs:
+        """`table`: the items' table (None: the distinct items, in the order first met)."""
+        items = list(chain.from_iterable(runs))
         if table is None:
-            table = list(dict.fromkeys(item for run in runs for item in run))
-        found = {item: number for number, item in enumerate(table)}
-        numbers, ends = array("I"), array("Q")
-        for run in runs:
-            numbers.extend(map(found.__getitem__, run))
-            ends.append(len(numbers))
-        return cls(table, numbers, ends)
+            table, numbers = _numbered(items)
+        else:
+            numbers = array("I", map({item: number for number, item in enumerate(table)}.__getitem__, items))
+        return cls(table, numbers, array("Q", accumulate(map(len, runs), initial=0)))
 
-    def __getitem__(self, row: int) -> tuple:
-        return tuple(map(self.table.__getitem__, self.numbers[self.ends[row - 1] if row else 0:self.ends[row]]))
+    def take(self, rows: Sequence[int]) -> list[tuple]:
+        return list(map(tuple, map(map, repeat(self.table.__getitem__),
+                                   map(self.numbers.__getitem__, _spans(self.bounds, rows)))))
 
 
 class Moments:
-    """Datetimes as their wall time in microseconds since the first moment of their zone,
-    and that zone's first moment by number: one addition makes one again, zone and all."""
+    """Datetimes as microseconds since the first moment of their zone, and that zone's
+    first moment by number: one addition makes one again, zone and all."""
 
     __slots__ = ("starts", "micros", "zones")
 
@@ -392,25 +393,39 @@ class Moments:
         self.starts, self.micros, self.zones = starts, micros, zones
 
     @classmethod
-    def of(cls, moments: Iterable[datetime]) -> Moments:
-        found: dict = {}
-        micros, zones = array("q"), array("I")
-        for moment in moments:
-            micros.append((moment.replace(tzinfo=None) - datetime.min) // _MICROSECOND)
-            zones.append(found.setdefault(moment.tzinfo, len(found)))
-        return cls([datetime.min.replace(tzinfo=zone) for zone in found], micros, zones)
+    def of(cls, moments: Sequence[datetime]) -> Moments:
+        table, zones = _numbered(list(map(_ZONE, moments)))
+        starts = [datetime.min.replace(tzinfo=zone) for zone in table]
+        since = map(operator.sub, moments, map(starts.__getitem__, zones))  # of the same zone: no offsets
+        return cls(starts, array("q", map(operator.floordiv, since, repeat(_MICROSECOND))), zones)
 
-    def __getitem__(self, row: int) -> datetime:
-        return self.starts[self.zones[row]] + timedelta(0, 0, self.micros[row])  # (days, seconds, microseconds)
+    def take(self, rows: Sequence[int]) -> list[datetime]:
+        return list(map(operator.add, map(self.starts.__getitem__, map(self.zones.__getitem__, rows)),
+                        map(timedelta, repeat(0), repeat(0), map(self.micros.__getitem__, rows))))
 
 
+_BATCH = 4096
 _MICROSECOND = timedelta(microseconds=1)
+_ZONE = operator.attrgetter("tzinfo")
+_NEXT = (1).__add__
 _RECORD = tuple.__new__  # a named tuple made of its fields' values, without its Python `__new__`
+
+
+def _numbered(values: Sequence) -> tuple[list, array]:
+    """The distinct `values` (equal ones once, the first met) and each value's number among them."""
+    table = list(dict.fromkeys(values))
+    return table, array("I", map({value: number for number, value in enumerate(table)}.__getitem__, values))
+
+
+def _spans(bounds: array, rows: Sequence[int]) -> Iterator[slice]:
+    """Each row's slice of a buffer whose rows end at `bounds` (the first 0)."""
+    return map(slice, map(bounds.__getitem__, rows), map(bounds.__getitem__, map(_NEXT, rows)))
 
 
 class Rows:
     """Records of a named tuple type in columns, one per field (a list, or one of the
-    column types above), made one at a time."""
+    column types above), made a column at a time: each column's values are made for every
+    row asked for in one loop, and the records of them in another."""
 
     __slots__ = ("type", "columns")
 
@@ -427,8 +442,10 @@ class Rows:
     def keys(self) -> list[str]:
         return self.columns[0]
 
-    def make(self, row: int) -> tuple:
-        return _RECORD(self.type, [column[row] for column in self.columns])
+    def take(self, rows: list[int]) -> list[tuple]:
+        columns = [list(map(column.__getitem__, rows)) if type(column) is list else column.take(rows)
+                   for column in self.columns]
+        return list(map(partial(_RECORD, self.type), zip(*columns)))
 
 
 class Kept(MutableMapping):
@@ -446,8 +463,22 @@ class Kept(MutableMapping):
     def __getitem__(self, key: str):
         slot = self.slots[key]
         if type(slot) is int:
-            slot = self.slots[key] = self.rows.make(slot)
+            slot = self.slots[key] = self.rows.take([slot])[0]
         return slot
+
+    def values(self):
+        return self._made().values()
+
+    def items(self):
+        return self._made().items()
+
+    def _made(self) -> dict:
+        """The slots, with every record made: those not made yet, all at once."""
+        slots = self.slots
+        unmade = [key for key, slot in slots.items() if type(slot) is int]
+        if unmade:
+            slots.update(zip(unmade, self.rows.take([slots[key] for key in unmade])))
+        return slots
 
     def get(self, key: str, default=None):
         return self[key] if key in self.slots else default
@@ -468,8 +499,8 @@ class Kept(MutableMapping):
         del self.slots[key]
 
     def field(self, index: int) -> Iterator:
-        """Field `index` of every record, in order, without making them."""
-        column = self.rows.columns[index]
+        """Field `index` (one kept as a list) of every record, in order, without making them."""
+        column = self.rows.columns[index]  # a field kept as a list
         return (column[slot] if type(slot) is int else slot[index] for slot in self.slots.values())
 
     def __reduce__(self):
