@@ -9,10 +9,10 @@ taken out (`archive.updated`, from the digests in its cache) is kept by each sid
 its build does (`build._keep_model`: a clean build's last step) in a temporary cache;
 then, timed, loaded as an update's read stage loads it, the day added as its model stage
 does (`build._model`, from the kept model and the last build's digests), what changed
-(`archive.changed_keys`, the plan stage's first step) and the search tiers (each paper
-once, in the search process beside rendering). Each run is a process of its own, with
-the collector off as in a build; with `--baseline`, REV runs too (a detached worktree,
-as `ab.py` makes), alternately, REV first. Prints each step's median CPU and wall seconds
+(`archive.changed_keys`, the plan stage's first step) and the search tiers' names and
+the newest tier's papers (what the search process beside rendering needs of every
+paper). Each run is a process of its own, with the collector off as in a build; with
+`--baseline`, REV runs too (a detached worktree, as `ab.py` makes), alternately, REV first. Prints each step's median CPU and wall seconds
 per side and the ratio of this checkout's CPU to REV's.
 """
 
@@ -42,7 +42,7 @@ def steps(root: Path) -> dict[str, tuple[float, float]]:
     from sitegen.archive import changed_keys, updated
     from sitegen.cache import Cache
     from sitegen.config import load_config
-    from sitegen.search import search_tiers
+    from sitegen import search
     from sitegen.venues import Venues
 
     gc.disable()  # as a build does (`parallel.collector_paused`)
@@ -54,6 +54,15 @@ def steps(root: Path) -> dict[str, tuple[float, float]]:
         times[name] = (time.perf_counter() - wall, time.process_time() - cpu)
         print(f"{name:32s} {times[name][0]:7.2f} s wall {times[name][1]:7.2f} s CPU", file=sys.stderr, flush=True)
         return result
+
+    def tiers(archive):
+        """What the search process of an update needs of the papers: each tier's name, and
+        the papers of the newest (made again)."""
+        if hasattr(search, "named_tiers"):
+            named = search.named_tiers(archive)
+            return [(name, [archive.papers[paper_id] for paper_id in ids] if number == len(named) - 1 else ids)
+                    for number, (name, ids) in enumerate(named)]
+        return [(search.tier_name(papers), papers) for papers in search.search_tiers(archive)]
 
     config = load_config(root / "sitegen.yaml")
     archived = Cache(root / ".sitegen-cache")
@@ -79,7 +88,7 @@ def steps(root: Path) -> dict[str, tuple[float, float]]:
                                                                if key not in before})
         model, _, change = timed("model", lambda: build._model(reading, config, cache, kept, tuple(before)))
         timed("changed keys", lambda: changed_keys(model.archive, *change))
-        timed("search tiers", lambda: search_tiers(model.archive))
+        timed("search tiers: named, the newest's papers", lambda: tiers(model.archive))
     return times
 
 

@@ -269,12 +269,14 @@ def author_slugs(names: Iterable[str], seen_first: Callable[[str], object]) -> d
 
 
 _HASH = re.compile(r"[0-9a-f]{6,}")  # what `_hashed_slug` appends to a base
-_SLUG = operator.itemgetter(1)  # an `Author`'s slug, taken at C speed
 
 
-def _slugs(authors: Mapping[str, Author]) -> Iterator[str]:
-    """Every author's slug, in order, without making the authors a kept model has not made."""
-    return authors.field(1) if isinstance(authors, Kept) else map(_SLUG, authors.values())
+def field_values(records: Mapping[str, tuple], name: str) -> list:
+    """Field `name` of every record (`Paper`, `Author`), in order: of a kept model's
+    (`Kept`), without making the records not made yet."""
+    if isinstance(records, Kept):
+        return records.field(name)
+    return list(map(operator.attrgetter(name), records.values()))
 
 
 def _hashed_slug(base: str, name: str, taken: set[str]) -> str:
@@ -498,10 +500,14 @@ class Kept(MutableMapping):
     def __delitem__(self, key: str) -> None:
         del self.slots[key]
 
-    def field(self, index: int) -> Iterator:
-        """Field `index` (one kept as a list) of every record, in order, without making them."""
-        column = self.rows.columns[index]  # a field kept as a list
-        return (column[slot] if type(slot) is int else slot[index] for slot in self.slots.values())
+    def field(self, name: str) -> list:
+        """Field `name` of every record, in order, without making the records not made yet."""
+        index = self.rows.type._fields.index(name)
+        slots = list(self.slots.values())
+        unmade = [slot for slot in slots if type(slot) is int]
+        column = self.rows.columns[index]
+        taken = iter(list(map(column.__getitem__, unmade)) if type(column) is list else column.take(unmade))
+        return [next(taken) if type(slot) is int else slot[index] for slot in slots]
 
     def __reduce__(self):
         return (dict, (list(self.items()),)) if self.patched else (Kept, (self.rows,))
@@ -729,7 +735,7 @@ def _patched_slugs(authors: Mapping[str, Author], lists: Mapping[str, tuple[str,
         return None
     groups: dict[str, set[str]] = defaultdict(set)
     taken = set()  # the slugs a hash of an affected base could be: those that begin with one and a dash
-    for name, slug in zip(authors, _slugs(authors)):  # a slug is its base, or that, a dash and a hash
+    for name, slug in zip(authors, field_values(authors, "slug")):  # a slug is its base, or that, a dash and a hash
         if slug in affected or slug.rpartition("-")[0] in affected:
             taken.add(slug)
             if name not in lists:
@@ -841,7 +847,8 @@ def _moved_slugs(new: Archive, pairs: list[tuple[Paper | None, Paper | None]]) -
     if not bases:
         return []
     members: dict[str, list[str]] = defaultdict(list)
-    for name, slug in zip(new.authors, _slugs(new.authors)):  # a slug is its base, or the base, a dash and a hash
+    # a slug is its base, or the base, a dash and a hash
+    for name, slug in zip(new.authors, field_values(new.authors, "slug")):
         if (slug in bases or slug.rpartition("-")[0] in bases) and slugify(name) in bases:
             members[slugify(name)].append(name)
     changed = {paper.id for paper in versions}

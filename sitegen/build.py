@@ -28,7 +28,7 @@ from .plural import plural
 from .reader import Reading, read_listed
 from .render import Renderer, environment
 from .routes import Page
-from .search import index_files, search_tiers, tier_files, tier_name
+from .search import index_files, named_tiers, tier_files
 # build_site and Report: where callers have always found them (the build starts in `start`)
 from .start import BuildResult, Report, Survey, build_site, nothing_changed, report_problems  # noqa: F401
 from .themes import Theme, Vendor
@@ -245,10 +245,8 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
     day of a year, the tier of all earlier years is made again)."""
     started = time.perf_counter()
     code = code_fingerprint()
-    tiers = search_tiers(archive)
     kept: dict[str, SearchTier] = {}
-    for papers in tiers:
-        name = tier_name(papers)
+    for name, ids in named_tiers(archive):  # a tier's papers are made only where it is made again
         key = digest_of(code, name)
         tier = state.search_tiers.get(key)
         if tier is not None and served is not None and all(served.get(path) == digest
@@ -256,7 +254,7 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, outp
             for path, digest in tier.paths.items():
                 spare.copy_from(output, path, digest)
         else:
-            made = tier_files(name, papers, jobs)
+            made = tier_files(name, list(map(archive.papers.__getitem__, ids)), jobs)
             tier = SearchTier(made.summary, spare.write_all((file.path, file.data) for file in made.files))
         kept[key] = tier
     written = {file.path: spare.write(file.path, file.data)

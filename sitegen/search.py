@@ -40,7 +40,7 @@ import orjson
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 
 from . import routes
-from .archive import Archive, Paper
+from .archive import Archive, Paper, field_values
 from .parallel import collector_paused, fork_map, maybe_forked_map
 
 K1 = 1.2
@@ -282,10 +282,6 @@ def first_listed(paper: Paper) -> date:
     return min(day for day, _ in paper.listings)
 
 
-def _document_key(paper: Paper) -> tuple:
-    return paper.published.year, paper.primary_category, paper.published, paper.id
-
-
 def search_tiers(archive: Archive) -> list[list[Paper]]:
     """The papers in tiers by the day each was first listed: before the latest year, the
     latest year before its latest month, and the latest month (empty tiers left out),
@@ -294,14 +290,29 @@ def search_tiers(archive: Archive) -> list[list[Paper]]:
     A tier's files depend on its own papers only, so adding a day makes the latest month's
     tier again and leaves the others, nearly all of the archive, as they are.
     """
-    if not archive.papers:
+    return [[archive.papers[paper_id] for paper_id in ids] for _, ids in named_tiers(archive)]
+
+
+def named_tiers(archive: Archive) -> list[tuple[str, list[str]]]:
+    """The name (`tier_name`) and paper ids of each of `search_tiers`, told from the fields
+    that place and name a paper alone: a kept model (`archive.Kept`) makes the papers of
+    the tiers made again, not of every tier."""
+    papers = archive.papers
+    if not papers:
         return []
-    listed = [(first_listed(paper), paper) for paper in archive.papers.values()]
-    latest = max(day for day, _ in listed)
-    tiers: list[list[Paper]] = [[], [], []]
-    for day, paper in listed:
-        tiers[0 if day.year < latest.year else 1 if day.month < latest.month else 2].append(paper)
-    return [sorted(tier, key=_document_key) for tier in tiers if tier]
+    ids = list(papers)
+    firsts = [min(listings)[0] for listings in field_values(papers, "listings")]  # (day, category) pairs
+    published, categories, keys = (field_values(papers, name) for name in ("published", "categories", "key"))
+    latest = max(firsts)
+    tiers: list[list[int]] = [[], [], []]
+    for number, day in enumerate(firsts):
+        tiers[0 if day.year < latest.year else 1 if day.month < latest.month else 2].append(number)
+
+    def document_key(number: int) -> tuple:
+        return published[number].year, categories[number][0], published[number], ids[number]
+
+    ordered = [sorted(tier, key=document_key) for tier in tiers if tier]
+    return [(_name_of(map(keys.__getitem__, tier)), list(map(ids.__getitem__, tier))) for tier in ordered]
 
 
 def document_order(archive: Archive) -> list[Paper]:
@@ -318,7 +329,12 @@ def year_blocks(papers: Sequence[Paper]) -> list[int]:
 
 def tier_name(papers: Sequence[Paper]) -> str:
     """A tier's folder name, from what its files are made of: a changed tier gets a new folder."""
-    return hashlib.blake2b(" ".join(paper.key for paper in papers).encode("utf-8"), digest_size=8).hexdigest()
+    return _name_of(paper.key for paper in papers)
+
+
+def _name_of(keys: Iterable[str]) -> str:
+    """`tier_name` of the papers with content keys `keys`."""
+    return hashlib.blake2b(" ".join(keys).encode("utf-8"), digest_size=8).hexdigest()
 
 
 # field -> term -> its postings in the field, `[document, term count, document, …]` as

@@ -11,6 +11,7 @@ from pathlib import Path
 from sitegen.archive import Kept, Paper, kept_model, modelled, updated
 from sitegen.cache import Cache
 from sitegen.digest import parse_digest
+from sitegen.search import named_tiers, search_tiers, tier_name
 
 ENTRY = """### {title}
 - **Arxiv ID**: http://arxiv.org/abs/{paper_id}v{version}
@@ -71,6 +72,18 @@ def test_a_kept_model_loads_as_the_model_it_keeps(tmp_path: Path):
     venues = [loaded.archive.papers[paper_id].venue for paper_id in ("2209.10001", "2209.10003")]
     assert venues == [model.archive.papers[paper_id].venue for paper_id in ("2209.10001", "2209.10003")]
     assert loaded.archive.coauthors("Ada Lovelace") == model.archive.coauthors("Ada Lovelace")
+
+
+def test_the_search_tiers_of_a_kept_model_are_the_model_s(tmp_path: Path):
+    october = digest("2022-10-03", "cs.CV", entry("2210.10005", published="2022-10-02 09:00:00+00:00"))
+    model = model_of(*MODEL_TEXTS, october)
+    cache = Cache(tmp_path / "cache")
+    cache.save_mapped("model", (kept_model(model), {}), "token")
+    loaded, _ = cache.load_mapped("model", "token")
+    assert named_tiers(loaded.archive) == named_tiers(model.archive)
+    assert [name for name, _ in named_tiers(loaded.archive)] == list(map(tier_name, search_tiers(model.archive)))
+    assert search_tiers(loaded.archive) == search_tiers(model.archive)
+    assert len(search_tiers(model.archive)) == 2  # the latest month's, and the latest year's before it
 
 
 def test_a_kept_model_of_other_code_or_cut_short_is_not_loaded(tmp_path: Path):
