@@ -273,8 +273,8 @@ _HASH = re.compile(r"[0-9a-f]{6,}")  # what `_hashed_slug` appends to a base
 
 def field_values(records: Mapping[str, tuple], name: str) -> list:
     """Field `name` of every record (`Paper`, `Author`), in order: of a kept model's
-    (`Kept`), without making the records not made yet."""
-    if isinstance(records, Kept):
+    (`Columnar`), without making the records not made yet."""
+    if isinstance(records, Columnar):
         return records.field(name)
     return list(map(operator.attrgetter(name), records.values()))
 
@@ -305,7 +305,7 @@ class Modelled:
 
 
 def kept_model(model: Modelled) -> Modelled:
-    """`model` as a build keeps it for the next: its papers and authors in columns (`Kept`).
+    """`model` as a build keeps it for the next: its papers and authors in columns (`Columnar`).
     Loaded, they cost a fraction of 200,000 papers and 260,000 authors made of objects
     (most of it making the objects, not reading the bytes), and an update makes only the
     few thousand it reads."""
@@ -315,7 +315,7 @@ def kept_model(model: Modelled) -> Modelled:
         list, list, Texts.of, partial(Runs.of, table=names), Interned.of, Interned.of, Interned.of, list,
         Moments.of, Moments.of, list, list, Texts.of, Runs.of, list, Interned.of))
     authors = Rows.of(Author, archive.authors.values(), (list, list, partial(Runs.of, table=papers.keys)))
-    return Modelled(dataclasses.replace(archive, papers=Kept(papers), authors=Kept(authors)), model.headings)
+    return Modelled(dataclasses.replace(archive, papers=Columnar(papers), authors=Columnar(authors)), model.headings)
 
 
 class Texts:
@@ -336,8 +336,8 @@ class Texts:
             data += b"".join(encoded)
         return cls(data, bounds)
 
-    def take(self, rows: Sequence[int]) -> list[str]:
-        return list(map(str, map(self.data.__getitem__, _spans(self.bounds, rows)), repeat("utf-8")))
+    def __getitem__(self, row: int) -> str:
+        return str(self.data[self.bounds[row]:self.bounds[row + 1]], "utf-8")
 
     def __reduce_ex__(self, protocol: int):
         return Texts, (pickle.PickleBuffer(self.data) if protocol >= 5 else bytes(self.data), self.bounds)
@@ -356,8 +356,8 @@ class Interned:
     def of(cls, values: Sequence) -> Interned:
         return cls(*_numbered(values))
 
-    def take(self, rows: Sequence[int]) -> list:
-        return list(map(self.table.__getitem__, map(self.numbers.__getitem__, rows)))
+    def __getitem__(self, row: int):
+        return self.table[self.numbers[row]]
 
 
 class Runs:
@@ -380,9 +380,8 @@ class Runs:
             numbers = array("I", map({item: number for number, item in enumerate(table)}.__getitem__, items))
         return cls(table, numbers, array("Q", accumulate(map(len, runs), initial=0)))
 
-    def take(self, rows: Sequence[int]) -> list[tuple]:
-        return list(map(tuple, map(map, repeat(self.table.__getitem__),
-                                   map(self.numbers.__getitem__, _spans(self.bounds, rows)))))
+    def __getitem__(self, row: int) -> tuple:
+        return tuple(map(self.table.__getitem__, self.numbers[self.bounds[row]:self.bounds[row + 1]]))
 
 
 class Moments:
@@ -401,15 +400,13 @@ class Moments:
         since = map(operator.sub, moments, map(starts.__getitem__, zones))  # of the same zone: no offsets
         return cls(starts, array("q", map(operator.floordiv, since, repeat(_MICROSECOND))), zones)
 
-    def take(self, rows: Sequence[int]) -> list[datetime]:
-        return list(map(operator.add, map(self.starts.__getitem__, map(self.zones.__getitem__, rows)),
-                        map(timedelta, repeat(0), repeat(0), map(self.micros.__getitem__, rows))))
+    def __getitem__(self, row: int) -> datetime:
+        return self.starts[self.zones[row]] + timedelta(0, 0, self.micros[row])  # (days, seconds, microseconds)
 
 
 _BATCH = 4096
 _MICROSECOND = timedelta(microseconds=1)
 _ZONE = operator.attrgetter("tzinfo")
-_NEXT = (1).__add__
 _RECORD = tuple.__new__  # a named tuple made of its fields' values, without its Python `__new__`
 
 
@@ -419,15 +416,10 @@ def _numbered(values: Sequence) -> tuple[list, array]:
     return table, array("I", map({value: number for number, value in enumerate(table)}.__getitem__, values))
 
 
-def _spans(bounds: array, rows: Sequence[int]) -> Iterator[slice]:
-    """Each row's slice of a buffer whose rows end at `bounds` (the first 0)."""
-    return map(slice, map(bounds.__getitem__, rows), map(bounds.__getitem__, map(_NEXT, rows)))
-
-
 class Rows:
     """Records of a named tuple type in columns, one per field (a list, or one of the
-    column types above), made a column at a time: each column's values are made for every
-    row asked for in one loop, and the records of them in another."""
+    column types above), made one at a time or, for many rows, a column at a time (each
+    column's values in one loop, the records of them in another: a third faster)."""
 
     __slots__ = ("type", "columns")
 
@@ -444,13 +436,15 @@ class Rows:
     def keys(self) -> list[str]:
         return self.columns[0]
 
+    def make(self, row: int) -> tuple:
+        return _RECORD(self.type, [column[row] for column in self.columns])
+
     def take(self, rows: list[int]) -> list[tuple]:
-        columns = [list(map(column.__getitem__, rows)) if type(column) is list else column.take(rows)
-                   for column in self.columns]
+        columns = [list(map(column.__getitem__, rows)) for column in self.columns]
         return list(map(partial(_RECORD, self.type), zip(*columns)))
 
 
-class Kept(MutableMapping):
+class Columnar(MutableMapping):
     """Records kept from one build to the next (`kept_model`): keyed by their first field, in
     order, each made from its row when first asked for and then kept in its slot (its
     row's number until then). `_put` patches the slots; a patched mapping pickles as a
@@ -465,7 +459,7 @@ class Kept(MutableMapping):
     def __getitem__(self, key: str):
         slot = self.slots[key]
         if type(slot) is int:
-            slot = self.slots[key] = self.rows.take([slot])[0]
+            slot = self.slots[key] = self.rows.make(slot)
         return slot
 
     def values(self):
@@ -505,12 +499,11 @@ class Kept(MutableMapping):
         index = self.rows.type._fields.index(name)
         slots = list(self.slots.values())
         unmade = [slot for slot in slots if type(slot) is int]
-        column = self.rows.columns[index]
-        taken = iter(list(map(column.__getitem__, unmade)) if type(column) is list else column.take(unmade))
+        taken = map(self.rows.columns[index].__getitem__, unmade)
         return [next(taken) if type(slot) is int else slot[index] for slot in slots]
 
     def __reduce__(self):
-        return (dict, (list(self.items()),)) if self.patched else (Kept, (self.rows,))
+        return (dict, (list(self.items()),)) if self.patched else (Columnar, (self.rows,))
 
 
 def modelled(keyed: Mapping[str, Digest], venues: Venues | None = None) -> Modelled:
@@ -625,14 +618,14 @@ def _patched(old: Archive, versions: dict[str, tuple[Paper | None, Paper | None]
     )
 
 
-def _put(records: dict | Kept, changes: Mapping) -> dict | Kept:
+def _put(records: dict | Columnar, changes: Mapping) -> dict | Columnar:
     """`records`, in the order of their keys, with `changes` made (None: taken out), still
     in order: the records after the first new key are taken out and put back with the new
     ones (a day's new papers mostly come last), or, where that is most of them, all are
-    put in a new dictionary. Changed in place; kept records (`Kept`) are moved as their
-    slots, not made."""
-    if isinstance(records, Kept):
-        return Kept(records.rows, _put(records.slots, changes), patched=True)
+    put in a new dictionary. Changed in place; records in columns (`Columnar`) are moved
+    as their slots, not made."""
+    if isinstance(records, Columnar):
+        return Columnar(records.rows, _put(records.slots, changes), patched=True)
     added = []
     for key, record in changes.items():
         if record is None:

@@ -8,7 +8,7 @@ import pickle
 from datetime import timedelta, timezone
 from pathlib import Path
 
-from sitegen.archive import Kept, Paper, kept_model, modelled, updated
+from sitegen.archive import Columnar, Paper, kept_model, modelled, updated
 from sitegen.cache import Cache
 from sitegen.digest import parse_digest
 from sitegen.search import named_tiers, search_tiers, tier_name
@@ -112,7 +112,7 @@ def test_a_kept_model_is_patched_and_kept_again(tmp_path: Path):
     whole = model_of(first, second, third)
     now = updated(base, list(whole.headings), {f"key-{n}": parse_digest(text, f"{n}.md")
                                                 for n, text in enumerate((first, second, third))}.get)
-    assert isinstance(now.archive.papers, Kept) and now.archive.papers == whole.archive.papers
+    assert isinstance(now.archive.papers, Columnar) and now.archive.papers == whole.archive.papers
     assert pickle.loads(pickle.dumps(now.archive.authors)) == whole.archive.authors  # a dictionary now
     cache.save_mapped("model", (kept_model(now), {}), "token")
     again, _ = cache.load_mapped("model", "token")
