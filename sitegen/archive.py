@@ -330,8 +330,9 @@ class Texts:
     @classmethod
     def of(cls, texts: Sequence[str]) -> Texts:
         data, bounds = bytearray(), array("Q", [0])
-        for start in range(0, len(texts), _BATCH):  # a batch encoded at a time: a copy of every text at once
-            encoded = list(map(str.encode, texts[start:start + _BATCH]))  # would add to a build's peak
+        # a batch encoded at a time: a copy of every text at once would add to the memory of a build
+        for start in range(0, len(texts), _ENCODED_BATCH):
+            encoded = list(map(str.encode, texts[start:start + _ENCODED_BATCH]))
             bounds.extend(accumulate(map(len, encoded), initial=bounds.pop()))
             data += b"".join(encoded)
         return cls(data, bounds)
@@ -404,7 +405,7 @@ class Moments:
         return self.starts[self.zones[row]] + timedelta(0, 0, self.micros[row])  # (days, seconds, microseconds)
 
 
-_BATCH = 4096
+_ENCODED_BATCH = 4096  # texts
 _MICROSECOND = timedelta(microseconds=1)
 _ZONE = operator.attrgetter("tzinfo")
 _RECORD = tuple.__new__  # a named tuple made of its fields' values, without its Python `__new__`
@@ -419,7 +420,7 @@ def _numbered(values: Sequence) -> tuple[list, array]:
 class Rows:
     """Records of a named tuple type in columns, one per field (a list, or one of the
     column types above), made one at a time or, for many rows, a column at a time (each
-    column's values in one loop, the records of them in another: a third faster)."""
+    column's values in one loop, the records of them in another: a fifth faster)."""
 
     __slots__ = ("type", "columns")
 
