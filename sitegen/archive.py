@@ -332,13 +332,13 @@ class Texts:
         data, bounds = bytearray(), array("Q", [0])
         # a batch encoded at a time: a copy of every text at once would add to the memory of a build
         for start in range(0, len(texts), _ENCODED_BATCH):
-            encoded = list(map(str.encode, texts[start:start + _ENCODED_BATCH]))
+            encoded = list(map(_ENCODE, texts[start:start + _ENCODED_BATCH]))
             bounds.extend(accumulate(map(len, encoded), initial=bounds.pop()))
             data += b"".join(encoded)
         return cls(data, bounds)
 
     def __getitem__(self, row: int) -> str:
-        return str(self.data[self.bounds[row]:self.bounds[row + 1]], "utf-8")
+        return str(self.data[self.bounds[row]:self.bounds[row + 1]], "utf-8", "surrogatepass")
 
     def __reduce_ex__(self, protocol: int):
         return Texts, (pickle.PickleBuffer(self.data) if protocol >= 5 else bytes(self.data), self.bounds)
@@ -406,6 +406,7 @@ class Moments:
 
 
 _ENCODED_BATCH = 4096  # texts
+_ENCODE = partial(str.encode, encoding="utf-8", errors="surrogatepass")  # any string, and back as it was
 _MICROSECOND = timedelta(microseconds=1)
 _ZONE = operator.attrgetter("tzinfo")
 _RECORD = tuple.__new__  # a named tuple made of its fields' values, without its Python `__new__`

@@ -50,7 +50,7 @@ MODEL_TEXTS = (
                  authors="José García, Jose Garcia, Ada Lovelace")),
     digest("2022-09-29", "cs.LG", entry("2209.10001", comment="Accepted to CVPR 2023", doi="10.1000/xyz",
                                         summary="Übersicht: $\\alpha$ — naïve ∑ 𝔼 (astral plane)."),
-           entry("2209.10003", title="Ünïcode tïtle", comment="Submitted to TPAMI")),
+           entry("2209.10003", title="Ünïcode tïtle \ud800", comment="Submitted to TPAMI")),  # a lone surrogate too
 )
 
 
@@ -68,7 +68,7 @@ def test_a_kept_model_loads_as_the_model_it_keeps(tmp_path: Path):
     assert paper.published.microsecond == 250000
     assert loaded.archive.papers["2209.10001"].published.tzinfo == timezone.utc
     assert loaded.archive.papers["2209.10001"].summary == "Übersicht: $\\alpha$ — naïve ∑ 𝔼 (astral plane)."
-    assert loaded.archive.papers["2209.10003"].title == "Ünïcode tïtle"
+    assert loaded.archive.papers["2209.10003"].title == "Ünïcode tïtle \ud800"
     venues = [loaded.archive.papers[paper_id].venue for paper_id in ("2209.10001", "2209.10003")]
     assert venues == [model.archive.papers[paper_id].venue for paper_id in ("2209.10001", "2209.10003")]
     assert loaded.archive.coauthors("Ada Lovelace") == model.archive.coauthors("Ada Lovelace")
