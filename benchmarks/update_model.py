@@ -12,8 +12,9 @@ does (`build._model`, from the kept model and the last build's digests), what ch
 (`archive.changed_keys`, the plan stage's first step) and the search tiers' names and
 the newest tier's papers (what the search process beside rendering needs of every
 paper). Each run is a process of its own, with the collector off as in a build; with
-`--baseline`, REV runs too (a detached worktree, as `ab.py` makes), alternately, REV first. Prints each step's median CPU and wall seconds
-per side and the ratio of this checkout's CPU to REV's.
+`--baseline`, REV runs too (a detached worktree, as `ab.py` makes), alternately, REV
+first. Prints each step's median CPU and wall seconds per side and the ratio of this
+checkout's CPU to REV's.
 """
 
 from __future__ import annotations
