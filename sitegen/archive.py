@@ -456,7 +456,15 @@ class Columnar(MutableMapping):
 
     def __init__(self, rows: Rows, slots: dict | None = None, patched: bool = False):
         self.rows, self.patched = rows, patched
-        self.slots = dict(zip(rows.keys, range(len(rows.keys)))) if slots is None else slots
+        if slots is not None:
+            self.slots = slots
+
+    def __getattr__(self, name: str):
+        """`slots`, made when first used: not for a model only being kept (`kept_model`)."""
+        if name != "slots":
+            raise AttributeError(name)
+        self.slots = dict(zip(self.rows.keys, range(len(self.rows.keys))))
+        return self.slots
 
     def __getitem__(self, key: str):
         slot = self.slots[key]

@@ -233,38 +233,37 @@ class Cache:
             with open(self.folder / f"{name}.mapped", "rb") as handle:
                 mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
             view = memoryview(mapped)
-            if view[:len(MAPPED)] != MAPPED:
+            trailer = len(view) - 8 - int.from_bytes(view[-8:], "little")
+            if view[:len(MAPPED)] != MAPPED or trailer < len(MAPPED):
                 return None
-            start = len(MAPPED) + 8
-            header_length = int.from_bytes(view[len(MAPPED):start], "little")
-            stamp, lengths = pickle.loads(view[start:start + header_length])
-            if stamp != (FORMAT, __version__, token):
-                return None
-            start += header_length
-            if start + sum(lengths) > len(view):  # cut short
+            stamp, start, lengths = pickle.loads(view[trailer:-8])
+            if stamp != (FORMAT, __version__, token) or start + sum(lengths) != trailer:
                 return None
             buffers = []
             for length in lengths:
                 buffers.append(view[start:start + length])
                 start += length
-            return pickle.loads(view[start:], buffers=buffers)
+            return pickle.loads(view[len(MAPPED):trailer - sum(lengths)], buffers=buffers)
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
             return None
 
     def save_mapped(self, name: str, value: object, token: object) -> None:
-        """Keep `value` for `load_mapped`: the buffers it pickles out of band, then the
-        pickle, after a header that gives their lengths (written atomically)."""
+        """Keep `value` for `load_mapped` (written atomically): the pickle, written as it is
+        made, then the buffers it pickles out of band, then a trailer that gives where
+        they begin and their lengths, and the trailer's length."""
         make_cache(self.folder)
-        buffers: list[pickle.PickleBuffer] = []
-        data = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
-        header = pickle.dumps(((FORMAT, __version__, token), [buffer.raw().nbytes for buffer in buffers]), protocol=5)
         path = self.folder / f"{name}.mapped"
         partial = path.with_suffix(f".{os.getpid()}.partial")
+        buffers: list[pickle.PickleBuffer] = []
         with open(partial, "wb") as handle:
-            handle.write(MAPPED + len(header).to_bytes(8, "little") + header)
+            handle.write(MAPPED)
+            pickle.Pickler(handle, protocol=5, buffer_callback=buffers.append).dump(value)
+            start = handle.tell()
             for buffer in buffers:
                 handle.write(buffer.raw())
-            handle.write(data)
+            trailer = pickle.dumps(((FORMAT, __version__, token), start, [buffer.raw().nbytes for buffer in buffers]),
+                                   protocol=5)
+            handle.write(trailer + len(trailer).to_bytes(8, "little"))
         os.replace(partial, path)
         (self.folder / f"{name}.pickle").unlink(missing_ok=True)  # kept by an older version: stale now
 
