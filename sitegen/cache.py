@@ -4,8 +4,9 @@ It lives in a folder beside the output (`.sitegen-cache/`, tagged as sitegen's b
 `folders`), is safe to delete (the next build is then a full one), and holds the build's
 state (what both output folders hold) and one pickle per parsed digest, named by its
 content key, so a build loads and writes only the digests it needs, the venue read from
-each paper's Comment and Journal text (`venues.pickle`) and what each page read
-(`reads.pickle`).
+each paper's Comment and Journal text (`venues.pickle`), what each page read
+(`reads.pickle`) and the model, for an update to patch (`model.mapped`: mapped into
+memory, not read, by `Cache.load_mapped`).
 
 What a folder holds is a version per path: a file's content hash, after a page's
 fingerprint (which says whether it must be rendered again). At archive scale that is a million
