@@ -68,7 +68,8 @@ def timed(stage, times, work):
 def build_once(listing, times, last_keys=None):
     def read():
         if keeps:
-            kept = cache.load_part("model", build._model_key(config)) if last_keys else None
+            load = cache.load_mapped if hasattr(cache, "load_mapped") else cache.load_part  # (in columns, mapped)
+            kept = load("model", build._model_key(config)) if last_keys else None
             base, summaries = kept or (None, None)
             reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest,
                                   summarized=summaries)

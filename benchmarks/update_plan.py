@@ -6,8 +6,9 @@ archive it never writes to.
 Loads the digests of ARCHIVE_FOLDER (its `sitegen.yaml` and `.sitegen-cache`, read only),
 takes the newest day out, plans that archive clean (recording what each page reads),
 keeps the reads as the cache would (in a temporary file), then puts the day back and
-plans the update from the reads and the changed keys, and checks that the update's pages
-and fingerprints are a clean plan's. Then the steps of the update that take the plan:
+plans the update from the reads and the changed keys (on the model as an update has it:
+kept and loaded again, where the sitegen keeps it in columns), and checks that the
+update's pages and fingerprints are a clean plan's. Then the steps of the update that take the plan:
 the sitemap's and feeds' fingerprints (not the files' bytes), the search tiers' names (as
 the search process finds its kept tiers), publishing's bookkeeping
 (the paths removed, the next manifest, the paths changed: no file is written) and the
@@ -84,6 +85,8 @@ def steps(root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
     templates = template_fingerprints(environment(theme, assets, vendor, extra_assets(config, theme, assets)),
                                       page_templates())
     new = timed("model", lambda: build_archive(after.values(), venues))
+    if not clean_only:
+        new = as_kept(new)
     if clean_only:
         timed("clean plan", lambda: Pages(new, config).plan(site, templates))
         timed("clean plan, again", lambda: Pages(new, config).plan(site, templates))
@@ -148,6 +151,18 @@ def search_tier_names(archive) -> list[str]:
     if hasattr(search, "paper_tiers"):
         return [tier.name for tier in search.paper_tiers(archive)]
     return [search.tier_name(papers) for papers in search.search_tiers(archive)]  # before plan4
+
+
+def as_kept(archive):
+    """`archive` as an update has it, where the sitegen on `sys.path` keeps its model in
+    columns (`archive.kept_model`): pickled as kept, and loaded, so that each paper and
+    author is made when planning reads it; else `archive` itself."""
+    import pickle
+
+    from sitegen import archive as model
+    if not hasattr(model, "kept_model"):
+        return archive
+    return pickle.loads(pickle.dumps(model.kept_model(model.Modelled(archive, {})), pickle.HIGHEST_PROTOCOL)).archive
 
 
 def publishing(timed, folder: Path, plan, known: dict[str, str], read: list, wanted: dict[str, str]) -> None:

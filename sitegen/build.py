@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import feeds, folders, publish
-from .archive import Archive, Modelled, build_archive, changed_keys, modelled, papers_before, updated, venue_readings
+from .archive import (Archive, Modelled, build_archive, changed_keys, kept_model, modelled, papers_before, updated,
+                      venue_readings)
 from .cache import BuildState, Cache, SearchTier, Stamp
 from .config import Config
 from .digest import Digest
@@ -59,7 +60,7 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
                 if served and spare.holds is publish.NOTHING:  # the first update after a full build, which wrote
                     # only the served folder: its files are linked in beside reading, modelling and planning
                     linking = running.enter_context(Background(lambda: spare.link_all(output, served), fork=jobs > 1))
-                kept = cache.load_part("model", _model_key(config)) if served is not None else None
+                kept = cache.load_mapped("model", _model_key(config)) if served is not None else None
                 base, summaries = kept if kept is not None else (None, None)
                 reading = read_listed(listing, known=cache.digest, jobs=jobs, store=cache.store_digest,
                                       summarized=summaries)
@@ -239,7 +240,7 @@ def _keep_model(cache: Cache, config: Config, base: Modelled | None, model: Mode
         drift = len(base.headings.keys() ^ model.headings.keys())
         if drift <= MODEL_DRIFT * len(model.headings):
             return
-    cache.save_part("model", (model, dict(reading.summaries)), _model_key(config))
+    cache.save_mapped("model", (kept_model(model), dict(reading.summaries)), _model_key(config))
 
 
 def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, served: Mapping[str, str] | None,
@@ -255,7 +256,7 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, serv
     code = code_fingerprint()
     kept: dict[str, SearchTier] = {}
     made: set[str] = set()
-    for papers in paper_tiers(archive):
+    for papers in paper_tiers(archive):  # a tier's papers are made only where it is made again
         key = digest_of(code, papers.name)
         tier = state.search_tiers.get(key) if served is not None else None
         if tier is None:

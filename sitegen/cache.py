@@ -4,8 +4,9 @@ It lives in a folder beside the output (`.sitegen-cache/`, tagged as sitegen's b
 `folders`), is safe to delete (the next build is then a full one), and holds the build's
 state (what both output folders hold) and one pickle per parsed digest, named by its
 content key, so a build loads and writes only the digests it needs, the venue read from
-each paper's Comment and Journal text (`venues.pickle`) and what each page read
-(`reads.pickle`).
+each paper's Comment and Journal text (`venues.pickle`), what each page read
+(`reads.pickle`) and the model, for an update to patch (`model.mapped`: mapped into
+memory, not read, by `Cache.load_mapped`).
 
 What a folder holds is a version per path: a file's content hash, after a page's
 fingerprint (which says whether it must be rendered again). At archive scale that is a million
@@ -19,6 +20,7 @@ for (`Manifest`), so an update costs the paths it touches, not the million it ke
 from __future__ import annotations
 
 import marshal
+import mmap
 import os
 import pickle
 import sqlite3
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from .venues import Venue  # not imported at run time: a build with nothing changed never needs it
 
 FORMAT = 13  # bump when the pickle's shape (or what its hashes mean) changes
+MAPPED = b"sitegen mapped\n"  # how a file of `Cache.save_mapped` begins
 BASE_SHARE = 0.1  # changes kept in the state's head, as a share of its base, before the base is written again
 WHOLE_SHARE = 0.1  # paths set at once in a `Manifest`, as a share of it, past which its base is read whole
 
@@ -358,6 +361,48 @@ class Cache:
     def save_part(self, name: str, value: object, token: object) -> None:
         make_cache(self.folder)
         _write_atomically(self.folder / f"{name}.pickle", ((FORMAT, __version__, token), value))
+
+    def load_mapped(self, name: str, token: object) -> object | None:
+        """What `save_mapped` kept under `name` with the same `token`; None otherwise. The
+        file is mapped into memory, not read: the buffers pickled out of band (a column
+        of abstracts, `archive.Texts`) are views of it, read when first touched."""
+        try:
+            with open(self.folder / f"{name}.mapped", "rb") as handle:
+                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            view = memoryview(mapped)
+            trailer = len(view) - 8 - int.from_bytes(view[-8:], "little")
+            if view[:len(MAPPED)] != MAPPED or trailer < len(MAPPED):
+                return None
+            stamp, start, lengths = pickle.loads(view[trailer:-8])
+            if stamp != (FORMAT, __version__, token) or start + sum(lengths) != trailer:
+                return None
+            buffers = []
+            for length in lengths:
+                buffers.append(view[start:start + length])
+                start += length
+            return pickle.loads(view[len(MAPPED):trailer - sum(lengths)], buffers=buffers)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            return None
+
+    def save_mapped(self, name: str, value: object, token: object) -> None:
+        """Keep `value` for `load_mapped` (written atomically): the pickle, written as it is
+        made, then the buffers it pickles out of band, then a trailer that gives where
+        they begin and their lengths, and the trailer's length."""
+        make_cache(self.folder)
+        path = self.folder / f"{name}.mapped"
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        buffers: list[pickle.PickleBuffer] = []
+        with open(partial, "wb") as handle:
+            handle.write(MAPPED)
+            pickle.Pickler(handle, protocol=5, buffer_callback=buffers.append).dump(value)
+            start = handle.tell()
+            for buffer in buffers:
+                handle.write(buffer.raw())
+            trailer = pickle.dumps(((FORMAT, __version__, token), start, [buffer.raw().nbytes for buffer in buffers]),
+                                   protocol=5)
+            handle.write(trailer + len(trailer).to_bytes(8, "little"))
+        os.replace(partial, path)
+        (self.folder / f"{name}.pickle").unlink(missing_ok=True)  # kept by an older version: stale now
 
     def write_base(self, served: Mapping[str, str]) -> str:
         """Write a new base file of `served`; returns its token. (The rows go into a plain

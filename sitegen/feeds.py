@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from itertools import compress, count, islice, repeat
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from . import routes
-from .archive import Archive, Paper
+from .archive import Archive, Paper, field_values
 from .cache import content_hash
 from .config import Config
 from .dependencies import digest_of
@@ -167,7 +167,7 @@ def sitemaps(config: Config, archive: Archive, pages: Routes, site: str) -> Iter
             and sum(group.longest for group in groups.values()) <= _room():
         everything = [path for _, paths in pages.values() for path in paths]  # one file, in the pages' order
         papers = [paper for kind, (keys, _) in pages.items()
-                  for paper in (map(archive.papers.__getitem__, keys) if kind == "paper" else repeat(None, len(keys)))]
+                  for paper in (_shown(archive, keys) if kind == "paper" else repeat(None, len(keys)))]
         yield _Listing(config, everything, papers).file(config, "sitemap.xml", site)
         return
     names = []
@@ -182,12 +182,31 @@ def sitemaps(config: Config, archive: Archive, pages: Routes, site: str) -> Iter
     yield FeedFile("sitemap.xml", digest_of(site, names), partial(_sitemap_index, config, names))
 
 
+class _Shown(NamedTuple):
+    """What a sitemap shows of a paper: the last update of its page, and what names
+    (`key`: every field follows from it) and places (the year published) that."""
+
+    key: str
+    published: datetime
+    updated: datetime
+
+
+def _shown(archive: Archive, ids: list[str]) -> list[_Shown]:
+    """What a sitemap shows of the papers `ids`, read a field at a time (`field_values`):
+    a kept model (`archive.Columnar`) makes no paper for it."""
+    papers = archive.papers
+    shown = list(map(_Shown, *(field_values(papers, name) for name in _Shown._fields)))
+    if ids == list(papers):  # the papers' pages, in the archive's order: no lookup
+        return shown
+    return list(map(dict(zip(papers, shown)).__getitem__, ids))
+
+
 class _Listing:
     """The paths of the pages one sitemap file lists, or several of the same part of the
-    site; `papers`: the paper each shows (its last update is the page's), None for a page
-    that shows none."""
+    site; `papers`: what it shows of the paper each shows (its last update is the
+    page's), None for a page that shows none."""
 
-    def __init__(self, config: Config, paths: Sequence[str], papers: Sequence[Paper | None]):
+    def __init__(self, config: Config, paths: Sequence[str], papers: Sequence[_Shown | None]):
         self.paths, self.papers = paths, papers
         self.joined = "\n".join(paths)  # hashed and measured at C speed
         # The most URLs a file may list: 50,000, and fewer where paths so long that they could
@@ -210,7 +229,7 @@ def _room() -> int:
     return SITEMAP_BYTES - len(_urlset([]))
 
 
-def _sitemap_groups(archive: Archive, pages: Routes) -> dict[str, tuple[list[str], Sequence[Paper | None]]]:
+def _sitemap_groups(archive: Archive, pages: Routes) -> dict[str, tuple[list[str], Sequence[_Shown | None]]]:
     """The sitemap's pages' paths by the part of the site they are listed with (the stem
     of its files' names: `papers-2022`), each with the paper each shows: a paper page by
     the year its paper was published in, a day by its year, an author by a hash of the
@@ -219,16 +238,16 @@ def _sitemap_groups(archive: Archive, pages: Routes) -> dict[str, tuple[list[str
     so an update changes the parts of the pages it adds, removes or shows anew, not the
     others. (Work per page is done at C speed where it can be: an archive has half a
     million pages to list.)"""
-    groups: dict[str, tuple[list[str], list[Paper | None]]] = {}
+    groups: dict[str, tuple[list[str], list[_Shown | None]]] = {}
 
-    def add(stem: str, paths: Iterable[str], papers: Iterable[Paper | None]) -> None:
+    def add(stem: str, paths: Iterable[str], papers: Iterable[_Shown | None]) -> None:
         group = groups.setdefault(stem, ([], []))
         group[0].extend(paths)
         group[1].extend(papers)
 
     for kind, (keys, paths) in pages.items():
         if kind == "paper":
-            papers = list(map(archive.papers.__getitem__, keys))
+            papers = _shown(archive, keys)
             years = list(map(PUBLISHED_YEAR, papers))
             for start, end in _runs(years):
                 add(f"papers-{years[start]}", paths[start:end], papers[start:end])

@@ -41,7 +41,7 @@ import orjson
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 
 from . import routes
-from .archive import Archive, Paper
+from .archive import Archive, Paper, field_values
 from .parallel import collector_paused, fork_map, maybe_forked_map
 
 K1 = 1.2
@@ -289,21 +289,20 @@ def _document_key(paper: Paper) -> tuple:
 
 
 class PaperTier:
-    """A search tier's papers, as the archive holds them (by id): named by what they are
-    (`tier_name`) without being ordered, and put in document order only when asked, that
-    is when the tier's files are made, which an update does for the tiers that changed."""
+    """A search tier: its papers' ids in id order and its name (`tier_name`, from their
+    content keys), its papers made and put in document order only when asked, that is
+    when the tier's files are made, which an update does for the tiers that changed (a
+    kept model, `archive.Columnar`, makes no paper for the others)."""
 
-    def __init__(self, by_id: list[Paper]):
-        self.by_id = by_id
-
-    @cached_property
-    def name(self) -> str:
-        return _name_of(self.by_id)
+    def __init__(self, papers: Mapping[str, Paper], ids: list[str], keys: Iterable[str]):
+        self.ids = ids
+        self.name = _name_of(keys)
+        self._papers = papers
 
     @cached_property
     def papers(self) -> list[Paper]:
         """In document order: oldest year first, then by primary category, date and id."""
-        return sorted(self.by_id, key=_document_key)
+        return sorted(map(self._papers.__getitem__, self.ids), key=_document_key)
 
 
 def paper_tiers(archive: Archive) -> list[PaperTier]:
@@ -333,9 +332,13 @@ def paper_tiers(archive: Archive) -> list[PaperTier]:
         return []
     later = {paper_id: 1 if first.month < latest.month else 2
              for paper_id, first in firsts.items() if first.year == latest.year}
-    tiers = [list(itertools.compress(papers.values(), map(operator.not_, map(later.__contains__, papers))))]
-    tiers += [[papers[paper_id] for paper_id in sorted(later) if later[paper_id] == tier] for tier in (1, 2)]
-    return [PaperTier(tier) for tier in tiers if tier]
+    earlier = list(map(operator.not_, map(later.__contains__, papers)))
+    tiers = [PaperTier(papers, list(itertools.compress(papers, earlier)),
+                       itertools.compress(field_values(papers, "key"), earlier))]
+    for number in (1, 2):
+        ids = sorted(paper_id for paper_id, tier in later.items() if tier == number)
+        tiers.append(PaperTier(papers, ids, (papers[paper_id].key for paper_id in ids)))
+    return [tier for tier in tiers if tier.ids]
 
 
 def search_tiers(archive: Archive) -> list[list[Paper]]:
@@ -358,12 +361,12 @@ def year_blocks(papers: Sequence[Paper]) -> list[int]:
 def tier_name(papers: Sequence[Paper]) -> str:
     """A tier's folder name, from what its files are made of (its papers, in any order): a
     changed tier gets a new folder."""
-    return _name_of(sorted(papers, key=ID))
+    return _name_of(map(KEY, sorted(papers, key=ID)))
 
 
-def _name_of(by_id: Sequence[Paper]) -> str:
-    """`tier_name` of papers ordered by id."""
-    return hashlib.blake2b(" ".join(map(KEY, by_id)).encode("utf-8"), digest_size=8).hexdigest()
+def _name_of(keys: Iterable[str]) -> str:
+    """`tier_name` of the papers with content keys `keys`, in id order."""
+    return hashlib.blake2b(" ".join(keys).encode("utf-8"), digest_size=8).hexdigest()
 
 
 # field -> term -> its postings in the field, `[document, term count, document, …]` as

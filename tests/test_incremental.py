@@ -488,7 +488,7 @@ def test_a_damaged_kept_model_or_a_digest_it_needs_gone_gives_a_full_and_identic
     quiet_build(config)
     kept = config.path(config.cache_dir)
     if damage == "kept model":
-        (kept / "model.pickle").write_bytes(b"not a pickle")
+        (kept / "model.mapped").write_bytes(b"not a pickle")
     else:  # among them that day's cs.LG listing, which the day's record is made from
         for stored in (kept / "digests").glob("*.pickle"):
             stored.unlink()
