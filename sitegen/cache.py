@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 import xxhash
 
 from . import __version__
-from .dependencies import Recorded, key_hash
+from .dependencies import Recorded, key_hashes
 from .digest import Digest
 from .errors import Problem
 from .folders import make_cache
@@ -244,7 +244,7 @@ class Cache:
         except (OSError, ValueError, TypeError, struct.error):
             return None
         recorded = Recorded(base, head.journal())
-        recorded.salts, recorded.routes, recorded.cased = head.salts, head.routes(), head.cased
+        recorded.salts, recorded.routes, recorded.cased = head.salts, head.routes, head.cased
         return recorded
 
     def save_reads(self, recorded: Recorded, token: object) -> None:
@@ -256,8 +256,8 @@ class Cache:
         make_cache(self.folder)
         base, journal = recorded.base, recorded.journal
         if base is None:
-            token_of_base = _write_reads_base(self.folder, list(map(key_hash, recorded.keys)), recorded.readers,
-                                              recorded.paths)
+            token_of_base = _write_reads_base(self.folder, key_hashes(recorded.readers),
+                                              list(recorded.readers.values()), recorded.paths)
             journal = {}
         elif len(journal) > READS_SHARE * base.size:
             token_of_base = _write_reads_base(self.folder, *base.merged(journal))
@@ -302,7 +302,7 @@ READS_TAG = b"sgreads1"
 
 class ReadsBase:
     """`reads-TOKEN.base`: the recorded reads inverted, mapped rather than loaded. Per key
-    hash (`dependencies.key_hash`), ascending, where its page numbers begin; the page
+    hash (`dependencies.key_hashes`), ascending, where its page numbers begin; the page
     numbers, key after key; where each page's path ends; and the paths, in UTF-8. Looking
     up a few keys reads a few pages of the file: an update loads nothing of a million
     pages' reads. (The hashes may repeat: every entry of a hash is read.)"""
@@ -377,9 +377,11 @@ def _write_reads_base(folder: Path, hashes: Sequence[int], readers: Sequence[arr
     `paths` they number; returns its token. Sorted by hash, key by key: no read is sorted."""
     order = sorted(range(len(hashes)), key=hashes.__getitem__)
     ordered = list(map(readers.__getitem__, order))
-    encoded = list(map(str.encode, paths))
+    text = "".join(paths)
+    blob = text.encode()
+    lengths = map(len, paths) if len(blob) == len(text) else map(len, map(str.encode, paths))  # where not ASCII
     sections = [array("Q", map(hashes.__getitem__, order)), array("Q", accumulate(map(len, ordered), initial=0)),
-                b"".join(ordered), array("Q", accumulate(map(len, encoded))), b"".join(encoded)]
+                b"".join(ordered), array("Q", accumulate(lengths)), blob]
     sizes = [memoryview(section).nbytes for section in sections]
     token = os.urandom(8).hex()
     target = folder / _reads_base_name(token)
@@ -399,46 +401,23 @@ def _reads_base_name(token: str) -> str:
 
 @dataclass
 class _ReadsHead:
-    """`reads.pickle`: a `Recorded` but for its base, which it names. The pages read since
-    it, as their paths, how many keys each read and the hashes, one page after the other;
-    the routes of kinds whose keys `marshal` takes in one marshal (it loads several times
-    faster than pickle), the others' pickled."""
+    """`reads.pickle`: a `Recorded` but for its base, which it names: the pages read since
+    it, as their paths, how many keys each read and the hashes, one page after the other."""
 
     base: str
     journal_paths: list[str]
     journal_counts: array
     journal_hashes: array
     salts: dict[str, str]
-    kinds: list[str]  # the routes' kinds, in order
-    plain_routes: bytes
-    other_routes: dict[str, tuple[list, list[str]]]
+    routes: dict[str, tuple[list, list[str]]]
     cased: dict[str, str]
 
     @classmethod
     def of(cls, base: str, journal: Mapping[str, array], recorded: Recorded) -> _ReadsHead:
-        routes = recorded.routes
-        plain = {kind: value for kind, value in routes.items() if _marshals(value[0][:1])}
-        try:
-            plain_routes = marshal.dumps(plain)
-        except ValueError:  # a later key of some kind is no plain data
-            plain, plain_routes = {}, marshal.dumps({})
         return cls(base, list(journal), array("I", map(len, journal.values())), array("Q", b"".join(journal.values())),
-                   recorded.salts, list(routes), plain_routes,
-                   {kind: value for kind, value in routes.items() if kind not in plain}, recorded.cased)
+                   recorded.salts, recorded.routes, recorded.cased)
 
     def journal(self) -> dict[str, array]:
         hashes = self.journal_hashes
         ends = accumulate(self.journal_counts)
         return {path: hashes[end - count:end] for path, count, end in zip(self.journal_paths, self.journal_counts, ends)}
-
-    def routes(self) -> dict[str, tuple[list, list[str]]]:
-        every = {**marshal.loads(self.plain_routes), **self.other_routes}
-        return {kind: every[kind] for kind in self.kinds}
-
-
-def _marshals(keys: list) -> bool:
-    try:
-        marshal.dumps(keys)
-    except ValueError:
-        return False
-    return True

@@ -15,9 +15,9 @@ import hashlib
 import operator
 from array import array
 from collections import deque
-from itertools import chain, repeat
+from itertools import chain, filterfalse, repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Collection, Iterable, Mapping
 
 import jinja2
 import xxhash
@@ -115,11 +115,15 @@ def inputs_digest(inputs: tuple, *more: object) -> str:
                               and isinstance(value[0], Digested) else value for value in inputs])
 
 
-def key_hash(key: object) -> int:
-    """A model key as the kept reads know it: 64 bits of its `repr` (the keys are plain data,
-    strings, dates, numbers and tuples of them, whose `repr` is what they are). Two keys
-    with one hash read as one: an update then reads the pages of both again, never fewer."""
-    return xxhash.xxh3_64_intdigest(repr(key).encode("utf-8", "surrogatepass"))
+def key_hashes(keys: Iterable[object]) -> list[int]:
+    """Model keys as the kept reads know them: 64 bits of each one's `repr` (the keys are
+    plain data, strings, dates, numbers and tuples of them, whose `repr` is what they are).
+    Two keys with one hash read as one: an update then reads the pages of both again,
+    never fewer. (At C speed: a clean build hashes half a million keys.)"""
+    return list(map(xxhash.xxh3_64_intdigest, map(_UTF8, map(repr, keys))))
+
+
+_UTF8 = functools.partial(str.encode, encoding="utf-8", errors="surrogatepass")
 
 
 class Recorded:
@@ -128,10 +132,9 @@ class Recorded:
     (`archive.changed_keys`). What a page depends on is what its `read` did, so there is
     no second list of it to keep in step.
 
-    A clean plan notes a million pages, flat: the paths by number, the keys by number,
-    and per key the numbers of the pages that read it (a million pages' keys kept as sets
-    of tuples would hold half a gigabyte), inverted as they are noted, so keeping them
-    sorts no read. The cache keeps that as a base (`cache.ReadsBase`: per key hash, the
+    A clean plan notes a million pages, flat: the paths by number and per key the numbers
+    of the pages that read it (a million pages' keys kept as sets of tuples would hold
+    half a gigabyte), inverted as they are noted, so keeping them sorts no read. The cache keeps that as a base (`cache.ReadsBase`: per key hash, the
     pages that read it) which an update consults without loading it (`base`), and the
     pages read since, with the hashes of the keys each read (`journal`): an update notes
     the few pages it reads there, and a page read again replaces what it read before.
@@ -143,8 +146,7 @@ class Recorded:
         self.journal: dict[str, array] = {} if journal is None else journal  # path -> hashes of the keys it
         # read ("Q"), for the pages read since the base was written: they replace what the base says of them
         self.paths: list[str] = []  # with no base: the pages noted, by number,
-        self.keys: dict[object, int] = {}  # the keys they read, by number,
-        self.readers: list[array] = []  # and per key number, the numbers of the pages that read it ("I")
+        self.readers: dict[object, array] = {}  # and per key they read, the numbers of the pages that read it ("I")
         self.salts: dict[str, str] = {}  # kind -> what its pages depend on besides their inputs
         self.routes: dict[str, tuple[list, list[str]]] = {}  # kind -> the last plan's keys and their paths
         self.cased: dict[str, str] = {}  # the lowercase form of each of those paths with a capital
@@ -152,22 +154,22 @@ class Recorded:
     def reading(self, keys: Iterable[object]) -> set[str]:
         """The paths of the pages that read any of `keys`."""
         if self.base is None:
-            wanted = {self.keys[key] for key in keys if key in self.keys}
-            return set(map(self.paths.__getitem__, set(chain.from_iterable(map(self.readers.__getitem__, wanted)))))
-        hashes = set(map(key_hash, keys))
+            readers = self.readers
+            return set(map(self.paths.__getitem__, set(chain.from_iterable(map(readers.__getitem__,
+                                                                                 filter(readers.__contains__, keys))))))
+        hashes = set(key_hashes(keys))
         journal = self.journal
         found = {path for path in self.base.reading(hashes) if path not in journal}
         found.update(path for path, read in journal.items() if not hashes.isdisjoint(read))
         return found
 
-    def note(self, path: str, reads: Iterable[object]) -> None:
+    def note(self, path: str, reads: Collection[object]) -> None:
         """What the page at `path` read (each page once a plan: `routes.check_unique`)."""
         if self.base is not None:
-            self.journal[path] = array("Q", map(key_hash, reads))
+            self.journal[path] = array("Q", key_hashes(reads))
             return
-        keys, readers = self.keys, self.readers
-        numbered = [keys.setdefault(key, len(keys)) for key in reads]
-        if len(readers) < len(keys):
-            readers.extend(array("I") for _ in range(len(keys) - len(readers)))
-        deque(map(array.append, map(readers.__getitem__, numbered), repeat(len(self.paths))), 0)
+        readers = self.readers
+        for key in list(filterfalse(readers.__contains__, reads)):
+            readers[key] = array("I")
+        deque(map(array.append, map(readers.__getitem__, reads), repeat(len(self.paths))), 0)
         self.paths.append(path)

@@ -14,6 +14,7 @@ import pytest
 from conftest import SITE_CONTENT, make_config, quiet_build
 from sitegen import cache, folders
 from sitegen.cache import Cache, content_hash
+from sitegen.dependencies import Recorded
 from test_incremental import DAY, clean_build, snapshot
 
 
@@ -73,3 +74,82 @@ def test_a_missing_base_gives_a_full_and_identical_build(tmp_path: Path, content
     assert result.rendered == sum(result.pages.values())
     assert snapshot(config.output_path) == clean_build(tmp_path, content)
     assert_state_describes_the_output(config)
+
+
+def reads_kept(folder: Path, token: str = "first") -> Cache:
+    """A cache in `folder` that keeps a clean plan's reads: two pages share a key."""
+    recorded = Recorded()
+    recorded.note("papers/1.html", ["1", ("a", "Ada")])
+    recorded.note("authors/ada.html", [("a", "Ada"), "1", "2"])
+    recorded.note("papers/2.html", ["2", ("a", "Émilie")])
+    kept = Cache(folder)
+    kept.save_reads(recorded, token)
+    return kept
+
+
+@pytest.mark.parametrize("share", [0.0, 100.0])  # kept as a new base; as the pages read since the base
+def test_a_page_read_again_keeps_only_what_it_read_last(tmp_path: Path, monkeypatch, share):
+    monkeypatch.setattr(cache, "READS_SHARE", share)
+    kept = reads_kept(tmp_path)
+    recorded = kept.reads("first")
+    recorded.note("authors/ada.html", [("a", "Ada"), "3"])  # "1" and "2" no longer listed
+    recorded.note("papers/3.html", ["3", ("a", "Ada")])
+    for reads in (recorded, kept.save_reads(recorded, "second") or kept.reads("second")):
+        assert reads.reading(["1"]) == {"papers/1.html"}
+        assert reads.reading(["2"]) == {"papers/2.html"}
+        assert reads.reading(["3", ("a", "Émilie")]) == {"authors/ada.html", "papers/3.html", "papers/2.html"}
+        assert reads.reading([("a", "Ada")]) == {"papers/1.html", "authors/ada.html", "papers/3.html"}
+        assert reads.reading(["4"]) == set()
+    assert kept.reads("first") is None  # kept for another build: not trusted
+    assert len(list(tmp_path.glob("reads-*.base"))) == 1
+
+
+def test_an_update_writes_the_pages_it_read_not_every_page(tmp_path: Path, content: Path, monkeypatch):
+    """At archive scale a day reads again a few thousand pages of a million: the reads'
+    base stays, and the next update finds what the pages it read read now."""
+    monkeypatch.setattr(cache, "READS_SHARE", 100.0)
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    bases = sorted(config.path(config.cache_dir).glob("reads-*.base"))
+    assert len(bases) == 1
+    edited = content / DAY
+    for old, new in (("nothing unusual", "nothing new"), ("nothing new", "nothing newer")):
+        edited.write_text(edited.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        result = quiet_build(config)
+        assert 0 < result.rendered < 10
+        assert sorted(config.path(config.cache_dir).glob("reads-*.base")) == bases
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)
+
+
+def test_a_save_of_the_reads_stopped_halfway_leaves_the_reads_kept_before(tmp_path: Path, monkeypatch):
+    kept = reads_kept(tmp_path)
+    recorded = kept.reads("first")
+    recorded.note("papers/1.html", ["2"])
+    monkeypatch.setattr(cache, "READS_SHARE", 0.0)  # a new base written, then the build is stopped
+
+    def stopped(*args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(Cache, "save_part", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        kept.save_reads(recorded, "second")
+    monkeypatch.undo()
+    assert kept.reads("second") is None
+    before = kept.reads("first")
+    assert before.reading(["1"]) == {"papers/1.html", "authors/ada.html"}
+    kept.save_reads(before, "third")  # the base the stopped save wrote, which no head names, goes
+    assert len(list(tmp_path.glob("reads-*.base"))) == 1 and kept.reads("third").reading(["1"]) == \
+        {"papers/1.html", "authors/ada.html"}
+
+
+def test_a_missing_or_damaged_base_of_the_reads_gives_a_full_plan_and_the_clean_site(tmp_path: Path, content: Path):
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    edited = content / DAY
+    for damage, (old, new) in ((lambda base: base.write_bytes(base.read_bytes()[:100]), ("nothing unusual", "nothing new")),
+                               (Path.unlink, ("nothing new", "nothing newer"))):
+        bases = list(config.path(config.cache_dir).glob("reads-*.base"))
+        assert len(bases) == 1
+        damage(bases[0])
+        edited.write_text(edited.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        quiet_build(config)
+        assert snapshot(config.output_path) == clean_build(tmp_path, content)
