@@ -27,7 +27,7 @@ import struct
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, pairwise
+from itertools import accumulate, chain, compress, pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
@@ -339,11 +339,18 @@ class ReadsBase:
     def path(self, number: int) -> str:
         return str(self._paths[self.ends[number - 1] if number else 0:self.ends[number]], "utf-8")
 
+    def paths(self) -> list[str]:
+        """Every page's path, by number."""
+        text = str(self._paths, "utf-8")
+        if len(text) != len(self._paths):  # not ASCII: the ends count bytes
+            return list(map(self.path, range(self.size)))
+        return list(map(text.__getitem__, map(slice, chain((0,), self.ends), self.ends)))
+
     def merged(self, journal: Mapping[str, array]) -> tuple[list[int], list[array], list[str]]:
         """The hashes, their readers and the paths of a base that holds this one's reads
         but where `journal` (path -> hashes read) says a page read something else since:
         what `_write_reads_base` takes. (A whole pass, as rare as a new base.)"""
-        paths = list(map(self.path, range(self.size)))
+        paths = self.paths()
         numbers = {path: number for number, path in enumerate(paths)}
         again = {numbers[path] for path in journal if path in numbers}
         kept_reads = bytes(map(operator.not_, map(again.__contains__, self.pages)))
