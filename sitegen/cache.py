@@ -244,7 +244,7 @@ class Cache:
         except (OSError, ValueError, TypeError, struct.error):
             return None
         recorded = Recorded(base, head.journal())
-        recorded.salts, recorded.routes, recorded.cased = head.salts, head.routes, head.cased
+        recorded.salts, recorded.routes, recorded.cased = head.salts, head.routes(), head.cased
         return recorded
 
     def save_reads(self, recorded: Recorded, token: object) -> None:
@@ -321,7 +321,8 @@ class ReadsBase:
             sections.append(view[start:start + size])
             start += _padded(size)
         hashes, starts, pages, ends, self._paths = sections
-        self.hashes, self.starts, self.pages, self.ends = hashes.cast("Q"), starts.cast("Q"), pages.cast("I"), ends.cast("Q")
+        self.hashes, self.starts, self.ends = hashes.cast("Q"), starts.cast("Q"), ends.cast("Q")
+        self.pages = pages.cast("I")
         self.size = len(self.ends)  # pages
         if len(self.starts) != len(self.hashes) + 1:
             raise ValueError(f"{path}: not a base of reads")
@@ -409,22 +410,37 @@ def _reads_base_name(token: str) -> str:
 @dataclass
 class _ReadsHead:
     """`reads.pickle`: a `Recorded` but for its base, which it names: the pages read since
-    it, as their paths, how many keys each read and the hashes, one page after the other."""
+    it, as their paths, how many keys each read and the hashes, one page after the other;
+    and each kind's paths as one string (`_joined`), which pickles three times faster than
+    a million strings."""
 
     base: str
     journal_paths: list[str]
     journal_counts: array
     journal_hashes: array
     salts: dict[str, str]
-    routes: dict[str, tuple[list, list[str]]]
+    joined_routes: dict[str, tuple[list, str | list[str]]]
     cased: dict[str, str]
 
     @classmethod
     def of(cls, base: str, journal: Mapping[str, array], recorded: Recorded) -> _ReadsHead:
         return cls(base, list(journal), array("I", map(len, journal.values())), array("Q", b"".join(journal.values())),
-                   recorded.salts, recorded.routes, recorded.cased)
+                   recorded.salts, {kind: (keys, _joined(paths)) for kind, (keys, paths) in recorded.routes.items()},
+                   recorded.cased)
 
     def journal(self) -> dict[str, array]:
-        hashes = self.journal_hashes
-        ends = accumulate(self.journal_counts)
-        return {path: hashes[end - count:end] for path, count, end in zip(self.journal_paths, self.journal_counts, ends)}
+        hashes, counts = self.journal_hashes, self.journal_counts
+        return {path: hashes[end - count:end] for path, count, end in zip(self.journal_paths, counts, accumulate(counts))}
+
+    def routes(self) -> dict[str, tuple[list, list[str]]]:
+        return {kind: (keys, paths.split(PATHS_APART) if isinstance(paths, str) else paths)
+                for kind, (keys, paths) in self.joined_routes.items()}
+
+
+PATHS_APART = "\0"  # in no path: sitegen writes each one as a file
+
+
+def _joined(paths: list[str]) -> str | list[str]:
+    """`paths` as one string, where that gives them back; else as they are."""
+    joined = PATHS_APART.join(paths)
+    return joined if paths and joined.count(PATHS_APART) == len(paths) - 1 else paths

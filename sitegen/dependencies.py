@@ -134,10 +134,11 @@ class Recorded:
 
     A clean plan notes a million pages, flat: the paths by number and per key the numbers
     of the pages that read it (a million pages' keys kept as sets of tuples would hold
-    half a gigabyte), inverted as they are noted, so keeping them sorts no read. The cache keeps that as a base (`cache.ReadsBase`: per key hash, the
-    pages that read it) which an update consults without loading it (`base`), and the
-    pages read since, with the hashes of the keys each read (`journal`): an update notes
-    the few pages it reads there, and a page read again replaces what it read before.
+    half a gigabyte), inverted as they are noted, so keeping them sorts no read. The
+    cache keeps that as a base (`cache.ReadsBase`: per key hash, the pages that read it)
+    which an update consults without loading it (`base`), and the pages read since, with
+    the hashes of the keys each read (`journal`): an update notes the few pages it reads
+    there, and a page read again replaces what it read before.
     Beside the reads, the plan's pages by kind (`routes`: the keys and their paths), which
     the next update routes again only where they may have moved (`kinds.route_all`)."""
 

@@ -7,6 +7,7 @@ do at archive scale, where a day changes a few thousand of a million files."""
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,16 @@ def test_a_missing_or_damaged_base_of_the_reads_gives_a_full_plan_and_the_clean_
         edited.write_text(edited.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
         quiet_build(config)
         assert snapshot(config.output_path) == clean_build(tmp_path, content)
+
+
+def test_the_plans_pages_kept_with_the_reads_come_back_as_they_were(tmp_path: Path):
+    routes = {"home": ([None], ["index.html"]), "venue_year": ([], []),
+              "day": ([date(2022, 9, 28), date(2022, 9, 29)], ["days/2022-09-28.html", "days/2022-09-29.html"]),
+              "author": (["Ada", "Émilie"], ["authors/ada.html", "authors/émilie.html"])}
+    kept = reads_kept(tmp_path)
+    recorded = kept.reads("first")
+    recorded.routes, recorded.cased = routes, {"authors/ada.html": "authors/Ada.html"}
+    kept.save_reads(recorded, "second")
+    again = kept.reads("second")
+    assert again.routes == routes and list(again.routes) == list(routes)
+    assert again.cased == {"authors/ada.html": "authors/Ada.html"}
