@@ -5,12 +5,14 @@ archive it never writes to.
 
 Loads the digests of ARCHIVE_FOLDER (its `sitegen.yaml` and `.sitegen-cache`, read only),
 takes the newest day out, plans that archive clean (recording what each page reads),
-keeps the reads as the cache would (in a temporary file), then puts the day back and
-plans the update from the reads and the changed keys (on the model as an update has it:
-kept and loaded again, where the sitegen keeps it in columns), and checks that the
-update's pages and fingerprints are a clean plan's. Then the steps of the update that take the plan:
-the sitemap's and feeds' fingerprints (not the files' bytes), the search tiers' names (as
-the search process finds its kept tiers), publishing's bookkeeping
+keeps the reads as the cache does (in a temporary folder) and loads them, then puts the
+day back, looks the changed keys up in the reads and plans the update from them (on the
+model as an update has it: kept and loaded again, where the sitegen keeps it in
+columns), keeps the reads the update planned (and loads them, as the next update
+would), and checks that the update's pages and fingerprints are a clean plan's. Then
+the steps of the update that take the plan: the sitemap's and feeds' fingerprints (not
+the files' bytes), the search tiers' names (as the search process finds its kept
+tiers), publishing's bookkeeping
 (the paths removed, the next manifest, the paths changed: no file is written) and the
 state saved and loaded again, in a temporary cache. The served folder they start from
 is the plan without the day (each page's version its fingerprint and a hash) and
@@ -42,7 +44,6 @@ def steps(root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
     """One run with the sitegen on `sys.path`: each step's wall and CPU seconds."""
     import gc
     import inspect
-    import pickle
     import resource
     import tempfile
     import time
@@ -101,11 +102,12 @@ def steps(root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
     old_papers = old.papers  # as the last build had them: what `changed_keys` compares with (since model2)
     del old
     with tempfile.TemporaryDirectory() as folder:
-        kept = Path(folder) / "reads.pickle"
-        timed("settle and pickle the reads", lambda: kept.write_bytes(pickle.dumps(recorded, pickle.HIGHEST_PROTOCOL)))
-        print(f"reads.pickle: {kept.stat().st_size / 2**20:.1f} MiB, {len(recorded.paths):,} paths, "
-              f"{len(recorded.keys):,} keys, {len(recorded.read):,} reads", file=sys.stderr)
-        recorded = timed("load the reads", lambda: pickle.loads(kept.read_bytes()))
+        keep, load = reads_keeping(Cache(Path(folder) / "reads"))
+        timed("keep the reads (clean)", lambda: keep(recorded, "clean"))
+        print(f"the reads kept: {sum(f.stat().st_size for f in (Path(folder) / 'reads').iterdir()) / 2**20:.1f} MiB",
+              file=sys.stderr)
+        del recorded
+        recorded = timed("load the reads", lambda: load("clean"))
         if "files" in inspect.signature(changed_keys).parameters:  # the files that came and went, the old papers
             files = [digest for key, digest in after.items() if key not in before] + \
                     [digest for key, digest in before.items() if key not in after]
@@ -113,6 +115,9 @@ def steps(root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
         else:  # before model2: the last build's digests and this one's
             change = timed("changed keys", lambda: changed_keys(new, before.items(), after, venues))
         print(f"  {len(change.keys)} keys, {len(change.categories)} categories", file=sys.stderr)
+        looked_up = {*change.keys, *Pages(new, config).source.stale_category_pages(change)}
+        stale = timed("look the changed keys up in the reads", lambda: recorded.reading(looked_up))
+        print(f"  {len(stale):,} pages read a changed key", file=sys.stderr)
         plan = timed("update plan", lambda: Pages(new, config).plan(site, templates, known, recorded, change))
         if isinstance(plan, tuple):  # before `kinds.Plan`: every page and every fingerprint
             pages, wanted, recorded, read = plan
@@ -127,8 +132,8 @@ def steps(root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
         timed("feeds and sitemap: fingerprints", lambda: list(feeds.feed_sources(new, config, listed, site)))
         timed("search tiers: names", lambda: search_tier_names(new))
         publishing(timed, Path(folder), plan, known, read, wanted)
-        timed("settle and pickle the reads, again",
-              lambda: kept.write_bytes(pickle.dumps(recorded, pickle.HIGHEST_PROTOCOL)))
+        timed("keep the reads (update)", lambda: keep(recorded, "update"))
+        timed("load the reads kept by the update", lambda: load("update"))
         if not isinstance(plan, tuple):  # every page's fingerprint: the read pages', the others' as before
             pages = plan.pages()
             wanted = {page.path: wanted[page.path] if page.path in wanted else known[page.path] for page in pages}
@@ -198,6 +203,15 @@ def publishing(timed, folder: Path, plan, known: dict[str, str], read: list, wan
     state.served = manifest
     timed("state save", lambda: cache.save(state, changed))
     timed("state load", lambda: Cache(folder / "cache").load(output))
+
+
+def reads_keeping(cache):
+    """How `cache` keeps the reads and loads them again: (recorded, token) -> None and
+    token -> recorded (before the reads' base and head, one pickle: `save_part`)."""
+    if hasattr(cache, "save_reads"):
+        return cache.save_reads, cache.reads
+    return (lambda recorded, token: cache.save_part("reads", recorded, token)), \
+        (lambda token: cache.load_part("reads", token))
 
 
 def check_paths(build, pages) -> None:

@@ -92,7 +92,7 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         searching = search() if linking is None else None  # else once the spare holds the served files
         with report.stage("plan"):
             views = Pages(archive, config)
-            recorded = cache.load_part("reads", state.inputs) if last is not None else None
+            recorded = cache.reads(state.inputs) if last is not None else None
             change = changed_keys(archive, *last) if recorded is not None else None
             # a page not read again keeps its version in the served folder, which begins
             # with its fingerprint (`Spare.write`)
@@ -107,9 +107,9 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         # add to the peak at its end.
         keeping = None
         if served is None:
-            cache.save_part("reads", recorded, inputs)
+            cache.save_reads(recorded, inputs)
         else:
-            keeping = running.enter_context(Background(functools.partial(cache.save_part, "reads", recorded, inputs),
+            keeping = running.enter_context(Background(functools.partial(cache.save_reads, recorded, inputs),
                                                        fork=jobs > 1))
         del recorded
         keeping_model = running.enter_context(Background(lambda: _keep_model(cache, config, base, model, reading),

@@ -4,9 +4,9 @@ It lives in a folder beside the output (`.sitegen-cache/`, tagged as sitegen's b
 `folders`), is safe to delete (the next build is then a full one), and holds the build's
 state (what both output folders hold) and one pickle per parsed digest, named by its
 content key, so a build loads and writes only the digests it needs, the venue read from
-each paper's Comment and Journal text (`venues.pickle`), what each page read
-(`reads.pickle`) and the model, for an update to patch (`model.mapped`: mapped into
-memory, not read, by `Cache.load_mapped`).
+each paper's Comment and Journal text (`venues.pickle`), what each page read and the
+model, for an update to patch (`model.mapped`: mapped into memory, not read, by
+`Cache.load_mapped`).
 
 What a folder holds is a version per path: a file's content hash, after a page's
 fingerprint (which says whether it must be rendered again). At archive scale that is a million
@@ -15,22 +15,31 @@ paths, and a daily update changes a few thousand: the state is kept as a base
 small head (`state.pickle`) written at every build, which names the base and holds what
 changed since it. The base is never loaded whole: a build looks up the paths it asks
 for (`Manifest`), so an update costs the paths it touches, not the million it keeps.
+What each page read is kept the same way: a base (`reads-TOKEN.base`, `ReadsBase`)
+that an update consults without loading it, and a head (`reads.pickle`) with the pages
+read since, the plan's routes and what else `dependencies.Recorded` holds.
 """
 
 from __future__ import annotations
 
 import marshal
 import mmap
+import operator
 import os
 import pickle
 import sqlite3
+import struct
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from itertools import accumulate, chain, compress, pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, MutableMapping, Sequence
 
 import xxhash
 
 from . import __version__
+from .dependencies import Recorded, key_hashes
 from .digest import Digest
 from .errors import Problem
 from .folders import make_cache
@@ -43,6 +52,7 @@ FORMAT = 13  # bump when the pickle's shape (or what its hashes mean) changes
 MAPPED = b"sitegen mapped\n"  # how a file of `Cache.save_mapped` begins
 BASE_SHARE = 0.1  # changes kept in the state's head, as a share of its base, before the base is written again
 WHOLE_SHARE = 0.1  # paths set at once in a `Manifest`, as a share of it, past which its base is read whole
+READS_SHARE = 0.05  # pages read since the reads' base was written, as a share of its pages, before it is written again
 
 
 @dataclass
@@ -362,6 +372,43 @@ class Cache:
         make_cache(self.folder)
         _write_atomically(self.folder / f"{name}.pickle", ((FORMAT, __version__, token), value))
 
+    def reads(self, token: object) -> Recorded | None:
+        """What the pages of the build kept with `save_reads` under `token` read; None when
+        it is missing, damaged or was kept for another build. Only the head is loaded: the
+        base is mapped, and read where an update looks keys up."""
+        head = self.load_part("reads", token)
+        if not isinstance(head, _ReadsHead):
+            return None
+        try:
+            base = ReadsBase(self.folder / _reads_base_name(head.base))
+        except (OSError, ValueError, TypeError, struct.error):
+            return None
+        recorded = Recorded(base, head.journal())
+        recorded.salts, recorded.routes, recorded.cased = head.salts, head.routes(), head.cased
+        return recorded
+
+    def save_reads(self, recorded: Recorded, token: object) -> None:
+        """Keep `recorded` for the build that `token` names. A clean plan's reads, or an
+        update's once the pages read since the base near `READS_SHARE` of it, are written
+        as a new base; otherwise only the head, with the pages read since the base. The
+        head is written last and names its base: a build stopped before leaves the last
+        head and base, and `build.py` keeps the reads before the state that names `token`."""
+        make_cache(self.folder)
+        base, journal = recorded.base, recorded.journal
+        if base is None:
+            token_of_base = _write_reads_base(self.folder, key_hashes(recorded.readers),
+                                              list(recorded.readers.values()), recorded.paths)
+            journal = {}
+        elif len(journal) > READS_SHARE * base.size:
+            token_of_base = _write_reads_base(self.folder, *base.merged(journal))
+            journal = {}
+        else:
+            token_of_base = base.token
+        self.save_part("reads", _ReadsHead.of(token_of_base, journal, recorded), token)
+        for old in self.folder.glob("reads-*.base"):  # bases no head names any longer
+            if old.name != _reads_base_name(token_of_base):
+                old.unlink(missing_ok=True)
+
     def load_mapped(self, name: str, token: object) -> object | None:
         """What `save_mapped` kept under `name` with the same `token`; None otherwise. The
         file is mapped into memory, not read: the buffers pickled out of band (a column
@@ -438,3 +485,153 @@ class Cache:
 
 def _base_name(token: str) -> str:
     return f"state-{token}.sqlite"
+
+
+READS_HEADER = struct.Struct("<8s5Q")  # a tag, then the size of each section of a `ReadsBase`
+READS_TAG = b"sgreads1"
+
+
+class ReadsBase:
+    """`reads-TOKEN.base`: the recorded reads inverted, mapped rather than loaded. Per key
+    hash (`dependencies.key_hashes`), ascending, where its page numbers begin; the page
+    numbers, key after key; where each page's path ends; and the paths, in UTF-8. Looking
+    up a few keys reads a few pages of the file: an update loads nothing of a million
+    pages' reads. (The hashes may repeat: every entry of a hash is read.)"""
+
+    def __init__(self, path: Path):
+        self.token = path.name[len("reads-"):-len(".base")]
+        with open(path, "rb") as handle:
+            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        view = memoryview(self._map)
+        tag, *sizes = READS_HEADER.unpack_from(view)
+        if tag != READS_TAG or len(view) != READS_HEADER.size + sum(map(_padded, sizes)):
+            raise ValueError(f"{path}: not a base of reads")
+        sections = []
+        start = READS_HEADER.size
+        for size in sizes:
+            sections.append(view[start:start + size])
+            start += _padded(size)
+        hashes, starts, pages, ends, self._paths = sections
+        self.hashes, self.starts, self.ends = hashes.cast("Q"), starts.cast("Q"), ends.cast("Q")
+        self.pages = pages.cast("I")
+        self.size = len(self.ends)  # pages
+        if len(self.starts) != len(self.hashes) + 1:
+            raise ValueError(f"{path}: not a base of reads")
+
+    def reading(self, hashes: Iterable[int]) -> set[str]:
+        """The paths of the pages that read a key of one of `hashes`."""
+        numbers: set[int] = set()
+        for wanted in hashes:
+            index = bisect_left(self.hashes, wanted)
+            while index < len(self.hashes) and self.hashes[index] == wanted:
+                numbers.update(self.pages[self.starts[index]:self.starts[index + 1]])
+                index += 1
+        return set(map(self.path, numbers))
+
+    def path(self, number: int) -> str:
+        return str(self._paths[self.ends[number - 1] if number else 0:self.ends[number]], "utf-8")
+
+    def paths(self) -> list[str]:
+        """Every page's path, by number."""
+        text = str(self._paths, "utf-8")
+        if len(text) != len(self._paths):  # not ASCII: the ends count bytes
+            return list(map(self.path, range(self.size)))
+        return list(map(text.__getitem__, map(slice, chain((0,), self.ends), self.ends)))
+
+    def merged(self, journal: Mapping[str, array]) -> tuple[list[int], list[array], list[str]]:
+        """The hashes, their readers and the paths of a base that holds this one's reads
+        but where `journal` (path -> hashes read) says a page read something else since:
+        what `_write_reads_base` takes. (A whole pass, as rare as a new base.)"""
+        paths = self.paths()
+        numbers = {path: number for number, path in enumerate(paths)}
+        again = {numbers[path] for path in journal if path in numbers}
+        kept_reads = bytes(map(operator.not_, map(again.__contains__, self.pages)))
+        pages = array("I", compress(self.pages, kept_reads))
+        kept_before = array("Q", accumulate(kept_reads, initial=0))  # per read, how many before it are kept
+        readers = [pages[start:end] for start, end in pairwise(map(kept_before.__getitem__, self.starts))]
+        hashes = list(self.hashes)
+        entry = {key: index for index, key in enumerate(hashes)}
+        for path, read in journal.items():
+            number = numbers.get(path)
+            if number is None:
+                number = numbers[path] = len(paths)
+                paths.append(path)
+            for key in read:
+                index = entry.get(key)
+                if index is None:
+                    index = entry[key] = len(hashes)
+                    hashes.append(key)
+                    readers.append(array("I"))
+                readers[index].append(number)
+        return hashes, readers, paths
+
+
+def _padded(size: int) -> int:
+    """Sections begin at multiples of 8 bytes, as the hashes they hold are read in place."""
+    return -(-size // 8) * 8
+
+
+def _write_reads_base(folder: Path, hashes: Sequence[int], readers: Sequence[array], paths: list[str]) -> str:
+    """Write a `ReadsBase` of the page numbers in `readers` (per hash in `hashes`) and the
+    `paths` they number; returns its token. Sorted by hash, key by key: no read is sorted."""
+    order = sorted(range(len(hashes)), key=hashes.__getitem__)
+    ordered = list(map(readers.__getitem__, order))
+    text = "".join(paths)
+    blob = text.encode()
+    lengths = map(len, paths) if len(blob) == len(text) else map(len, map(str.encode, paths))  # where not ASCII
+    sections = [array("Q", map(hashes.__getitem__, order)), array("Q", accumulate(map(len, ordered), initial=0)),
+                b"".join(ordered), array("Q", accumulate(lengths)), blob]
+    sizes = [memoryview(section).nbytes for section in sections]
+    token = os.urandom(8).hex()
+    target = folder / _reads_base_name(token)
+    partial = target.with_suffix(f".{os.getpid()}.partial")
+    with open(partial, "wb") as handle:
+        handle.write(READS_HEADER.pack(READS_TAG, *sizes))
+        for section, size in zip(sections, sizes):
+            handle.write(section)
+            handle.write(bytes(_padded(size) - size))
+    os.replace(partial, target)
+    return token
+
+
+def _reads_base_name(token: str) -> str:
+    return f"reads-{token}.base"
+
+
+@dataclass
+class _ReadsHead:
+    """`reads.pickle`: a `Recorded` but for its base, which it names: the pages read since
+    it, as their paths, how many keys each read and the hashes, one page after the other;
+    and each kind's paths as one string (`_joined`), which pickles three times faster than
+    a million strings."""
+
+    base: str
+    journal_paths: list[str]
+    journal_counts: array
+    journal_hashes: array
+    salts: dict[str, str]
+    joined_routes: dict[str, tuple[list, str | list[str]]]
+    cased: dict[str, str]
+
+    @classmethod
+    def of(cls, base: str, journal: Mapping[str, array], recorded: Recorded) -> _ReadsHead:
+        return cls(base, list(journal), array("I", map(len, journal.values())), array("Q", b"".join(journal.values())),
+                   recorded.salts, {kind: (keys, _joined(paths)) for kind, (keys, paths) in recorded.routes.items()},
+                   recorded.cased)
+
+    def journal(self) -> dict[str, array]:
+        hashes, counts = self.journal_hashes, self.journal_counts
+        return {path: hashes[end - count:end] for path, count, end in zip(self.journal_paths, counts, accumulate(counts))}
+
+    def routes(self) -> dict[str, tuple[list, list[str]]]:
+        return {kind: (keys, paths.split(PATHS_APART) if isinstance(paths, str) else paths)
+                for kind, (keys, paths) in self.joined_routes.items()}
+
+
+PATHS_APART = "\0"  # in no path: sitegen writes each one as a file
+
+
+def _joined(paths: list[str]) -> str | list[str]:
+    """`paths` as one string, where that gives them back; else as they are."""
+    joined = PATHS_APART.join(paths)
+    return joined if paths and joined.count(PATHS_APART) == len(paths) - 1 else paths

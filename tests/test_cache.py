@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from conftest import SITE_CONTENT, make_config, quiet_build
 from sitegen import cache, folders
 from sitegen.cache import BuildState, Cache, content_hash
+from sitegen.dependencies import Recorded
 from test_incremental import DAY, clean_build, snapshot
 
 
@@ -190,3 +192,95 @@ def test_a_search_tier_file_gone_from_the_cache_gives_a_full_and_identical_build
     result = quiet_build(config)
     assert result.rendered == sum(result.pages.values())
     assert snapshot(config.output_path) == clean_build(tmp_path, content)
+
+
+def reads_kept(folder: Path, token: str = "first") -> Cache:
+    """A cache in `folder` that keeps a clean plan's reads: two pages share a key."""
+    recorded = Recorded()
+    recorded.note("papers/1.html", ["1", ("a", "Ada")])
+    recorded.note("authors/ada.html", [("a", "Ada"), "1", "2"])
+    recorded.note("papers/2.html", ["2", ("a", "Émilie")])
+    kept = Cache(folder)
+    kept.save_reads(recorded, token)
+    return kept
+
+
+@pytest.mark.parametrize("share", [0.0, 100.0])  # kept as a new base; as the pages read since the base
+def test_a_page_read_again_keeps_only_what_it_read_last(tmp_path: Path, monkeypatch, share):
+    monkeypatch.setattr(cache, "READS_SHARE", share)
+    kept = reads_kept(tmp_path)
+    recorded = kept.reads("first")
+    recorded.note("authors/ada.html", [("a", "Ada"), "3"])  # "1" and "2" no longer listed
+    recorded.note("papers/3.html", ["3", ("a", "Ada")])
+    for reads in (recorded, kept.save_reads(recorded, "second") or kept.reads("second")):
+        assert reads.reading(["1"]) == {"papers/1.html"}
+        assert reads.reading(["2"]) == {"papers/2.html"}
+        assert reads.reading(["3", ("a", "Émilie")]) == {"authors/ada.html", "papers/3.html", "papers/2.html"}
+        assert reads.reading([("a", "Ada")]) == {"papers/1.html", "authors/ada.html", "papers/3.html"}
+        assert reads.reading(["4"]) == set()
+    assert kept.reads("first") is None  # kept for another build: not trusted
+    assert len(list(tmp_path.glob("reads-*.base"))) == 1
+
+
+def test_an_update_writes_the_pages_it_read_not_every_page(tmp_path: Path, content: Path, monkeypatch):
+    """At archive scale a day reads again a few thousand pages of a million: the reads'
+    base stays, and the next update finds what the pages it read read now."""
+    monkeypatch.setattr(cache, "READS_SHARE", 100.0)
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    bases = sorted(config.path(config.cache_dir).glob("reads-*.base"))
+    assert len(bases) == 1
+    edited = content / DAY
+    for old, new in (("nothing unusual", "nothing new"), ("nothing new", "nothing newer")):
+        edited.write_text(edited.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        result = quiet_build(config)
+        assert 0 < result.rendered < 10
+        assert sorted(config.path(config.cache_dir).glob("reads-*.base")) == bases
+    assert snapshot(config.output_path) == clean_build(tmp_path, content)
+
+
+def test_a_save_of_the_reads_stopped_halfway_leaves_the_reads_kept_before(tmp_path: Path, monkeypatch):
+    kept = reads_kept(tmp_path)
+    recorded = kept.reads("first")
+    recorded.note("papers/1.html", ["2"])
+    monkeypatch.setattr(cache, "READS_SHARE", 0.0)  # a new base written, then the build is stopped
+
+    def stopped(*args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(Cache, "save_part", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        kept.save_reads(recorded, "second")
+    monkeypatch.undo()
+    assert kept.reads("second") is None
+    before = kept.reads("first")
+    assert before.reading(["1"]) == {"papers/1.html", "authors/ada.html"}
+    kept.save_reads(before, "third")  # the base the stopped save wrote, which no head names, goes
+    assert len(list(tmp_path.glob("reads-*.base"))) == 1 and kept.reads("third").reading(["1"]) == \
+        {"papers/1.html", "authors/ada.html"}
+
+
+def test_a_missing_or_damaged_base_of_the_reads_gives_a_full_plan_and_the_clean_site(tmp_path: Path, content: Path):
+    config = make_config(tmp_path / "site", content=content)
+    quiet_build(config)
+    edited = content / DAY
+    for damage, (old, new) in ((lambda base: base.write_bytes(base.read_bytes()[:100]), ("nothing unusual", "nothing new")),
+                               (Path.unlink, ("nothing new", "nothing newer"))):
+        bases = list(config.path(config.cache_dir).glob("reads-*.base"))
+        assert len(bases) == 1
+        damage(bases[0])
+        edited.write_text(edited.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        quiet_build(config)
+        assert snapshot(config.output_path) == clean_build(tmp_path, content)
+
+
+def test_the_plans_pages_kept_with_the_reads_come_back_as_they_were(tmp_path: Path):
+    routes = {"home": ([None], ["index.html"]), "venue_year": ([], []),
+              "day": ([date(2022, 9, 28), date(2022, 9, 29)], ["days/2022-09-28.html", "days/2022-09-29.html"]),
+              "author": (["Ada", "Émilie"], ["authors/ada.html", "authors/émilie.html"])}
+    kept = reads_kept(tmp_path)
+    recorded = kept.reads("first")
+    recorded.routes, recorded.cased = routes, {"authors/ada.html": "authors/Ada.html"}
+    kept.save_reads(recorded, "second")
+    again = kept.reads("second")
+    assert again.routes == routes and list(again.routes) == list(routes)
+    assert again.cased == {"authors/ada.html": "authors/Ada.html"}

@@ -4,15 +4,15 @@ page gets the fingerprint a clean plan gives it."""
 
 from __future__ import annotations
 
-import pickle
 from datetime import date
 import shutil
 from pathlib import Path
 
 import pytest
 
-from sitegen import routes
+from sitegen import cache, routes
 from sitegen.archive import build_archive, changed_keys
+from sitegen.cache import Cache
 from sitegen.errors import BuildError
 from sitegen.kinds import Pages, spliced
 from sitegen.reader import read_content
@@ -40,12 +40,19 @@ def updated(plan, known: dict) -> dict:
             for page in plan.pages()}
 
 
+def kept(recorded, config):
+    """`recorded` as the cache of `config`'s site keeps it and the next build loads it."""
+    cache = Cache(config.path(config.cache_dir))
+    cache.save_reads(recorded, "the last build")
+    return cache.reads("the last build")
+
+
 def planned_update(config, before: dict, after: dict):
     """The last build's plan of `before`, kept as the cache keeps it, then the update's
     plan of `after`: its pages, every page's fingerprint, the paths it removed, and the
     paths of the pages it read again."""
     last = Pages(build_archive(before.values()), config).plan("site", {})
-    known, recorded = last.fingerprints, pickle.loads(pickle.dumps(last.recorded))
+    known, recorded = last.fingerprints, kept(last.recorded, config)
     archive = build_archive(after.values())
     plan = Pages(archive, config).plan("site", {}, known, recorded, change_between(archive, before, after))
     return plan.pages(), updated(plan, known), known, plan.removed, set(plan.fingerprints)
@@ -181,16 +188,18 @@ def test_a_paper_accepted_at_a_venue_reads_the_venues_front_pages_not_its_older_
     assert not {routes.venue("cvpr", 2022, number) for number in (1, 2, 3)} & again
 
 
-def test_an_update_after_an_update_plans_what_a_clean_build_plans(tmp_path, three_days):
+@pytest.mark.parametrize("share", [0.0, 100.0])  # the reads kept as a new base; as the pages read since it
+def test_an_update_after_an_update_plans_what_a_clean_build_plans(tmp_path, three_days, monkeypatch, share):
     """The reads an update kept (the pages it read again, with what they read now) serve
     the next update: the day taken out, then put back."""
+    monkeypatch.setattr(cache, "READS_SHARE", share)
     config = make_config(tmp_path)
     fewer = without_day(three_days, "2022-09-28")
     plan = Pages(build_archive(three_days.values()), config).plan("site", {})
     known = plan.fingerprints
     for before, after in [(three_days, fewer), (fewer, three_days)]:
         archive = build_archive(after.values())
-        plan = Pages(archive, config).plan("site", {}, known, pickle.loads(pickle.dumps(plan.recorded)),
+        plan = Pages(archive, config).plan("site", {}, known, kept(plan.recorded, config),
                                            change_between(archive, before, after))
         known = updated(plan, known)
         assert known == Pages(archive, config).plan("site", {}).fingerprints
@@ -206,7 +215,7 @@ def test_an_update_whose_kept_reads_have_no_routes_plans_what_a_clean_build_plan
     recorded = last.recorded
     recorded.routes, recorded.cased = {}, {}
     archive = build_archive(files.values())
-    plan = Pages(archive, config).plan("site", {}, last.fingerprints, pickle.loads(pickle.dumps(recorded)),
+    plan = Pages(archive, config).plan("site", {}, last.fingerprints, kept(recorded, config),
                                        change_between(archive, before, files))
     clean = Pages(archive, config).plan("site", {})
     assert (plan.pages(), plan.fingerprints) == (clean.pages(), clean.fingerprints)
@@ -246,7 +255,7 @@ def test_an_update_looks_up_and_fingerprints_only_the_pages_it_reads_again(tmp_p
     last = Pages(build_archive(before.values()), config).plan("site", {})
     served = Watched(last.fingerprints)
     archive = build_archive(files.values())
-    plan = Pages(archive, config).plan("site", {}, served, pickle.loads(pickle.dumps(last.recorded)),
+    plan = Pages(archive, config).plan("site", {}, served, kept(last.recorded, config),
                                        change_between(archive, before, files))
     read = {page.path for page in plan.read}
     assert set(plan.fingerprints) == read
