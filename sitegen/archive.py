@@ -279,6 +279,14 @@ def field_values(records: Mapping[str, tuple], name: str) -> list:
     return list(map(operator.attrgetter(name), records.values()))
 
 
+def field_of(records: Mapping[str, tuple], key: str, name: str):
+    """Field `name` of the record `key`: of a kept model's (`Columnar`), without making
+    the record (an update routes a great many authors' pages by their slugs alone)."""
+    if isinstance(records, Columnar):
+        return records.value(key, name)
+    return getattr(records[key], name)
+
+
 def _hashed_slug(base: str, name: str, taken: set[str]) -> str:
     digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).hexdigest()
     for length in range(6, len(digest) + 1, 2):
@@ -503,6 +511,12 @@ class Columnar(MutableMapping):
 
     def __delitem__(self, key: str) -> None:
         del self.slots[key]
+
+    def value(self, key: str, name: str):
+        """Field `name` of the record `key`, without making it if it is not made yet."""
+        slot = self.slots[key]
+        index = self.rows.type._fields.index(name)
+        return self.rows.columns[index][slot] if type(slot) is int else slot[index]
 
     def field(self, name: str) -> list:
         """Field `name` of every record, in order, without making the records not made yet."""

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Container, Iterable, Iterator, 
 from urllib.parse import urlsplit
 
 from . import routes
-from .archive import Archive, Change, VenueGroup
+from .archive import Archive, Change, VenueGroup, field_of
 from .config import Config
 from .dependencies import Recorded, digest_of, inputs_digest
 from .markup import abstract_html, has_math, safe_href, text_html
@@ -118,7 +118,7 @@ class Source:
         its authors' slugs.)"""
         path = self._author_paths.get(name)
         if path is None:
-            path = self._author_paths[name] = routes.author(self.archive.authors[name].slug)
+            path = self._author_paths[name] = routes.author(field_of(self.archive.authors, name, "slug"))
         return path
 
     def category(self, code: str):
@@ -727,10 +727,10 @@ KINDS = (
     Kind("author", author_names, lambda source, name: source.author_path(name), read_author, author_view,
          named=named("a")),
     Kind("author_feed", author_names,
-         lambda source, name: routes.author_feed(source.archive.authors[name].slug),
+         lambda source, name: routes.author_feed(field_of(source.archive.authors, name, "slug")),
          documents.read_author_feed, documents.feed, document=True, setting="author_files", named=named("a")),
     Kind("author_bibliography", author_names,
-         lambda source, name: routes.author_bibliography(source.archive.authors[name].slug),
+         lambda source, name: routes.author_bibliography(field_of(source.archive.authors, name, "slug")),
          documents.read_author_bibliography, documents.bibliography, document=True, setting="author_files",
          named=named("a")),
     Kind("venue_year", venue_year_keys, venue_year_route, read_venue_year, venue_year_view),

@@ -8,7 +8,7 @@ import pickle
 from datetime import timedelta, timezone
 from pathlib import Path
 
-from sitegen.archive import Columnar, Paper, kept_model, modelled, updated
+from sitegen.archive import Columnar, Paper, field_of, kept_model, modelled, updated
 from sitegen.cache import Cache
 from sitegen.digest import parse_digest
 from sitegen.search import paper_tiers, search_tiers, tier_name
@@ -119,3 +119,17 @@ def test_a_kept_model_is_patched_and_kept_again(tmp_path: Path):
     again, _ = cache.load_mapped("model", "token")
     for field in ("papers", "authors"):
         assert list(getattr(again.archive, field).items()) == list(getattr(whole.archive, field).items())
+
+
+def test_a_field_of_a_kept_record_is_read_without_making_the_record(tmp_path: Path):
+    model = model_of(*MODEL_TEXTS)
+    cache = Cache(tmp_path / "cache")
+    cache.save_mapped("model", (kept_model(model), {}), "token")
+    loaded, _ = cache.load_mapped("model", "token")
+    authors = loaded.archive.authors
+    name = next(iter(authors))
+    assert field_of(authors, name, "slug") == model.archive.authors[name].slug
+    assert type(authors.slots[name]) is int  # not made by reading its slug
+    made = authors[name]
+    assert field_of(authors, name, "paper_ids") == made.paper_ids == model.archive.authors[name].paper_ids
+    assert field_of(model.archive.authors, name, "slug") == made.slug
