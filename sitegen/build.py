@@ -142,9 +142,9 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
             # what this build wrote or kept, but unchanged pages and search tiers
             made = {**files, **_tier_files(tiers, tiers_made), **rendered}
             kept_tiers = tiers.keys() - tiers_made
-            removed = publish.gone(served, wanted, plan.removed,
-                                   [*state.files, *_tier_files(state.search_tiers, state.search_tiers.keys() - kept_tiers)],
-                                   made, ChainMap(*(tiers[key].paths for key in kept_tiers)))
+            files_before = [*state.files, *_tier_files(state.search_tiers, state.search_tiers.keys() - kept_tiers)]
+            removed = publish.gone(served, wanted, plan.removed, files_before, made,
+                                   ChainMap(*(tiers[key].paths for key in kept_tiers)))
             manifest, before = publish.next_manifest(served, made, removed, spare)
             changed = None if before is None else before.keys()
             basing = running.enter_context(Background(functools.partial(cache.write_base, manifest),

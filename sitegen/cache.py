@@ -329,7 +329,7 @@ class Cache:
         size = 0 if served is None else len(served)
         _write_atomically(self.file, ((FORMAT, __version__), _Head(small, self._base, changes, size)))
         self._changed = changes
-        named = {_base_name(self._base) if self._base is not None else None, *(tier.paths.file.name for tier in tiers.values())}
+        named = {*(tier.paths.file.name for tier in tiers.values()), *([_base_name(self._base)] if self._base else [])}
         for old in [*self.folder.glob("state-*"), *self.folder.glob("tier-*")]:  # files no head names any longer
             if old.name not in named:
                 old.unlink(missing_ok=True)
