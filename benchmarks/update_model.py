@@ -4,7 +4,7 @@ most) and brought up to date (the model stage), by this checkout and another rev
     python benchmarks/update_model.py ARCHIVE_FOLDER [--baseline REV] [--runs N]
 
 ARCHIVE_FOLDER (its `sitegen.yaml` and `.sitegen-cache`) is only read: its kept model
-(`model.pickle`, as sitegen 0.2.0 with cache format 12 keeps it) with the newest day
+(`model.pickle`, as sitegen 0.2.0 with cache format 12 kept it, or `model.mapped`) with the newest day
 taken out (`archive.updated`, from the digests in its cache) is kept by each side as
 its build does (`build._keep_model`: a clean build's last step) in a temporary cache;
 then, timed, loaded as an update's read stage loads it, the day added as its model stage
@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path[:0] = [str(HERE)]
 
-from update_plan import THIS, report  # noqa: E402  (benchmarks/update_plan.py: the same table)
+from update_plan import THIS, report, timer  # noqa: E402  (benchmarks/update_plan.py: the same table)
 
 
 def steps(root: Path) -> dict[str, tuple[float, float]]:
@@ -36,7 +36,6 @@ def steps(root: Path) -> dict[str, tuple[float, float]]:
     import gc
     import pickle
     import tempfile
-    import time
     from types import SimpleNamespace
 
     from sitegen import build
@@ -48,13 +47,7 @@ def steps(root: Path) -> dict[str, tuple[float, float]]:
 
     gc.disable()  # as a build does (`parallel.collector_paused`)
     times: dict[str, tuple[float, float]] = {}
-
-    def timed(name, function):
-        wall, cpu = time.perf_counter(), time.process_time()
-        result = function()
-        times[name] = (time.perf_counter() - wall, time.process_time() - cpu)
-        print(f"{name:32s} {times[name][0]:7.2f} s wall {times[name][1]:7.2f} s CPU", file=sys.stderr, flush=True)
-        return result
+    timed = timer(times)
 
     def tiers(archive):
         """What the search process of an update needs of the papers: each tier's name, and
@@ -67,8 +60,11 @@ def steps(root: Path) -> dict[str, tuple[float, float]]:
 
     config = load_config(root / "sitegen.yaml")
     archived = Cache(root / ".sitegen-cache")
-    with open(archived.folder / "model.pickle", "rb") as handle:
-        _, (base, summaries) = pickle.load(handle)
+    if (archived.folder / "model.pickle").exists():  # kept by sitegen before the columns (cache format 12)
+        with open(archived.folder / "model.pickle", "rb") as handle:
+            _, (base, summaries) = pickle.load(handle)
+    else:  # kept in columns, as this sitegen keeps it
+        base, summaries = archived.load_mapped("model", build._model_key(config))
     keys = list(base.headings)
     newest = max(heading[0] for heading in base.headings.values() if heading is not None)
     before = [key for key in keys if base.headings[key] is None or base.headings[key][0] != newest]

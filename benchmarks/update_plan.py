@@ -40,13 +40,27 @@ THIS = "this checkout"
 FILES = 133_000  # the files besides pages in the served folder: search data, feeds, assets
 
 
+def timer(times: dict[str, tuple[float, float]]):
+    """`timed(name, function)`: `function()`, its wall and CPU seconds put in `times` under
+    `name` and printed as they come."""
+    import time
+
+    def timed(name, function):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = function()
+        times[name] = (time.perf_counter() - wall, time.process_time() - cpu)
+        print(f"{name:32s} {times[name][0]:7.2f} s wall {times[name][1]:7.2f} s CPU", file=sys.stderr, flush=True)
+        return result
+
+    return timed
+
+
 def steps(root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
     """One run with the sitegen on `sys.path`: each step's wall and CPU seconds."""
     import gc
     import inspect
     import resource
     import tempfile
-    import time
 
     gc.disable()  # as `sitegen build` does while planning
 
@@ -62,13 +76,7 @@ def steps(root: Path, clean_only: bool) -> dict[str, tuple[float, float]]:
     from sitegen.venues import Venues
 
     times: dict[str, tuple[float, float]] = {}
-
-    def timed(name, function):
-        wall, cpu = time.perf_counter(), time.process_time()
-        result = function()
-        times[name] = (time.perf_counter() - wall, time.process_time() - cpu)
-        print(f"{name:32s} {times[name][0]:7.2f} s wall {times[name][1]:7.2f} s CPU", file=sys.stderr, flush=True)
-        return result
+    timed = timer(times)
 
     config = load_config(root / "sitegen.yaml")
     cache = Cache(root / ".sitegen-cache")
