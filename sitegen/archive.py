@@ -9,7 +9,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import hashlib
-import heapq
 import operator
 import pickle
 import re

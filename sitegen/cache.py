@@ -31,6 +31,7 @@ import sqlite3
 import struct
 from array import array
 from bisect import bisect_left
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, compress, pairwise
 from pathlib import Path
@@ -212,12 +213,18 @@ class Stamp:
     problems: tuple[Problem, ...]  # found in the digests it read, reported again
 
 
-def _write_atomically(path: Path, value: object) -> None:
-    """Written to a temporary file and renamed: a killed build never leaves half a file."""
+@contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """A temporary file to write `path`'s new bytes into, renamed to `path` once written:
+    a killed build never leaves half a file."""
     partial = path.with_suffix(f".{os.getpid()}.partial")
-    with open(partial, "wb") as handle:
-        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    yield partial
     os.replace(partial, path)
+
+
+def _write_atomically(path: Path, value: object) -> None:
+    with _replacing(path) as partial, open(partial, "wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _load(path: Path, kind: type):
@@ -339,9 +346,8 @@ class Cache:
         if isinstance(tier.paths, TierPaths) and tier.paths.file.parent == self.folder:
             return tier
         file = self.folder / f"tier-{os.urandom(8).hex()}.marshal"
-        partial = file.with_suffix(f".{os.getpid()}.partial")
-        partial.write_bytes(marshal.dumps((list(tier.paths), list(tier.paths.values()))))
-        os.replace(partial, file)
+        with _replacing(file) as partial:
+            partial.write_bytes(marshal.dumps((list(tier.paths), list(tier.paths.values()))))
         return SearchTier(tier.summary, TierPaths(file))
 
     def base_due(self, served: Mapping[str, str], changed: Iterable[str] | None) -> bool:
@@ -437,9 +443,8 @@ class Cache:
         they begin and their lengths, and the trailer's length."""
         make_cache(self.folder)
         path = self.folder / f"{name}.mapped"
-        partial = path.with_suffix(f".{os.getpid()}.partial")
         buffers: list[pickle.PickleBuffer] = []
-        with open(partial, "wb") as handle:
+        with _replacing(path) as partial, open(partial, "wb") as handle:
             handle.write(MAPPED)
             pickle.Pickler(handle, protocol=5, buffer_callback=buffers.append).dump(value)
             start = handle.tell()
@@ -448,7 +453,6 @@ class Cache:
             trailer = pickle.dumps(((FORMAT, __version__, token), start, [buffer.raw().nbytes for buffer in buffers]),
                                    protocol=5)
             handle.write(trailer + len(trailer).to_bytes(8, "little"))
-        os.replace(partial, path)
         (self.folder / f"{name}.pickle").unlink(missing_ok=True)  # kept by an older version: stale now
 
     def write_base(self, served: Mapping[str, str]) -> str:
@@ -456,20 +460,19 @@ class Cache:
         table and are indexed after: faster than putting each in place.)"""
         token = os.urandom(8).hex()
         target = self.folder / _base_name(token)
-        partial = target.with_suffix(f".{os.getpid()}.partial")
-        partial.unlink(missing_ok=True)
-        connection = sqlite3.connect(partial, isolation_level=None)
-        try:
-            connection.execute("PRAGMA journal_mode = OFF")  # a partial file is thrown away, never repaired
-            connection.execute("PRAGMA synchronous = OFF")
-            connection.execute("BEGIN")
-            connection.execute("CREATE TABLE served (path TEXT NOT NULL, version TEXT NOT NULL)")
-            connection.executemany("INSERT INTO served VALUES (?, ?)", served.items())
-            connection.execute("CREATE UNIQUE INDEX by_path ON served (path)")
-            connection.execute("COMMIT")
-        finally:
-            connection.close()
-        os.replace(partial, target)
+        with _replacing(target) as partial:
+            partial.unlink(missing_ok=True)
+            connection = sqlite3.connect(partial, isolation_level=None)
+            try:
+                connection.execute("PRAGMA journal_mode = OFF")  # a partial file is thrown away, never repaired
+                connection.execute("PRAGMA synchronous = OFF")
+                connection.execute("BEGIN")
+                connection.execute("CREATE TABLE served (path TEXT NOT NULL, version TEXT NOT NULL)")
+                connection.executemany("INSERT INTO served VALUES (?, ?)", served.items())
+                connection.execute("CREATE UNIQUE INDEX by_path ON served (path)")
+                connection.execute("COMMIT")
+            finally:
+                connection.close()
         return token
 
     def _load_base(self, token: str, changes: dict[str, str | None], size: int) -> Manifest | None:
@@ -584,13 +587,11 @@ def _write_reads_base(folder: Path, hashes: Sequence[int], readers: Sequence[arr
     sizes = [memoryview(section).nbytes for section in sections]
     token = os.urandom(8).hex()
     target = folder / _reads_base_name(token)
-    partial = target.with_suffix(f".{os.getpid()}.partial")
-    with open(partial, "wb") as handle:
+    with _replacing(target) as partial, open(partial, "wb") as handle:
         handle.write(READS_HEADER.pack(READS_TAG, *sizes))
         for section, size in zip(sections, sizes):
             handle.write(section)
             handle.write(bytes(_padded(size) - size))
-    os.replace(partial, target)
     return token
 
 
