@@ -36,6 +36,7 @@ from .themes import Theme, Vendor
 from .venues import Venues
 
 BATCH = 250  # pages a worker renders between reports
+RENEW_AFTER = 100  # batches a render worker renders before a fresh one takes its place (`fork_map`)
 PATH = operator.itemgetter(2)  # a Page's path
 PROGRESS_BATCHES = 8  # batches between progress lines
 
@@ -314,7 +315,7 @@ def render_all(renderer: PageRenderer, pages: Sequence[Page], spare: publish.Spa
             report.say(f"rendered {done}/{len(pages)} pages")
 
     done = 0
-    fork_map(render_batch, batches, jobs, progress, searching)
+    fork_map(render_batch, batches, jobs, progress, searching, RENEW_AFTER)
     return made
 
 

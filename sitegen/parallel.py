@@ -21,11 +21,12 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 SHARE = 2  # a run is 1/SHARE of each process's share of the items left
+RENEW = None  # the message of a worker that ends to be renewed (`fork_map`'s `renew_after`)
 
 
 def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int,
              on_result: Callable[[int, Result], None] | None = None,
-             hold_one: Callable[[], bool] | None = None) -> list[Result]:
+             hold_one: Callable[[], bool] | None = None, renew_after: int | None = None) -> list[Result]:
     """`[function(item) for item in items]`, spread over `jobs` processes, in order: this
     one and `jobs - 1` forked ones (one process fewer holding a copy of what they read).
     Each takes runs of consecutive items as it goes (`Claims`).
@@ -36,6 +37,11 @@ def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: in
     While `hold_one()` is true (asked between this process's items), one forked process
     waits to be started: another process of the build is busy meanwhile, and more busy
     processes than cores get less done (they take turns, each finding the caches cold).
+    `renew_after`, given, ends a forked process once it has done that many items (at the
+    end of a run, runs being no longer) and forks another in its place. A worker copies
+    each page of memory it reads from (reading an object writes its reference count), so
+    one that lives to the end holds a copy of most of what all the items read; a renewed
+    one holds what its own items read.
     A failure in a worker stops the others and is raised here as a BuildError.
     """
     processes = max(1, min(jobs, len(items)))
@@ -46,24 +52,34 @@ def fork_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: in
     try:
         if processes == 1:
             return _work_and_collect(function, items, range(len(items)), None, [], on_result)
-        return _fork_and_collect(function, items, processes, on_result, hold_one)
+        return _fork_and_collect(function, items, processes, on_result, hold_one, renew_after)
     finally:
         gc.unfreeze()
 
 
-def _fork_and_collect(function, items, processes: int, on_result, hold_one) -> list:
+def _fork_and_collect(function, items, processes: int, on_result, hold_one, renew_after: int | None) -> list:
     """`fork_map` with `processes - 1` forked processes beside this one."""
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
-    claims = Claims(context, len(items), processes)
-    workers = [context.Process(target=_work, args=(function, items, claims.taken(), messages), daemon=True)
-               for _ in range(1, processes)]
+    claims = Claims(context, len(items), processes, renew_after or len(items))
+
+    def worker():
+        return context.Process(target=_work, args=(function, items, claims, messages, renew_after), daemon=True)
+
+    def renew() -> None:
+        """A worker in place of one that ended after `renew_after` items."""
+        gc.freeze()  # as for a held worker (`_work_and_collect`)
+        workers.append(worker())
+        workers[-1].start()
+
+    workers = [worker() for _ in range(1, processes)]
     held = workers[-1:] if hold_one else []
     try:
-        for worker in workers:
-            if worker not in held:
-                worker.start()
-        return _work_and_collect(function, items, claims.taken(), messages, workers, on_result, held, hold_one)
+        for each in workers:
+            if each not in held:
+                each.start()
+        return _work_and_collect(function, items, claims.taken(), messages, workers, on_result, held, hold_one,
+                                 renew)
     finally:
         for worker in workers:
             if worker.is_alive():
@@ -78,26 +94,38 @@ class Claims:
     process caches (the papers listed on co-authors' pages), so the first runs are long;
     the last ones are short, so all processes end together, whenever each started."""
 
-    def __init__(self, context, count: int, processes: int):
+    def __init__(self, context, count: int, processes: int, longest: int | None = None):
         self.count = count
         self.share = processes * SHARE  # a run is what is left divided by this
+        self.longest = longest or count
         self._next = context.Value("q", 0)  # the first index no process has taken
 
-    def taken(self) -> Iterator[int]:
-        """The indexes one process takes, as it asks for them."""
+    def runs(self) -> Iterator[range]:
+        """The runs one process takes, as it asks for them."""
         while True:
             with self._next.get_lock():
                 start = self._next.value
-                end = self._next.value = min(self.count, start + max(1, (self.count - start) // self.share))
+                run = min(self.longest, max(1, (self.count - start) // self.share))
+                end = self._next.value = min(self.count, start + run)
             if start >= self.count:
                 return
-            yield from range(start, end)
+            yield range(start, end)
+
+    def taken(self) -> Iterator[int]:
+        """The indexes one process takes, as it asks for them."""
+        for run in self.runs():
+            yield from run
+
+    def left(self) -> bool:
+        """Whether some index is not taken yet."""
+        return self._next.value < self.count
 
 
 def _work_and_collect(function, items, mine: Iterable[int], messages, workers, on_result,
-                      held: list | None = None, hold_one=None) -> list:
+                      held: list | None = None, hold_one=None, renew: Callable[[], None] | None = None) -> list:
     """This process's items, taking the workers' results between its own (and starting the
-    `held` worker once `hold_one()` is false); then the rest of theirs."""
+    `held` worker once `hold_one()` is false, and a new worker for each that sends RENEW);
+    then the rest of theirs."""
     results: list = [None] * len(items)
     missing = len(items)
 
@@ -109,7 +137,10 @@ def _work_and_collect(function, items, mine: Iterable[int], messages, workers, o
         else:
             results[index] = value
 
-    def take(message: tuple) -> None:
+    def take(message: tuple | None) -> None:
+        if message is RENEW:
+            renew()
+            return
         index, ok, value = message
         if not ok:
             raise BuildError(value)
@@ -228,11 +259,17 @@ def _exit(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
-def _work(function, items, indexes: Iterable[int], messages) -> None:
-    for index in indexes:
-        ok, value = _outcome(lambda: function(items[index]))
-        messages.put((index, ok, value))
-        if not ok:
+def _work(function, items, claims: Claims, messages, renew_after: int | None) -> None:
+    done = 0
+    for run in claims.runs():
+        for index in run:
+            ok, value = _outcome(lambda: function(items[index]))
+            messages.put((index, ok, value))
+            if not ok:
+                return
+        done += len(run)
+        if renew_after and done >= renew_after and claims.left():
+            messages.put(RENEW)  # after its results: the queue keeps one process's messages in order
             return
 
 

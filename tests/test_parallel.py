@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections import Counter
 
 import pytest
 
@@ -22,6 +23,12 @@ def test_claims_give_every_index_once_in_runs_of_a_fraction_of_what_is_left(coun
     assert firsts[:2] == [0, first_run][:processes]
     rest = [index for taker in takers for index in taker]
     assert sorted(index for index in firsts + rest if index is not None) == list(range(count))
+
+
+def test_claims_runs_are_no_longer_than_asked():
+    claims = Claims(multiprocessing.get_context("fork"), 1000, 2, longest=30)
+    runs = list(claims.runs())
+    assert max(map(len, runs)) == 30 and [index for run in runs for index in run] == list(range(1000))
 
 
 def slowly(item: int) -> int:
@@ -58,6 +65,18 @@ def test_a_worker_held_to_the_end_is_never_started(monkeypatch):
                         lambda process: started.append(process) or start(process))
     assert fork_map(lambda item: item * 2, list(range(50)), jobs=2, hold_one=lambda: True) == list(range(0, 100, 2))
     assert started == []
+
+
+def test_a_worker_is_renewed_after_as_many_items_as_asked():
+    """A fresh fork holds only what its own items read (the render worker's memory)."""
+    pids = fork_map(slowly, list(range(300)), jobs=2, renew_after=20)
+    workers = Counter(pid for pid in pids if pid != os.getpid())
+    assert len(workers) >= 3  # the worker was renewed, again and again
+    assert max(workers.values()) < 2 * 20  # none went on long past its 20 items (it ends at a run's end)
+
+
+def test_renewal_keeps_every_result_in_order():
+    assert fork_map(lambda item: item * 3, list(range(500)), jobs=3, renew_after=7) == [item * 3 for item in range(500)]
 
 
 def test_collector_paused_restores_it_and_can_collect_the_cycles_made_meanwhile():
