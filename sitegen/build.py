@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import operator
+import resource
 import time
 from collections import ChainMap
 from contextlib import ExitStack
@@ -135,9 +136,10 @@ def build_changed(config: Config, theme: Theme, cache: Cache, output: Path, jobs
         with report.stage("render"):
             renderer = PageRenderer(Renderer(views, env), views)
             rendered = render_all(renderer, stale, spare, jobs, report, searching.running, wanted)
-        index, tiers, tiers_made, seconds = searching.result()
+        index, tiers, tiers_made, (seconds, cpu) = searching.result()
         files.update(index)
-        report.record("search", seconds, "in a process of its own, beside rendering" if jobs > 1 else "")
+        report.record("search", seconds, f"in a process of its own, beside rendering: {cpu:.2f} s of CPU"
+                      if jobs > 1 else "")
         # in the block: its processes are stopped at its end, and the reads may still be being kept
         with report.stage("publish"):
             # what this build wrote or kept, but unchanged pages and search tiers
@@ -245,15 +247,16 @@ def _keep_model(cache: Cache, config: Config, base: Modelled | None, model: Mode
 
 
 def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, served: Mapping[str, str] | None,
-                 jobs: int) -> tuple[dict[str, str], dict[str, SearchTier], set[str], float]:
+                 jobs: int) -> tuple[dict[str, str], dict[str, SearchTier], set[str], tuple[float, float]]:
     """The search files besides the tiers' (the manifest and the filters' lists: path ->
-    hash), the tiers, the keys of those made now, and the seconds it took. A tier's files
+    hash), the tiers, the keys of those made now, and the seconds it took: wall and CPU
+    (beside the other processes of the build, the first is the longer). A tier's files
     are made again only when its papers, or sitegen's code, changed; otherwise the served
     ones stay, as unchanged pages do (the state that names a tier is saved with the
     manifest that holds its files). It runs beside the rendering: in one process when
     every page is rendered, in `jobs` when few are (a daily update; on the first day of a
     year, the tier of all earlier years is made again)."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     code = code_fingerprint()
     kept: dict[str, SearchTier] = {}
     made: set[str] = set()
@@ -267,7 +270,13 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, serv
         kept[key] = tier
     written = {file.path: spare.write(file.path, file.data)
                for file in index_files([tier.summary for tier in kept.values()])}
-    return written, kept, made, time.perf_counter() - started
+    return written, kept, made, (time.perf_counter() - started, _cpu_seconds() - cpu)
+
+
+def _cpu_seconds() -> float:
+    """The user and system time of this process and of its workers that ended."""
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + workers.ru_utime + workers.ru_stime
 
 
 def _tier_files(tiers: dict[str, SearchTier], keys: Iterable[str] | None = None) -> dict[str, str]:

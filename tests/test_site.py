@@ -5,6 +5,7 @@ crawl the output, check what each kind of page says, and check the build as a wh
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -521,6 +522,15 @@ def test_two_builds_are_byte_identical(tmp_path: Path):
     first, second = snapshot(tmp_path / "a/output"), snapshot(tmp_path / "b/output")
     assert first.keys() == second.keys()
     assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_the_search_stage_beside_rendering_reports_its_cpu_time(tmp_path: Path):
+    """Its wall time grows with what runs beside it; its CPU time is the work it did."""
+    out = io.StringIO()
+    sitegen.build.build_site(make_config(tmp_path), jobs=2, report=sitegen.build.Report(out=out))
+    line = next(line for line in out.getvalue().splitlines() if line.startswith("search "))
+    match = re.fullmatch(r"search +([\d.]+) s  \(in a process of its own, beside rendering: ([\d.]+) s of CPU\)", line)
+    assert match and float(match[2]) <= float(match[1]) + 0.02, line  # one process: no more CPU than wall
 
 
 @pytest.mark.parametrize("renewed", [False, True])
