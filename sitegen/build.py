@@ -37,7 +37,7 @@ from .themes import Theme, Vendor
 from .venues import Venues
 
 BATCH = 250  # pages a worker renders between reports
-RENEW_AFTER = 100  # batches a render worker renders before a fresh one takes its place (`fork_map`)
+RENEW_AFTER = 400  # batches a render worker renders before a fresh one takes its place (`fork_map`)
 PATH = operator.itemgetter(2)  # a Page's path
 PROGRESS_BATCHES = 8  # batches between progress lines
 
