@@ -61,7 +61,7 @@ def _fork_and_collect(function, items, processes: int, on_result, hold_one, rene
     """`fork_map` with `processes - 1` forked processes beside this one."""
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
-    claims = Claims(context, len(items), processes, renew_after or len(items))
+    claims = Claims(context, len(items), processes, renew_after)
 
     def worker():
         return context.Process(target=_work, args=(function, items, claims, messages, renew_after), daemon=True)
