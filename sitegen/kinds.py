@@ -930,10 +930,13 @@ def spliced(keys: list, last_keys: list, last_paths: list[str], named: Iterable[
     looking a million keys up takes a second. Given `splices`, a splice of the same
     lists (the same objects) by the same names is made once and kept there."""
     named = tuple(named)
-    made = (splices or {}).get((id(keys), id(last_keys), named))
-    splice = made[-1] if made else _splice(keys, last_keys, named)
-    if splices is not None:
-        splices[id(keys), id(last_keys), named] = (keys, last_keys, splice)  # (the lists kept, so are their ids)
+    if splices is None:
+        splice = _splice(keys, last_keys, named)
+    else:
+        key = (id(keys), id(last_keys), named)
+        if key not in splices:
+            splices[key] = (keys, last_keys, _splice(keys, last_keys, named))  # (the lists kept, so are their ids)
+        splice = splices[key][-1]
     return None if splice is None else splice.paths(last_paths)
 
 
