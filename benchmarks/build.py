@@ -3,10 +3,10 @@
     python benchmarks/build.py [CORPUS] [--repeat N] [--jobs N]
 
 Each scenario runs `sitegen build` in its own process and reports wall time and peak
-memory of the whole process tree (sum of PSS, sampled every 20 ms, so memory shared by
-forked workers counts once). Hugo (Debian's `hugo`) builds the same content through
-`../shared/bench/to_hugo.py` in the same run; ratios are sitegen / Hugo. Skips cleanly
-where the corpus, or Hugo, is absent.
+memory of the whole process tree (sum of PSS, so memory shared by forked workers counts
+once; sampled every 20 ms, less often where a sample is slow: `pause_after`). Hugo
+(Debian's `hugo`) builds the same content through `../shared/bench/to_hugo.py` in the
+same run; ratios are sitegen / Hugo. Skips cleanly where the corpus, or Hugo, is absent.
 
 Two things would skew the figures, so:
 - times and memory come from separate runs of every scenario: reading the PSS of a
@@ -63,6 +63,18 @@ def pss_kib(pid: int) -> int:
         return 0
 
 
+SAMPLER_SHARE = 0.1  # of one core, at most, that reading the PSS may take (`pause_after`)
+
+
+def pause_after(sample_seconds: float) -> float:
+    """Seconds to wait after a PSS sample that took `sample_seconds`, so sampling takes
+    at most SAMPLER_SHARE of a core. Reading a process's PSS walks its page tables: at
+    archive scale (2 GB over three processes) a sample took 80 ms of kernel time, so a
+    sampler reading every 20 ms took most of a core of this 2-core machine, and slowed
+    the build it measured by a third (docs/benchmarks.md)."""
+    return max(0.02, sample_seconds * (1 / SAMPLER_SHARE - 1))
+
+
 def tree_pss_kb(root_pid: int) -> int:
     """Proportional set size of a process and all its descendants, in KiB."""
     return sum(map(pss_kib, tree_pids(root_pid)))
@@ -80,8 +92,9 @@ def measure(command: list[str], cwd: Path | None = None, sampled: bool = True) -
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
+            began = time.perf_counter()
             peak = max(peak, tree_pss_kb(process.pid))
-            done.wait(0.02)
+            done.wait(pause_after(time.perf_counter() - began))
 
     sampler = threading.Thread(target=sample, daemon=True)
     if sampled:

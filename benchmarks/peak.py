@@ -7,9 +7,8 @@ CONTENT is a folder of digests (the whole-size archive's `content/`, hard-linked
 folder of one's own). Each side builds it clean into `DIR/output` with its cache in
 `DIR/cache`; both are deleted first (a clean build; at a million files two outputs would
 not fit on this machine's disk). REV is checked out as a detached worktree, as
-`benchmarks/ab.py` does. The PSS of every process of the tree is read every 0.2 s (not
-every 20 ms as `build.py` does: reading a 1.7 GB process's page tables takes time of its
-own); the table gives the peak of their sum and, at that moment, each process's share
+`benchmarks/ab.py` does. The PSS of every process of the tree is read as often as
+`build.pause_after` lets a sampler that takes a tenth of a core at most; the table gives the peak of their sum and, at that moment, each process's share
 (the main process first, then its children in the order they started), and the time
 into the build when it came. `--only` runs one side (to measure a baseline once and the
 branch after each change); the rows are appended to `DIR/peak.txt` too.
@@ -32,9 +31,7 @@ REPO = HERE.parent
 sys.path[:0] = [str(HERE)]
 
 from ab import checkout, compile_both  # noqa: E402  (a detached worktree of REV, byte-compiled)
-from build import SITEGEN, pss_kib, tree_pids  # noqa: E402  (PSS of a process tree)
-
-INTERVAL = 0.2  # seconds between samples
+from build import SITEGEN, pause_after, pss_kib, tree_pids  # noqa: E402  (PSS of a process tree)
 
 
 def sampled_build(command: list[str], cwd: Path) -> tuple[float, float, float, float, list[int]]:
@@ -49,10 +46,11 @@ def sampled_build(command: list[str], cwd: Path) -> tuple[float, float, float, f
 
     def sample() -> None:
         while not done.is_set():
+            began = time.perf_counter()
             shares = [pss_kib(pid) for pid in tree_pids(process.pid)]
             if sum(shares) > peak[0]:
-                peak[:] = [sum(shares), time.perf_counter() - started, shares]
-            done.wait(INTERVAL)
+                peak[:] = [sum(shares), began - started, shares]
+            done.wait(pause_after(time.perf_counter() - began))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
