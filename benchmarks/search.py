@@ -11,7 +11,7 @@ with each engine, every query in a fresh browser context of headless Chromium (c
 cache), and sitegen's again from `file://`, then prints
 
 - the search index's build time (the build's `search` stage, and its share of the
-  build) and size; Pagefind's indexing time and peak memory;
+  build's CPU and wall time: `search_share_line`) and size; Pagefind's indexing time and peak memory;
 - per query and engine: every byte the page loaded from opening it to the results
   (page, scripts, styles, index data; raw, and gzipped as a host would send it: each
   file compressed on its own, Pagefind's already compressed files as they are), and of
@@ -52,6 +52,7 @@ import gzip
 import io
 import random
 import re
+import resource
 import shutil
 import statistics
 import sys
@@ -77,6 +78,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 PAGEFIND = REPO / "node_modules" / ".bin" / "pagefind"
 GOALS = {"median_gzip": 250_000, "p90_gzip": 500_000, "median_ms": 200.0, "p90_ms": 400.0, "top1": 0.95}
 SEARCH_SHARE_LIMIT = 0.25
+SEARCH_CPU = re.compile(r"^search .*: ([\d.]+) s of CPU\)$", re.MULTILINE)  # the build's line for the stage
 ARCHIVE_QUERIES = 40
 PAGEFIND_SHOWN = 5  # results whose data Pagefind's own UI loads at first
 
@@ -184,15 +186,39 @@ PAGEFIND_MEASURE = """async ([text, shown]) => {
 # --- building -------------------------------------------------------------------------------
 
 def build_year(corpus: Path, output: Path) -> dict:
-    """A clean build (a fresh, empty build cache): every page rendered, as on a first build."""
+    """A clean build (a fresh, empty build cache): every page rendered, as on a first build.
+    Its wall and CPU seconds (this process's and its workers'), and the search stage's."""
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sitegen-search-bench-cache-") as cache:
         config = Config(root=output.parent, content_dir=str(corpus), output_dir=str(output),
                         cache_dir=cache, base_url="https://example.org/")
-        started = time.perf_counter()
-        result = build_site(config, report=Report(out=io.StringIO()))
-        total = time.perf_counter() - started
-    return {"build_s": total, "search_s": dict(result.timings)["search"], "papers": result.pages.get("paper", 0)}
+        printed = io.StringIO()
+        started, cpu = time.perf_counter(), cpu_seconds()
+        result = build_site(config, report=Report(out=printed))
+        total, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    search_cpu = SEARCH_CPU.search(printed.getvalue())
+    return {"build_s": total, "build_cpu": cpu, "search_s": dict(result.timings)["search"],
+            "search_cpu": float(search_cpu[1]) if search_cpu else None, "papers": result.pages.get("paper", 0)}
+
+
+def cpu_seconds() -> float:
+    """User and system time of this process and of its children that ended."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def search_share_line(built: dict) -> str:
+    """The search stage's share of the build. It runs in a process of its own beside
+    rendering, so its wall time is hidden behind the build's rather than added to it: the
+    share of the build's CPU is what it costs, and what the limit (issue 4: under a
+    quarter of the build) is held against; the share of the wall time is given too."""
+    line = (f"sitegen: build {built['build_s']:.1f} s ({built['build_cpu']:.1f} s of CPU), search data "
+            f"{built['search_s']:.1f} s beside rendering ({built['search_s'] / built['build_s']:.0%} of the build's "
+            f"wall time")
+    if built["search_cpu"] is None:  # one job: the stage ran in the build's process, after rendering
+        return line + f"; limit {SEARCH_SHARE_LIMIT:.0%})"
+    return line + (f"), {built['search_cpu']:.1f} s of CPU ({built['search_cpu'] / built['build_cpu']:.0%} of "
+                   f"the build's CPU; limit {SEARCH_SHARE_LIMIT:.0%})")
 
 
 def index_with_pagefind(output: Path) -> dict:
@@ -479,8 +505,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"(no Pagefind at {PAGEFIND}: run `npm ci`; sitegen alone)")
         lines = [f"corpus {args.corpus}: {built['papers'] if built else '?'} papers"]
         if built:
-            lines.append(f"sitegen: build {built['build_s']:.1f} s, search data {built['search_s']:.1f} s "
-                         f"({built['search_s'] / built['build_s']:.0%} of the build; limit {SEARCH_SHARE_LIMIT:.0%})")
+            lines.append(search_share_line(built))
         lines.append(size_line("sitegen search data", folder_sizes(output / "search")))
         if pagefind:
             lines.append(f"pagefind: indexing the paper pages {pagefind['index_s']:.1f} s, peak {pagefind['peak_mib']:,.0f} MiB")
