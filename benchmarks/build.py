@@ -69,9 +69,9 @@ SAMPLER_SHARE = 0.1  # of one core, at most, that reading the PSS may take (`pau
 def pause_after(sample_seconds: float) -> float:
     """Seconds to wait after a PSS sample that took `sample_seconds`, so sampling takes
     at most SAMPLER_SHARE of a core. Reading a process's PSS walks its page tables: at
-    archive scale (2 GB over three processes) a sample took 80 ms of kernel time, so a
-    sampler reading every 20 ms took most of a core of this 2-core machine, and slowed
-    the build it measured by a third (docs/benchmarks.md)."""
+    archive scale (2 GB over three processes) a sample took 80 ms of CPU, so a sampler
+    reading every 20 ms took most of a core of this 2-core machine: the clean build it
+    measured took 2.4 times as long (docs/benchmarks.md, the last section)."""
     return max(0.02, sample_seconds * (1 / SAMPLER_SHARE - 1))
 
 

@@ -8,10 +8,11 @@ folder of one's own). Each side builds it clean into `DIR/output` with its cache
 `DIR/cache`; both are deleted first (a clean build; at a million files two outputs would
 not fit on this machine's disk). REV is checked out as a detached worktree, as
 `benchmarks/ab.py` does. The PSS of every process of the tree is read as often as
-`build.pause_after` lets a sampler that takes a tenth of a core at most; the table gives the peak of their sum and, at that moment, each process's share
-(the main process first, then its children in the order they started), and the time
-into the build when it came. `--only` runs one side (to measure a baseline once and the
-branch after each change); the rows are appended to `DIR/peak.txt` too.
+`build.pause_after` lets a sampler that takes a tenth of a core at most; the table gives
+the peak of their sum and, at that moment, each process's share (the main process first,
+then its children in the order they started), and the time into the build when it came.
+`--only` runs one side (to measure a baseline once and the branch after each change); the
+rows are appended to `DIR/peak.txt` too.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ with each engine, every query in a fresh browser context of headless Chromium (c
 cache), and sitegen's again from `file://`, then prints
 
 - the search index's build time (the build's `search` stage, and its share of the
-  build's CPU and wall time: `search_share_line`) and size; Pagefind's indexing time and peak memory;
+  build's CPU and wall time: `search_share_line`) and size; Pagefind's indexing time and
+  peak memory;
 - per query and engine: every byte the page loaded from opening it to the results
   (page, scripts, styles, index data; raw, and gzipped as a host would send it: each
   file compressed on its own, Pagefind's already compressed files as they are), and of
