@@ -50,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # the output was piped into a command that stopped reading
         return EXIT_FAILED
+    except OSError as exc:  # a full disk, a file that cannot be read or written: the system's reason
+        print(f"error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -235,14 +235,19 @@ def _create_anew(target: str, create):
 
 
 def _write_new(target: str, data: bytes) -> None:
-    """Create `target` as a new file (never writing into one that may be linked elsewhere)."""
-    handle = _create_anew(target, lambda: os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    """Create `target` as a new file (never writing into one that may be linked elsewhere).
+    One that cannot be written (a full disk) stops the build, named: the served folder is
+    left as it was, the next build starts this one afresh."""
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(handle, view):]
-    finally:
-        os.close(handle)
+        handle = _create_anew(target, lambda: os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view):]
+        finally:
+            os.close(handle)
+    except OSError as exc:
+        raise BuildError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
 def _unlink(target: str) -> None:

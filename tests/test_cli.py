@@ -3,6 +3,7 @@ stand in for sitegen.yaml's settings, and the warnings about content that is not
 
 from __future__ import annotations
 
+import errno
 import importlib.metadata
 import os
 import re
@@ -16,6 +17,7 @@ import pytest
 
 import sitegen
 import sitegen.resources
+import sitegen.start
 import sitegen.themes
 from sitegen.cli import main
 from sitegen.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
@@ -265,3 +267,34 @@ def test_a_missing_theme_or_library_is_named_with_the_fix(
     assert err.startswith(f"error: {what} is missing from {where}: {site / 'missing'}")
     assert err.rstrip().endswith("reinstall sitegen") if installed else fix in err
     assert not (site / "output").exists()
+
+
+# --- what the system refuses ---------------------------------------------------------------
+
+
+def _no_space_left(handle: int, data) -> int:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_disk_stops_the_build_naming_the_file_and_the_site_stays(
+        capsys: pytest.CaptureFixture[str], site: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    write(site / "content" / "20220929.md", HEADING + ENTRY)
+    assert run(capsys, "build", "--jobs", jobs)[0] == EXIT_OK
+    served = {path: path.read_bytes() for path in (site / "output").rglob("*.html")}
+    write(site / "content" / "20220930.md", HEADING.replace("29", "30") + ENTRY.replace("14475", "14476"))
+    monkeypatch.setattr(os, "write", _no_space_left)  # what writing any file of the site meets
+    code, _, err = run(capsys, "build", "--jobs", jobs)
+    assert code == EXIT_FAILED
+    assert re.search(r"^error: cannot write \S+\.\w+: No space left on device$", err, re.MULTILINE), err
+    assert {path: path.read_bytes() for path in (site / "output").rglob("*.html")} == served
+
+
+def test_any_other_refusal_of_the_system_is_its_reason_not_a_traceback(
+        capsys: pytest.CaptureFixture[str], site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(site / ".sitegen-cache" / "state"))
+
+    monkeypatch.setattr(sitegen.start, "build_site", refused)
+    code, _, err = run(capsys, "build")
+    assert (code, err) == (EXIT_FAILED, f"error: Permission denied: {site / '.sitegen-cache' / 'state'}\n")
