@@ -53,7 +53,6 @@ import gzip
 import io
 import random
 import re
-import resource
 import shutil
 import statistics
 import sys
@@ -70,7 +69,7 @@ sys.path[:0] = [str(HERE), str(REPO), str(REPO / "tests")]
 from build import measure  # noqa: E402  (benchmarks/build.py: wall time and peak PSS of a process tree)
 from static_host import serving  # noqa: E402  (tests/static_host.py: the browser tests' local host)
 
-from sitegen.build import Report, build_site  # noqa: E402
+from sitegen.build import Report, build_site, cpu_seconds  # noqa: E402
 from sitegen.config import Config  # noqa: E402
 from sitegen.digest import parse_digest  # noqa: E402
 
@@ -200,12 +199,6 @@ def build_year(corpus: Path, output: Path) -> dict:
     search_cpu = SEARCH_CPU.search(printed.getvalue())
     return {"build_s": total, "build_cpu": cpu, "search_s": dict(result.timings)["search"],
             "search_cpu": float(search_cpu[1]) if search_cpu else None, "papers": result.pages.get("paper", 0)}
-
-
-def cpu_seconds() -> float:
-    """User and system time of this process and of its children that ended."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def search_share_line(built: dict) -> str:

@@ -256,7 +256,7 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, serv
     manifest that holds its files). It runs beside the rendering: in one process when
     every page is rendered, in `jobs` when few are (a daily update; on the first day of a
     year, the tier of all earlier years is made again)."""
-    started, cpu = time.perf_counter(), _cpu_seconds()
+    started, cpu = time.perf_counter(), cpu_seconds()
     code = code_fingerprint()
     kept: dict[str, SearchTier] = {}
     made: set[str] = set()
@@ -270,10 +270,10 @@ def _search_data(archive: Archive, state: BuildState, spare: publish.Spare, serv
         kept[key] = tier
     written = {file.path: spare.write(file.path, file.data)
                for file in index_files([tier.summary for tier in kept.values()])}
-    return written, kept, made, (time.perf_counter() - started, _cpu_seconds() - cpu)
+    return written, kept, made, (time.perf_counter() - started, cpu_seconds() - cpu)
 
 
-def _cpu_seconds() -> float:
+def cpu_seconds() -> float:
     """The user and system time of this process and of its workers that ended."""
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.process_time() + workers.ru_utime + workers.ru_stime
